@@ -1,0 +1,88 @@
+//! How the rates service behaves: which rates, how slow, how flaky.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use rand::RngExt;
+use rust_decimal::Decimal;
+
+use crate::fixture;
+
+/// Everything the rates service can be told. `RatesConfig::default()` is the
+/// fixture, answered at once, never failing.
+#[derive(Debug, Clone)]
+pub struct RatesConfig {
+    /// Rates against [`fixture::BASE`], keyed by currency code.
+    pub rates: BTreeMap<String, Decimal>,
+    /// How long every answer takes: this is how the service plays a remote API.
+    pub latency: Duration,
+    /// Each answer's latency varies uniformly by up to this much either way.
+    pub jitter: Duration,
+    /// The share of answers, from 0.0 to 1.0, that are a `500` instead of rates.
+    pub failure_rate: f64,
+}
+
+impl Default for RatesConfig {
+    fn default() -> Self {
+        Self {
+            rates: fixture::rates(),
+            latency: Duration::ZERO,
+            jitter: Duration::ZERO,
+            failure_rate: 0.0,
+        }
+    }
+}
+
+impl RatesConfig {
+    /// The fixture, answered after `latency`.
+    pub fn with_latency(latency: Duration) -> Self {
+        Self {
+            latency,
+            ..Self::default()
+        }
+    }
+
+    /// How long the next answer waits: `latency ± jitter`, never negative.
+    pub(crate) fn next_delay(&self) -> Duration {
+        if self.jitter.is_zero() {
+            return self.latency;
+        }
+        let jitter = self.jitter.as_secs_f64();
+        let offset = rand::rng().random_range(-jitter..=jitter);
+        Duration::from_secs_f64((self.latency.as_secs_f64() + offset).max(0.0))
+    }
+
+    /// Whether the next answer is a simulated failure.
+    pub(crate) fn next_fails(&self) -> bool {
+        self.failure_rate > 0.0 && rand::rng().random_bool(self.failure_rate.clamp(0.0, 1.0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jitter_stays_within_bounds() {
+        let config = RatesConfig {
+            latency: Duration::from_millis(50),
+            jitter: Duration::from_millis(20),
+            ..RatesConfig::default()
+        };
+        let delays: Vec<_> = (0..1000).map(|_| config.next_delay()).collect();
+        assert!(delays.iter().all(|d| *d >= Duration::from_millis(30)));
+        assert!(delays.iter().all(|d| *d <= Duration::from_millis(70)));
+        assert!(delays.iter().any(|d| *d != Duration::from_millis(50)), "jitter varies");
+    }
+
+    #[test]
+    fn failure_rate_is_honoured_at_both_ends() {
+        let never = RatesConfig::default();
+        let always = RatesConfig {
+            failure_rate: 1.0,
+            ..RatesConfig::default()
+        };
+        assert!((0..100).all(|_| !never.next_fails()));
+        assert!((0..100).all(|_| always.next_fails()));
+    }
+}
