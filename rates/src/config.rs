@@ -72,7 +72,10 @@ mod tests {
         let delays: Vec<_> = (0..1000).map(|_| config.next_delay()).collect();
         assert!(delays.iter().all(|d| *d >= Duration::from_millis(30)));
         assert!(delays.iter().all(|d| *d <= Duration::from_millis(70)));
-        assert!(delays.iter().any(|d| *d != Duration::from_millis(50)), "jitter varies");
+        assert!(
+            delays.iter().any(|d| *d != Duration::from_millis(50)),
+            "jitter varies"
+        );
     }
 
     #[test]

@@ -71,6 +71,9 @@ mod tests {
         assert_eq!(rates["GBP"].to_string(), "0.884");
         assert_eq!(rates["USD"].to_string(), "1.22");
         assert_eq!(rates.len(), RATES.len(), "no currency is listed twice");
-        assert!(!rates.contains_key(BASE), "the base is not quoted against itself");
+        assert!(
+            !rates.contains_key(BASE),
+            "the base is not quoted against itself"
+        );
     }
 }

@@ -26,7 +26,8 @@ fn latest_has_the_fixer_shape_and_exact_rates() {
 
 #[test]
 fn latency_is_applied() {
-    let service = RatesService::start(RatesConfig::with_latency(Duration::from_millis(300))).unwrap();
+    let service =
+        RatesService::start(RatesConfig::with_latency(Duration::from_millis(300))).unwrap();
     let started = Instant::now();
     assert_eq!(get(&format!("{}/latest", service.url())).status(), 200);
     assert!(started.elapsed() >= Duration::from_millis(300));

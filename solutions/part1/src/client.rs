@@ -49,7 +49,9 @@ impl CurrencyClient {
         let http = reqwest::Client::builder()
             .timeout(timeout)
             .build()
-            .map_err(|err| ConvertError::Internal(format!("cannot build the HTTP client: {err}")))?;
+            .map_err(|err| {
+                ConvertError::Internal(format!("cannot build the HTTP client: {err}"))
+            })?;
         Ok(Self {
             http,
             latest_url: format!("{}/latest", rates_url.trim_end_matches('/')),

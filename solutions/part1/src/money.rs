@@ -86,7 +86,11 @@ impl FromStr for Amount {
             return Err(ConvertError::NegativeAmount(quoted(s)));
         }
         // Compare the integer digits first: a hundred of them fit no Decimal.
-        let whole = digits.split('.').next().unwrap_or("").trim_start_matches('0');
+        let whole = digits
+            .split('.')
+            .next()
+            .unwrap_or("")
+            .trim_start_matches('0');
         if whole.len() > MAX_AMOUNT.to_string().len() {
             return Err(ConvertError::AmountTooLarge(quoted(s)));
         }
@@ -115,7 +119,10 @@ impl Conversion {
             .checked_mul(rate)
             .ok_or_else(|| ConvertError::AmountTooLarge(quoted(&amount.value().to_string())))?;
         let value = product
-            .round_dp_with_strategy(currency.minor_units(), RoundingStrategy::MidpointNearestEven)
+            .round_dp_with_strategy(
+                currency.minor_units(),
+                RoundingStrategy::MidpointNearestEven,
+            )
             .normalize();
         Ok(Self { currency, value })
     }
@@ -164,17 +171,28 @@ mod tests {
         for good in ["0", "100", "12.5", "0.25", ".5", "5.", "007"] {
             assert!(good.parse::<Amount>().is_ok(), "{good}");
         }
-        for bad in ["", "abc", "NaN", "inf", "1e5", "1_000", "+5", "1.2.3", ".", "١٢"] {
+        for bad in [
+            "", "abc", "NaN", "inf", "1e5", "1_000", "+5", "1.2.3", ".", "١٢",
+        ] {
             let err = bad.parse::<Amount>().unwrap_err();
             assert!(matches!(err, ConvertError::BadAmount(_)), "{bad}: {err}");
         }
-        assert!(matches!("-5".parse::<Amount>(), Err(ConvertError::NegativeAmount(_))));
+        assert!(matches!(
+            "-5".parse::<Amount>(),
+            Err(ConvertError::NegativeAmount(_))
+        ));
         for huge in ["1000000000001", "9999999999999", &"9".repeat(400)] {
             let err = huge.parse::<Amount>().unwrap_err();
-            assert!(matches!(err, ConvertError::AmountTooLarge(_)), "{huge}: {err}");
+            assert!(
+                matches!(err, ConvertError::AmountTooLarge(_)),
+                "{huge}: {err}"
+            );
         }
         let precise = format!("0.{}", "1".repeat(40));
-        assert!(matches!(precise.parse::<Amount>(), Err(ConvertError::AmountTooPrecise(_))));
+        assert!(matches!(
+            precise.parse::<Amount>(),
+            Err(ConvertError::AmountTooPrecise(_))
+        ));
         assert!("1000000000000".parse::<Amount>().is_ok());
     }
 

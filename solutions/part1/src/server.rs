@@ -5,12 +5,12 @@
 use std::net::TcpListener;
 use std::sync::Arc;
 
+use axum::Router;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get};
-use axum::Router;
 use serde::Deserialize;
 
 use crate::client::CurrencyClient;

@@ -30,7 +30,9 @@ impl SyncCurrencyClient {
             // of parts 2 and 3 run up to 32 conversions at once.
             .pool_max_idle_per_host(64)
             .build()
-            .map_err(|err| ConvertError::Internal(format!("cannot build the HTTP client: {err}")))?;
+            .map_err(|err| {
+                ConvertError::Internal(format!("cannot build the HTTP client: {err}"))
+            })?;
         Ok(Self {
             http,
             latest_url: format!("{}/latest", rates_url.trim_end_matches('/')),

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use part2_solution::futures::{MuxError, Multiplexer, parse_buffer};
+use part2_solution::futures::{Multiplexer, MuxError, parse_buffer};
 use tokio::time::timeout;
 
 /// Plays the remote peer: collects `n` requests, then answers them in reverse
@@ -19,7 +19,10 @@ async fn answer_in_reverse(
     }
     for request in requests.into_iter().rev() {
         let (id, data) = parse_buffer(&request).expect("a packed request");
-        assert!(mux.poll(&format!("{id} reply({data})")).expect("a well-formed reply"));
+        assert!(
+            mux.poll(&format!("{id} reply({data})"))
+                .expect("a well-formed reply")
+        );
     }
 }
 
@@ -59,7 +62,10 @@ async fn an_unknown_id_is_ignored() {
 #[tokio::test]
 async fn a_malformed_reply_is_an_error_not_a_panic() {
     let (mux, _wire) = Multiplexer::new();
-    assert!(matches!(mux.poll("no-id-here"), Err(MuxError::Malformed(_))));
+    assert!(matches!(
+        mux.poll("no-id-here"),
+        Err(MuxError::Malformed(_))
+    ));
     assert!(matches!(mux.poll("abc def"), Err(MuxError::Malformed(_))));
 }
 

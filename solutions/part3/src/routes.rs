@@ -50,7 +50,9 @@ static ROUTER: LazyLock<matchit::Router<Route>> = LazyLock::new(|| {
         ("/convert/{currency}/{amount}", Route::Convert),
         ("/health", Route::Health),
     ] {
-        router.insert(path, route).expect("the routes do not overlap");
+        router
+            .insert(path, route)
+            .expect("the routes do not overlap");
     }
     router
 });
@@ -59,9 +61,7 @@ static ROUTER: LazyLock<matchit::Router<Route>> = LazyLock::new(|| {
 /// or the reply for a request that asks for none.
 pub fn route(method: &Method, url: &str) -> Result<Page, Reply> {
     let path = url.split('?').next().unwrap_or(url);
-    let found = ROUTER
-        .at(path)
-        .map_err(|_| Reply::text(404, NOT_FOUND))?;
+    let found = ROUTER.at(path).map_err(|_| Reply::text(404, NOT_FOUND))?;
     // HEAD is GET without the body; tiny_http leaves the body out itself.
     if !matches!(method, Method::Get | Method::Head) {
         return Err(Reply::text(405, METHOD_NOT_ALLOWED));
@@ -106,13 +106,35 @@ mod tests {
                 amount: a.into(),
             })
         };
-        assert_eq!(route(&Method::Get, "/convert/GBP/100"), convert("GBP", "100"));
-        assert_eq!(route(&Method::Get, "/convert/G%42P/1?x=y"), convert("GBP", "1"));
+        assert_eq!(
+            route(&Method::Get, "/convert/GBP/100"),
+            convert("GBP", "100")
+        );
+        assert_eq!(
+            route(&Method::Get, "/convert/G%42P/1?x=y"),
+            convert("GBP", "1")
+        );
         assert_eq!(route(&Method::Head, "/health"), Ok(Page::Health));
-        for missing in ["/", "/convert/GBP", "/convert/GBP/100/", "/convert/GBP/1/2", "/x"] {
-            assert_eq!(route(&Method::Get, missing).unwrap_err().status, 404, "{missing}");
+        for missing in [
+            "/",
+            "/convert/GBP",
+            "/convert/GBP/100/",
+            "/convert/GBP/1/2",
+            "/x",
+        ] {
+            assert_eq!(
+                route(&Method::Get, missing).unwrap_err().status,
+                404,
+                "{missing}"
+            );
         }
-        assert_eq!(route(&Method::Post, "/convert/GBP/1").unwrap_err().status, 405);
-        assert_eq!(route(&Method::Get, "/convert/%FF/1").unwrap_err().status, 400);
+        assert_eq!(
+            route(&Method::Post, "/convert/GBP/1").unwrap_err().status,
+            405
+        );
+        assert_eq!(
+            route(&Method::Get, "/convert/%FF/1").unwrap_err().status,
+            400
+        );
     }
 }

@@ -66,8 +66,8 @@ fn handle(request: Request, client: &SyncCurrencyClient) {
 
 /// `reply` as an HTTP response, `text/plain` like the axum servers'.
 pub fn text_response(reply: Reply) -> Response<io::Cursor<Vec<u8>>> {
-    let content_type = Header::from_bytes("Content-Type", "text/plain; charset=utf-8")
-        .expect("a valid header");
+    let content_type =
+        Header::from_bytes("Content-Type", "text/plain; charset=utf-8").expect("a valid header");
     Response::from_string(reply.body)
         .with_status_code(reply.status)
         .with_header(content_type)

@@ -4,9 +4,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
+use part1_solution::CurrencyClient;
 use part1_solution::money::parse_request;
 use part1_solution::options::RatesSource;
-use part1_solution::CurrencyClient;
 
 /// Converts an amount of euros into another currency.
 ///

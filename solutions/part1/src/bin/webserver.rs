@@ -28,7 +28,10 @@ async fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
-    let rates = cli.server.rates().context("cannot start the rates service")?;
+    let rates = cli
+        .server
+        .rates()
+        .context("cannot start the rates service")?;
     let client = CurrencyClient::new(&rates.url, cli.server.upstream_timeout)?;
     let listener = cli.server.bind()?;
     server::serve(listener, server::router(client)).await?;

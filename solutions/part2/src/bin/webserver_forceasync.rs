@@ -32,10 +32,16 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
-    let rates = cli.server.rates().context("cannot start the rates service")?;
+    let rates = cli
+        .server
+        .rates()
+        .context("cannot start the rates service")?;
     // Made here, before the runtime exists, and kept here until it is gone:
     // the blocking client must be neither built nor dropped on an async thread.
-    let client = Arc::new(SyncCurrencyClient::new(&rates.url, cli.server.upstream_timeout)?);
+    let client = Arc::new(SyncCurrencyClient::new(
+        &rates.url,
+        cli.server.upstream_timeout,
+    )?);
     let listener = cli.server.bind()?;
     let runtime = forceasync::runtime().context("cannot start the tokio runtime")?;
     let served = runtime.block_on(serve(listener, forceasync::router(Arc::clone(&client))));

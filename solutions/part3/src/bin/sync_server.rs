@@ -33,7 +33,10 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
-    let rates = cli.server.rates().context("cannot start the rates service")?;
+    let rates = cli
+        .server
+        .rates()
+        .context("cannot start the rates service")?;
     let client = SyncCurrencyClient::new(&rates.url, cli.server.upstream_timeout)?;
     let listener = cli.server.bind()?;
     let server = tiny_http::Server::from_listener(listener, None)

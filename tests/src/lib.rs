@@ -1,0 +1,10 @@
+//! The service contract (design §5) as data, and what it takes to check a
+//! server against it over real loopback HTTP.
+//!
+//! - [`contract`]: the requests, and the status and body each must get.
+//! - [`upstream`]: rates services that work, are down, fail or are slow.
+//! - [`solutions`]: the three solution servers, started in this process.
+
+pub mod contract;
+pub mod solutions;
+pub mod upstream;

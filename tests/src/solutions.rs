@@ -1,0 +1,69 @@
+//! The three solution servers, each started in this process on a free port
+//! of 127.0.0.1, and left running until the process ends.
+
+use std::io;
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::thread;
+
+use part1::CurrencyClient;
+use part1::server;
+use part2::forceasync;
+use part2::sync_client::SyncCurrencyClient;
+use part3::sync_server;
+
+use crate::upstream::UPSTREAM_TIMEOUT;
+
+/// The three ways the workshop builds the same service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Implementation {
+    /// Part 1: axum and an async client.
+    Async,
+    /// Part 2: axum, and a synchronous client through `spawn_blocking`.
+    ForceAsync,
+    /// Part 3: tiny_http, a thread per request, a synchronous client.
+    Sync,
+}
+
+impl Implementation {
+    pub const ALL: [Implementation; 3] = [Self::Async, Self::ForceAsync, Self::Sync];
+
+    /// Starts this implementation's solution against the rates service at
+    /// `rates_url`, and returns its base URL.
+    pub fn start(self, rates_url: &str) -> io::Result<String> {
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        let base_url = format!("http://{}", listener.local_addr()?);
+        let rates_url = rates_url.to_string();
+        let name = format!("{self:?} server");
+        // Each server runs on its own thread, as it would in its own process.
+        let run: Box<dyn FnOnce() -> io::Result<()> + Send> = match self {
+            Self::Async => Box::new(move || {
+                let client =
+                    CurrencyClient::new(&rates_url, UPSTREAM_TIMEOUT).map_err(io::Error::other)?;
+                tokio::runtime::Runtime::new()?
+                    .block_on(server::serve(listener, server::router(client)))
+            }),
+            Self::ForceAsync => Box::new(move || {
+                let client = SyncCurrencyClient::new(&rates_url, UPSTREAM_TIMEOUT)
+                    .map_err(io::Error::other)?;
+                forceasync::runtime()?.block_on(server::serve(
+                    listener,
+                    forceasync::router(Arc::new(client)),
+                ))
+            }),
+            Self::Sync => Box::new(move || {
+                let client = SyncCurrencyClient::new(&rates_url, UPSTREAM_TIMEOUT)
+                    .map_err(io::Error::other)?;
+                let server =
+                    tiny_http::Server::from_listener(listener, None).map_err(io::Error::other)?;
+                sync_server::serve(server, 8, client)
+            }),
+        };
+        thread::Builder::new().name(name.clone()).spawn(move || {
+            if let Err(err) = run() {
+                eprintln!("{name} stopped: {err}");
+            }
+        })?;
+        Ok(base_url)
+    }
+}

@@ -1,0 +1,67 @@
+//! The contract, checked against each solution server over real HTTP: the
+//! same requests get the same status, content type and body from all three.
+
+use std::collections::BTreeMap;
+
+use workshop_tests::contract::{CASES, mismatch, send};
+use workshop_tests::solutions::Implementation;
+use workshop_tests::upstream::Upstream;
+
+fn honours_the_contract(implementation: Implementation) {
+    let client = reqwest::blocking::Client::new();
+    // One server per kind of upstream, each pointed at its own rates service.
+    let mut upstreams = Vec::new();
+    let mut servers = BTreeMap::new();
+    for upstream in Upstream::ALL {
+        let running = upstream.start().expect("a rates service starts");
+        let base_url = implementation
+            .start(&running.url)
+            .expect("the server starts");
+        servers.insert(upstream, base_url);
+        upstreams.push(running);
+    }
+    let failures: Vec<String> = CASES
+        .iter()
+        .filter_map(|case| {
+            let answer = match send(&client, &servers[&case.upstream], case) {
+                Ok(answer) => answer,
+                Err(err) => {
+                    return Some(format!("{} {}: no answer: {err}", case.method, case.path));
+                }
+            };
+            mismatch(case, &answer)
+        })
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{implementation:?} breaks the contract in {} of {} cases:\n{}",
+        failures.len(),
+        CASES.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn part1_async_server_honours_the_contract() {
+    honours_the_contract(Implementation::Async);
+}
+
+#[test]
+fn part2_forceasync_server_honours_the_contract() {
+    honours_the_contract(Implementation::ForceAsync);
+}
+
+#[test]
+fn part3_sync_server_honours_the_contract() {
+    honours_the_contract(Implementation::Sync);
+}
+
+#[test]
+fn every_expected_body_is_one_line() {
+    for case in CASES {
+        assert!(
+            !case.body.is_empty() && !case.body.contains('\n'),
+            "{case:?}"
+        );
+    }
+}
