@@ -1,4 +1,4 @@
-//! Part 1, finished: the currency converter as an async client and as an
+//! Part 1: the currency converter as an async client and as an
 //! axum web resource.
 //!
 //! - [`money`]: currencies, amounts and exact decimal arithmetic.

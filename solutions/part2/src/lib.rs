@@ -1,4 +1,4 @@
-//! Part 2, finished: futures and threads.
+//! Part 2: futures and threads.
 //!
 //! - [`futures`]: a future is how a producer and a consumer synchronise; here,
 //!   many requests share one connection and each reply finds its caller by a

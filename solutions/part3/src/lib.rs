@@ -1,4 +1,4 @@
-//! Part 3, finished: pure synchronous code.
+//! Part 3: pure synchronous code.
 //!
 //! - [`routes`]: which page a request asks for, by the same rules as axum's
 //!   router, so this server answers exactly as the two async ones do.

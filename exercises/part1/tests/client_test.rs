@@ -1,0 +1,18 @@
+//! TDD in an async world: the client's test, against a real rates service.
+//!
+//! `#[tokio::test]` gives each test its own runtime, so a test body can
+//! `.await` like any async function.
+
+use std::time::Duration;
+
+use part1::CurrencyClient;
+use rates::{RatesConfig, RatesService};
+
+#[tokio::test]
+async fn converts_100_euros_into_dollars() {
+    // Start a rates service on a free port, point a `CurrencyClient` at it,
+    // convert 100 EUR into USD, and assert on the whole answer. A test that
+    // cannot fail is no test: it must catch a client that forgets to multiply,
+    // picks the wrong rate, or hides an error.
+    todo!("gap 4: write the client's test")
+}

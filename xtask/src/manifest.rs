@@ -1,0 +1,370 @@
+//! `workshop.toml`: the parts, their exercises and the gaps learners fill.
+//!
+//! Loading checks more than the syntax: the format version, that every id is
+//! used once, and that paths stay inside the workspace (`gen` deletes files
+//! under an exercise directory, so that path must never point elsewhere).
+
+use std::collections::HashSet;
+use std::fs;
+use std::io;
+use std::path::{Component, Path, PathBuf};
+
+use serde::Deserialize;
+use thiserror::Error;
+
+/// The only `format_version` this xtask reads.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// The manifest's file name, at the workspace root.
+pub const FILE_NAME: &str = "workshop.toml";
+
+/// The workspace root: the parent of this crate's directory. Fixed at compile
+/// time, so `cargo xtask` works from any directory.
+pub fn workspace_root() -> PathBuf {
+    let xtask_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    xtask_dir.parent().unwrap_or(xtask_dir).to_path_buf()
+}
+
+// The whole format is modelled, though `gen` and `serve` read only part of
+// it: titles, minutes and hints are for the commands still to come.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code, reason = "the whole format is modelled")]
+pub struct Manifest {
+    pub format_version: u32,
+    pub parts: Vec<Part>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code, reason = "the whole format is modelled")]
+pub struct Part {
+    /// `part1`: also the exercise's package and library name.
+    pub id: String,
+    pub title: String,
+    /// The solution crate, relative to the workspace root.
+    pub solution: PathBuf,
+    /// The exercise crate `gen` writes, relative to the workspace root.
+    pub exercise: PathBuf,
+    /// The part's server binary, as the exercise names it (`webserver`).
+    pub server: String,
+    pub exercises: Vec<Exercise>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code, reason = "the whole format is modelled")]
+pub struct Exercise {
+    pub id: String,
+    pub title: String,
+    #[serde(default = "default_minutes")]
+    pub minutes: u32,
+    pub gaps: Vec<Gap>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code, reason = "the whole format is modelled")]
+pub struct Gap {
+    pub id: String,
+    pub title: String,
+    /// The file holding the gap's markers, relative to the solution crate.
+    pub file: PathBuf,
+    #[serde(default)]
+    pub hints: Vec<String>,
+}
+
+fn default_minutes() -> u32 {
+    10
+}
+
+#[derive(Debug, Error)]
+pub enum ManifestError {
+    #[error("cannot read {}: {cause}", path.display())]
+    Read { path: PathBuf, cause: io::Error },
+    #[error("{}:{line}:{column}: {message}", path.display())]
+    Syntax {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error(
+        "{}: format_version is {found}, but this xtask reads format_version {FORMAT_VERSION} only",
+        path.display()
+    )]
+    Version { path: PathBuf, found: u32 },
+    #[error("{}: {message}", path.display())]
+    Invalid { path: PathBuf, message: String },
+    #[error("unknown part {id:?}: the parts are {known}")]
+    UnknownPart { id: String, known: String },
+}
+
+impl Manifest {
+    /// Reads and checks `workshop.toml` at `root`.
+    pub fn load(root: &Path) -> Result<Self, ManifestError> {
+        let path = root.join(FILE_NAME);
+        let text = fs::read_to_string(&path).map_err(|cause| ManifestError::Read {
+            path: path.clone(),
+            cause,
+        })?;
+        // Errors name the file as the user knows it, not the absolute path.
+        Self::parse(&text, Path::new(FILE_NAME))
+    }
+
+    /// Parses and checks a manifest; `path` is only used in error messages.
+    pub fn parse(text: &str, path: &Path) -> Result<Self, ManifestError> {
+        // The version first: a future format may not deserialise as this one,
+        // and "unsupported version" is the message that helps then.
+        #[derive(Deserialize)]
+        struct Header {
+            format_version: u32,
+        }
+        let header: Header = toml::from_str(text).map_err(|err| syntax(text, path, &err))?;
+        if header.format_version != FORMAT_VERSION {
+            return Err(ManifestError::Version {
+                path: path.to_path_buf(),
+                found: header.format_version,
+            });
+        }
+        let manifest: Manifest = toml::from_str(text).map_err(|err| syntax(text, path, &err))?;
+        manifest
+            .validate()
+            .map_err(|message| ManifestError::Invalid {
+                path: path.to_path_buf(),
+                message,
+            })?;
+        Ok(manifest)
+    }
+
+    /// The part with this id, or an error listing the known ones.
+    pub fn part(&self, id: &str) -> Result<&Part, ManifestError> {
+        self.parts
+            .iter()
+            .find(|part| part.id == id)
+            .ok_or_else(|| ManifestError::UnknownPart {
+                id: id.to_string(),
+                known: self
+                    .parts
+                    .iter()
+                    .map(|part| part.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        // One namespace for every id: progress files key on them.
+        let mut seen = HashSet::new();
+        let mut unique = |id: &str| {
+            if seen.insert(id.to_string()) {
+                Ok(())
+            } else {
+                Err(format!("id {id:?} is used twice"))
+            }
+        };
+        for part in &self.parts {
+            unique(&part.id)?;
+            if !is_identifier(&part.id) {
+                return Err(format!(
+                    "part id {:?} must be a Rust identifier: it names the exercise's crate",
+                    part.id
+                ));
+            }
+            inside_workspace(&part.solution, &part.id)?;
+            inside_workspace(&part.exercise, &part.id)?;
+            for exercise in &part.exercises {
+                unique(&exercise.id)?;
+                for gap in &exercise.gaps {
+                    unique(&gap.id)?;
+                    inside_workspace(&gap.file, &gap.id)?;
+                }
+            }
+        }
+        self.exercises_stand_apart()
+    }
+
+    /// `gen` deletes what it does not generate under an exercise directory:
+    /// no solution and no other exercise may be found there.
+    fn exercises_stand_apart(&self) -> Result<(), String> {
+        for part in &self.parts {
+            let others = self.parts.iter().flat_map(|other| {
+                let exercise = (other.id != part.id).then_some(&other.exercise);
+                [Some(&other.solution), exercise].into_iter().flatten()
+            });
+            for dir in others {
+                if dir.starts_with(&part.exercise) || part.exercise.starts_with(dir) {
+                    return Err(format!(
+                        "{}: exercise {:?} overlaps {:?}: gen would overwrite it",
+                        part.id,
+                        part.exercise.display().to_string(),
+                        dir.display().to_string()
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Part {
+    /// Every gap of the part in manifest order, with its 1-based number:
+    /// the `N` of `todo!("gap N: …")`.
+    pub fn gaps(&self) -> impl Iterator<Item = (usize, &Gap)> {
+        self.exercises
+            .iter()
+            .flat_map(|exercise| &exercise.gaps)
+            .enumerate()
+            .map(|(index, gap)| (index + 1, gap))
+    }
+}
+
+/// A one-line syntax error with its position, instead of toml's multi-line
+/// snippet.
+fn syntax(text: &str, path: &Path, err: &toml::de::Error) -> ManifestError {
+    let offset = err.span().map_or(0, |span| span.start).min(text.len());
+    let before = text.get(..offset).unwrap_or("");
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    ManifestError::Syntax {
+        path: path.to_path_buf(),
+        line: before.matches('\n').count() + 1,
+        column: before[line_start..].chars().count() + 1,
+        message: err.message().trim().replace('\n', "; "),
+    }
+}
+
+fn is_identifier(id: &str) -> bool {
+    let mut chars = id.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// A relative path without `..`: it cannot leave the workspace.
+fn inside_workspace(path: &Path, owner: &str) -> Result<(), String> {
+    let plain = path.components().next().is_some()
+        && path
+            .components()
+            .all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
+    if plain {
+        Ok(())
+    } else {
+        Err(format!(
+            "{owner}: path {:?} must be relative and stay inside the workspace",
+            path.display().to_string()
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SMALL: &str = r#"
+format_version = 1
+
+[[parts]]
+id = "part1"
+title = "Part one"
+solution = "solutions/part1"
+exercise = "exercises/part1"
+server = "webserver"
+
+[[parts.exercises]]
+id = "part1.a"
+title = "A"
+
+[[parts.exercises.gaps]]
+id = "part1.a.one"
+title = "one"
+file = "src/lib.rs"
+
+[[parts.exercises.gaps]]
+id = "part1.a.two"
+title = "two"
+file = "src/lib.rs"
+hints = ["a hint"]
+
+[[parts.exercises]]
+id = "part1.b"
+title = "B"
+minutes = 15
+
+[[parts.exercises.gaps]]
+id = "part1.b.three"
+title = "three"
+file = "src/b.rs"
+"#;
+
+    fn parse(text: &str) -> Result<Manifest, ManifestError> {
+        Manifest::parse(text, Path::new("workshop.toml"))
+    }
+
+    #[test]
+    fn gaps_are_numbered_across_exercises() {
+        let manifest = parse(SMALL).unwrap();
+        let part = manifest.part("part1").unwrap();
+        let numbered: Vec<_> = part.gaps().map(|(n, gap)| (n, gap.id.as_str())).collect();
+        assert_eq!(
+            numbered,
+            [(1, "part1.a.one"), (2, "part1.a.two"), (3, "part1.b.three")]
+        );
+        assert_eq!(part.exercises[0].minutes, 10, "the default");
+        assert_eq!(part.exercises[1].minutes, 15);
+    }
+
+    #[test]
+    fn another_format_version_is_refused_by_name() {
+        let err = parse(&SMALL.replace("format_version = 1", "format_version = 2")).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "workshop.toml: format_version is 2, but this xtask reads format_version 1 only"
+        );
+    }
+
+    #[test]
+    fn duplicate_ids_are_refused() {
+        let err = parse(&SMALL.replace("part1.a.two", "part1.a.one")).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "workshop.toml: id \"part1.a.one\" is used twice"
+        );
+    }
+
+    #[test]
+    fn syntax_errors_are_one_line_with_a_position() {
+        let err = parse(&SMALL.replace("title = \"B\"", "titel = \"B\"")).unwrap_err();
+        let message = err.to_string();
+        assert!(
+            message.starts_with("workshop.toml:28:1: unknown field `titel`"),
+            "{message}"
+        );
+        assert_eq!(message.lines().count(), 1, "{message}");
+    }
+
+    #[test]
+    fn paths_must_stay_inside_the_workspace() {
+        let err = parse(&SMALL.replace("exercises/part1", "../elsewhere")).unwrap_err();
+        assert!(err.to_string().contains("must be relative"), "{err}");
+        let err = parse(&SMALL.replace("exercises/part1", "/tmp")).unwrap_err();
+        assert!(err.to_string().contains("must be relative"), "{err}");
+    }
+
+    #[test]
+    fn an_exercise_never_overlaps_a_solution() {
+        let err = parse(&SMALL.replace("exercises/part1", "solutions/part1/ex")).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "workshop.toml: part1: exercise \"solutions/part1/ex\" overlaps \"solutions/part1\": gen would overwrite it"
+        );
+    }
+
+    #[test]
+    fn unknown_parts_list_the_known_ones() {
+        let manifest = parse(SMALL).unwrap();
+        let err = manifest.part("part9").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "unknown part \"part9\": the parts are part1"
+        );
+    }
+}

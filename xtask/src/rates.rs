@@ -1,0 +1,133 @@
+//! `cargo xtask rates`: the rates service on its own, for servers started
+//! with `RATES_URL` and for trying it with curl.
+
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::process::ExitCode;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use anyhow::Context;
+use rates::{RatesConfig, RatesService};
+
+/// How to run the service.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Example: cargo xtask rates --latency 200ms --jitter 50ms --failure-rate 0.1"
+)]
+pub struct RatesArgs {
+    /// Port to listen on.
+    #[arg(long, default_value_t = 8081)]
+    port: u16,
+    /// Address to listen on; anything but loopback is reachable from other machines.
+    #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
+    host: IpAddr,
+    /// How long every answer takes, e.g. 200ms or 1s.
+    #[arg(long, default_value = "0ms", value_parser = humantime::parse_duration)]
+    latency: Duration,
+    /// Each answer's latency varies by up to this much either way.
+    #[arg(long, default_value = "0ms", value_parser = humantime::parse_duration)]
+    jitter: Duration,
+    /// The share of answers that are a 500, from 0.0 to 1.0.
+    #[arg(long, default_value_t = 0.0, value_parser = parse_failure_rate)]
+    failure_rate: f64,
+}
+
+fn parse_failure_rate(text: &str) -> Result<f64, String> {
+    let rate: f64 = text
+        .parse()
+        .map_err(|_| "expected a number from 0.0 to 1.0, like 0.1".to_string())?;
+    // `contains` is false for NaN too.
+    if (0.0..=1.0).contains(&rate) {
+        Ok(rate)
+    } else {
+        Err("must be from 0.0 (never fail) to 1.0 (always fail)".to_string())
+    }
+}
+
+/// Serves until Ctrl-C.
+pub fn run(args: RatesArgs) -> anyhow::Result<ExitCode> {
+    let config = RatesConfig {
+        latency: args.latency,
+        jitter: args.jitter,
+        failure_rate: args.failure_rate,
+        ..RatesConfig::default()
+    };
+    // The handler is installed before the port is taken: nothing can be left
+    // listening if it fails.
+    let (stop, stopped) = mpsc::channel();
+    ctrlc::set_handler(move || {
+        let _ = stop.send(());
+    })
+    .context("cannot watch for Ctrl-C")?;
+
+    let addr = SocketAddr::new(args.host, args.port);
+    let service = match RatesService::start_on(addr, config) {
+        Ok(service) => service,
+        Err(err) if err.kind() == io::ErrorKind::AddrInUse => anyhow::bail!(
+            "cannot start the rates service on {addr}: the port is taken: stop the other one or pass --port"
+        ),
+        Err(err) => {
+            return Err(err).with_context(|| format!("cannot start the rates service on {addr}"));
+        }
+    };
+    if !args.host.is_loopback() {
+        println!(
+            "warning: listening on {} makes the rates service reachable from other machines",
+            args.host
+        );
+    }
+    let url = local_url(service.addr());
+    println!("rates service on {url}/latest");
+    println!("{}", env_hint(&url));
+
+    // The service runs on its own thread; this one only waits. A closed
+    // channel cannot happen while `stop` lives in the handler, but it ends
+    // the wait as well.
+    let _ = stopped.recv();
+    drop(service);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The URL to use from this machine: `0.0.0.0` listens everywhere, but is
+/// no address to connect to.
+fn local_url(addr: SocketAddr) -> String {
+    let ip = match addr.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        ip => ip,
+    };
+    format!("http://{}", SocketAddr::new(ip, addr.port()))
+}
+
+/// How to point the workshop's servers at this service, in the user's shell.
+fn env_hint(url: &str) -> String {
+    if cfg!(windows) {
+        format!("then, in another PowerShell: $env:RATES_URL = \"{url}\"")
+    } else {
+        format!("export RATES_URL={url}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failure_rate_is_a_share() {
+        assert_eq!(parse_failure_rate("0"), Ok(0.0));
+        assert_eq!(parse_failure_rate("0.25"), Ok(0.25));
+        assert_eq!(parse_failure_rate("1.0"), Ok(1.0));
+        for bad in ["1.5", "-0.1", "NaN", "ten", ""] {
+            assert!(parse_failure_rate(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_url_is_one_to_connect_to() {
+        let url = |addr: &str| local_url(addr.parse().unwrap());
+        assert_eq!(url("0.0.0.0:8081"), "http://127.0.0.1:8081");
+        assert_eq!(url("[::]:8081"), "http://[::1]:8081");
+        assert_eq!(url("192.168.1.2:8081"), "http://192.168.1.2:8081");
+    }
+}

@@ -1,0 +1,76 @@
+//! The commands' edges: one-line errors, exit codes, and the rates service
+//! actually answering.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Command, Output, Stdio};
+
+fn xtask(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(args)
+        .output()
+        .expect("xtask runs")
+}
+
+#[test]
+fn an_unknown_part_is_one_line_naming_the_known_ones() {
+    let output = xtask(&["serve", "part9"]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.starts_with("error: unknown part \"part9\": the parts are part1, "),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}
+
+#[test]
+fn check_is_not_built_yet() {
+    let output = xtask(&["check", "part1"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("not built yet"));
+}
+
+#[test]
+fn a_failure_rate_is_between_0_and_1() {
+    let output = xtask(&["rates", "--failure-rate", "1.5"]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("from 0.0 (never fail) to 1.0 (always fail)"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn the_rates_service_answers_where_it_says() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["rates", "--port", "0"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("xtask runs");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let hint = lines.next().unwrap().unwrap();
+
+    let url = first
+        .strip_prefix("rates service on ")
+        .unwrap_or_else(|| panic!("unexpected first line: {first}"));
+    let addr = url
+        .strip_prefix("http://")
+        .and_then(|rest| rest.strip_suffix("/latest"))
+        .unwrap_or_else(|| panic!("unexpected url: {url}"));
+    if cfg!(unix) {
+        assert_eq!(hint, format!("export RATES_URL=http://{addr}"));
+    }
+
+    let mut stream = TcpStream::connect(addr).unwrap();
+    write!(stream, "GET /latest HTTP/1.0\r\nHost: {addr}\r\n\r\n").unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let status = response.lines().next().unwrap_or("");
+    assert!(status.contains(" 200 "), "{response}");
+    assert!(response.contains("\"rates\""), "{response}");
+}
