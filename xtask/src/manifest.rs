@@ -60,6 +60,30 @@ pub struct Exercise {
     #[serde(default = "default_minutes")]
     pub minutes: u32,
     pub gaps: Vec<Gap>,
+    /// What `cargo xtask check` runs to grade this exercise.
+    #[serde(default)]
+    pub checks: Vec<CheckKind>,
+}
+
+/// The kinds of graded check. An exercise's check id is `<exercise>.<kind>`,
+/// e.g. `part2.forceasync.concurrency`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckKind {
+    /// The part's command-line client converts (`client USD 100`).
+    Cli,
+    /// The learner's own test fails against deliberately broken clients.
+    ClientTest,
+    /// The exercise's graded tests (`tests/<exercise>.rs`) pass.
+    Tests,
+    /// The server answers the contract's requests exactly.
+    Contract,
+    /// Answers are computed from the rates service, not hard-coded.
+    Computed,
+    /// On one worker thread, N slow requests take one round trip, not N.
+    Concurrency,
+    /// With P threads, N slow requests take ⌈N/P⌉ round trips.
+    Threads,
 }
 
 #[derive(Debug, Clone, Deserialize)]

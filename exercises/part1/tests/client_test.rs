@@ -11,8 +11,9 @@ use rates::{RatesConfig, RatesService};
 #[tokio::test]
 async fn converts_100_euros_into_dollars() {
     // Start a rates service on a free port, point a `CurrencyClient` at it,
-    // convert 100 EUR into USD, and assert on the whole answer. A test that
-    // cannot fail is no test: it must catch a client that forgets to multiply,
-    // picks the wrong rate, or hides an error.
+    // convert 100 EUR into USD and assert on the whole answer; then check that
+    // an unknown currency (XYZ) is an error. A test that cannot fail is no
+    // test: the grader runs this one against clients that forget to multiply,
+    // pick the wrong rate, or hide errors, and it must catch each of them.
     todo!("gap 4: write the client's test")
 }

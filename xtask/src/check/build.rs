@@ -1,0 +1,136 @@
+//! Building the crate under grading, and showing compiler errors readably:
+//! the first in full, then how many more.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::procs::Proc;
+
+/// Where the grader builds: its own target directory, so an editor's
+/// rust-analyzer, busy in `target/`, never holds the lock the grader waits on.
+pub fn target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("WORKSHOP_GRADER_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target").join("grader"))
+}
+
+/// What to build: a package, some of its binaries and test targets.
+#[derive(Debug, Clone)]
+pub struct Request<'a> {
+    pub package: &'a str,
+    pub bins: Vec<String>,
+    pub tests: Vec<String>,
+    pub release: bool,
+}
+
+/// The executables built, by target name.
+#[derive(Debug, Default)]
+pub struct Built {
+    pub bins: HashMap<String, PathBuf>,
+    pub tests: HashMap<String, PathBuf>,
+}
+
+#[derive(Debug)]
+pub enum Outcome {
+    Built(Built),
+    /// The compiler's errors, rendered as rustc prints them.
+    Failed(Vec<String>),
+}
+
+/// A first build compiles every dependency: on a slow laptop, minutes.
+const BUILD_TIMEOUT: Duration = Duration::from_secs(20 * 60);
+
+pub fn build(root: &Path, request: &Request, color: bool) -> anyhow::Result<Outcome> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut command = Command::new(cargo);
+    let format = if color {
+        "json-diagnostic-rendered-ansi"
+    } else {
+        "json"
+    };
+    command
+        .current_dir(root)
+        .env("CARGO_TARGET_DIR", target_dir(root))
+        .args(["build", "--package", request.package, "--message-format", format]);
+    for bin in &request.bins {
+        command.args(["--bin", bin]);
+    }
+    for test in &request.tests {
+        command.args(["--test", test]);
+    }
+    if request.release {
+        command.arg("--release");
+    }
+
+    let messages = Arc::new(Mutex::new(Messages::default()));
+    let sink = Arc::clone(&messages);
+    let proc = Proc::spawn(command, move |line| {
+        if let Ok(message) = serde_json::from_str::<Value>(line) {
+            sink.lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take(&message);
+        }
+    })?;
+    let Some(status) = proc.wait_timeout(BUILD_TIMEOUT)? else {
+        anyhow::bail!("cargo build did not finish within {BUILD_TIMEOUT:?}");
+    };
+    proc.drain(Duration::from_secs(5));
+    let messages = std::mem::take(&mut *messages.lock().unwrap_or_else(PoisonError::into_inner));
+    if status.success() {
+        return Ok(Outcome::Built(messages.built));
+    }
+    if messages.errors.is_empty() {
+        // Not the code: cargo itself failed (a bad Cargo.toml, no network…).
+        let stderr = proc.stderr();
+        let first = stderr
+            .lines()
+            .find(|line| line.starts_with("error"))
+            .unwrap_or("cargo build failed");
+        anyhow::bail!("{}", first.trim_start_matches("error: "));
+    }
+    Ok(Outcome::Failed(messages.errors))
+}
+
+#[derive(Debug, Default)]
+struct Messages {
+    built: Built,
+    errors: Vec<String>,
+}
+
+impl Messages {
+    /// Keeps what matters from one of cargo's JSON messages.
+    fn take(&mut self, message: &Value) {
+        match message["reason"].as_str() {
+            Some("compiler-message") if message["message"]["level"] == "error" => {
+                if let Some(rendered) = message["message"]["rendered"].as_str() {
+                    // "aborting due to 3 previous errors" counts nothing new.
+                    if !rendered.contains("aborting due to") {
+                        self.errors.push(rendered.trim_end().to_string());
+                    }
+                }
+            }
+            Some("compiler-artifact") => {
+                let (Some(name), Some(executable)) = (
+                    message["target"]["name"].as_str(),
+                    message["executable"].as_str(),
+                ) else {
+                    return;
+                };
+                let kinds = &message["target"]["kind"];
+                let is_test = message["profile"]["test"] == true;
+                let path = PathBuf::from(executable);
+                if kinds.as_array().is_some_and(|k| k.iter().any(|k| k == "bin")) && !is_test {
+                    self.built.bins.insert(name.to_string(), path);
+                } else if kinds.as_array().is_some_and(|k| k.iter().any(|k| k == "test")) {
+                    self.built.tests.insert(name.to_string(), path);
+                }
+            }
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,157 @@
+//! What the learner reads. Colour only on a terminal (anstream strips it
+//! otherwise, and honours NO_COLOR); every line makes sense without it.
+
+use std::io::Write;
+use std::path::Path;
+use std::time::Duration;
+
+use anstream::{AutoStream, ColorChoice};
+use anstyle::{AnsiColor, Style};
+
+use super::gaps::GapLeft;
+use super::verdict::Verdict;
+use crate::generate::slash;
+use crate::manifest::Part;
+
+const GOOD: Style = AnsiColor::Green.on_default().bold();
+const BAD: Style = AnsiColor::Red.on_default().bold();
+const DIM: Style = Style::new().dimmed();
+const BOLD: Style = Style::new().bold();
+
+pub struct Report {
+    out: AutoStream<std::io::Stdout>,
+}
+
+// Writing to stdout fails only when it is closed (a closed pipe): then there
+// is nobody to tell, so write errors are ignored throughout.
+macro_rules! say {
+    ($report:expr, $($arg:tt)*) => {{
+        let _ = writeln!($report.out, $($arg)*);
+    }};
+}
+
+impl Report {
+    pub fn new() -> Self {
+        Self {
+            out: AutoStream::auto(std::io::stdout()),
+        }
+    }
+
+    /// Whether colour reaches the terminal (and so cargo may send ANSI too).
+    pub fn color(&self) -> bool {
+        self.out.current_choice() != ColorChoice::Never
+    }
+
+    pub fn header(&mut self, part: &Part, crate_dir: &Path, solution: bool) {
+        let whose = if solution { "the solution" } else { "your code" };
+        say!(self, "{BOLD}Checking {}{BOLD:#}: {} ({whose} in {})", part.id, part.title, slash(crate_dir));
+    }
+
+    pub fn notices(&mut self, notices: &[String]) {
+        for notice in notices {
+            say!(self, "{BAD}note{BAD:#} {notice}");
+        }
+    }
+
+    pub fn gaps(&mut self, gaps: &[GapLeft]) {
+        if gaps.is_empty() {
+            say!(self, "{GOOD}✓{GOOD:#} no gaps left");
+            return;
+        }
+        say!(self, "{BAD}✗{BAD:#} {} gaps left to fill:", gaps.len());
+        for gap in gaps {
+            say!(self, "    gap {}  {}:{}  {}", gap.number, gap.file, gap.line, gap.title);
+        }
+    }
+
+    pub fn building(&mut self, part: &Part) {
+        say!(self, "{DIM}  building {}… (the first build compiles every dependency: a minute or two){DIM:#}", part.id);
+    }
+
+    pub fn built(&mut self, took: Duration) {
+        say!(self, "{GOOD}✓{GOOD:#} it builds {DIM}({}){DIM:#}", seconds(took));
+    }
+
+    pub fn build_failed(&mut self, errors: &[String], verbose: bool) {
+        let count = errors.len();
+        say!(self, "{BAD}✗{BAD:#} it does not build: {count} error{}", plural(count));
+        let shown = if verbose { count } else { 1 };
+        for error in errors.iter().take(shown) {
+            say!(self, "{error}\n");
+        }
+        if count > shown {
+            say!(
+                self,
+                "  … and {} more error{} (cargo xtask check … --verbose shows them all)",
+                count - shown,
+                plural(count - shown)
+            );
+        }
+    }
+
+    pub fn check(&mut self, id: &str, verdict: &Verdict, took: Duration) {
+        let (mark, style) = if verdict.passed { ("✓", GOOD) } else { ("✗", BAD) };
+        say!(self, "{style}{mark}{style:#} {id:<30} {DIM}{:>6}{DIM:#}  {}", seconds(took), verdict.reason);
+        for detail in &verdict.details {
+            for line in detail.lines() {
+                say!(self, "      {line}");
+            }
+        }
+    }
+
+    pub fn summary(
+        &mut self,
+        part: &Part,
+        results: &[(String, Verdict, Duration)],
+        gaps: &[GapLeft],
+        next: Option<&Part>,
+        clock: Option<Duration>,
+    ) {
+        let passed = results.iter().filter(|(_, verdict, _)| verdict.passed).count();
+        let all_pass = gaps.is_empty() && !results.is_empty() && passed == results.len();
+        let (style, word) = if all_pass { (GOOD, "passes") } else { (BAD, "does not pass yet") };
+        let mut line = format!(
+            "{style}{} {word}{style:#}: {passed} of {} checks pass",
+            part.id,
+            results.len()
+        );
+        if !gaps.is_empty() {
+            line.push_str(&format!(", {} gap{} left", gaps.len(), plural(gaps.len())));
+        }
+        if let Some(spent) = clock {
+            let budget: u32 = part.exercises.iter().map(|exercise| exercise.minutes).sum();
+            line.push_str(&format!(
+                ". Clock: {} min of {budget}",
+                spent.as_secs() / 60
+            ));
+        }
+        say!(self, "\n{line}.");
+
+        // The next step: the first gap's first hint, or the next part.
+        if let Some(gap) = gaps.first() {
+            let hint = part
+                .gaps()
+                .find(|(number, _)| *number == gap.number)
+                .and_then(|(_, gap)| gap.hints.first().cloned());
+            say!(self, "Next: gap {} in {}:{}, {}.", gap.number, gap.file, gap.line, gap.title);
+            if let Some(hint) = hint {
+                say!(self, "  Hint: {hint}");
+            }
+        } else if all_pass {
+            match next {
+                Some(next) => say!(self, "Next: {}, {}: `cargo xtask check {}`.", next.id, next.title, next.id),
+                None => say!(self, "Next: compare the three servers: `cargo xtask bench`."),
+            }
+        } else if let Some((id, verdict, _)) = results.iter().find(|(_, verdict, _)| !verdict.passed) {
+            say!(self, "Next: make {id} pass: {}", verdict.reason);
+        }
+    }
+}
+
+fn seconds(took: Duration) -> String {
+    format!("{:.1} s", took.as_secs_f64())
+}
+
+fn plural(count: usize) -> &'static str {
+    if count == 1 { "" } else { "s" }
+}

@@ -1,0 +1,149 @@
+//! The timing checks, the heart of the workshop: against a slow rates
+//! service, do N requests in flight wait for one round trip, or for N?
+//!
+//! The margins are wide on purpose, 5× both ways, so a busy laptop never
+//! flips a verdict: the point is one round trip versus N, not milliseconds.
+
+use std::path::Path;
+use std::sync::Barrier;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use rates::{RatesConfig, RatesService};
+
+use super::contract::{http_client, without_url};
+use super::server::{Launch, Server};
+use super::verdict::Verdict;
+
+/// The rates service's latency: one round trip.
+const ROUND_TRIP: Duration = Duration::from_millis(500);
+/// Requests in flight at once. With N = 25, √N = 5: the threshold of 5 round
+/// trips sits 5× above the ideal (1) and 5× below the serial case (25).
+const IN_FLIGHT: usize = 25;
+const THRESHOLD: u32 = 5;
+
+/// Part 1 and 2: on one worker thread, N slow conversions finish in about one
+/// round trip, and `/health` answers fast meanwhile.
+pub fn concurrency(bin: &Path) -> Verdict {
+    measure(bin, Some(1), None, "on one worker thread")
+}
+
+/// Part 3: with P threads, N slow conversions take about ⌈N/P⌉ round trips.
+/// With P > N that is one round trip, with a thread to spare for `/health`;
+/// a server that serves one request at a time takes N.
+pub fn threads(bin: &Path) -> Verdict {
+    let pool = IN_FLIGHT + 1;
+    measure(bin, None, Some(pool), &format!("with {pool} threads"))
+}
+
+fn measure(bin: &Path, worker_threads: Option<usize>, threads: Option<usize>, setting: &str) -> Verdict {
+    let service = match RatesService::start(RatesConfig::with_latency(ROUND_TRIP)) {
+        Ok(service) => service,
+        Err(err) => return Verdict::fail(format!("cannot start a rates service: {err}")),
+    };
+    let launch = Launch {
+        rates_url: &service.url(),
+        worker_threads,
+        threads,
+        upstream_timeout: Some(ROUND_TRIP * 20),
+    };
+    let server = match Server::start(bin, &launch) {
+        Ok(server) => server,
+        Err(why) => return Verdict::fail(why),
+    };
+    let client = match http_client() {
+        Ok(client) => client,
+        Err(err) => return Verdict::fail(err),
+    };
+    let convert = format!("{}/convert/GBP/100", server.url);
+
+    // One request first: a server that cannot convert at all fails here with
+    // that reason, not with a timing that means nothing.
+    if let Err(why) = get_ok(&client, &convert) {
+        let reason = server.trouble().unwrap_or(why);
+        return Verdict::fail(format!("a single conversion fails: {reason}"));
+    }
+
+    // All requests leave together; /health is asked a tenth of a round trip
+    // later, while they are all waiting for the rates.
+    let start = Barrier::new(IN_FLIGHT + 2);
+    let (elapsed, health, failures) = thread::scope(|scope| {
+        let requests: Vec<_> = (0..IN_FLIGHT)
+            .map(|_| {
+                scope.spawn(|| {
+                    start.wait();
+                    get_ok(&client, &convert)
+                })
+            })
+            .collect();
+        let health = scope.spawn(|| {
+            start.wait();
+            thread::sleep(ROUND_TRIP / 10);
+            let asked = Instant::now();
+            get_ok(&client, &format!("{}/health", server.url)).map(|()| asked.elapsed())
+        });
+        start.wait();
+        let began = Instant::now();
+        let failures: Vec<String> = requests
+            .into_iter()
+            .filter_map(|request| request.join().ok().and_then(Result::err))
+            .collect();
+        let elapsed = began.elapsed();
+        let health = health.join().unwrap_or_else(|_| Err("the probe failed".into()));
+        (elapsed, health, failures)
+    });
+
+    if let Some(first) = failures.first() {
+        let reason = server.trouble().unwrap_or_else(|| first.clone());
+        return Verdict::fail(format!(
+            "{} of {IN_FLIGHT} simultaneous conversions failed: {reason}",
+            failures.len()
+        ));
+    }
+    let trips = elapsed.as_secs_f64() / ROUND_TRIP.as_secs_f64();
+    let measured = format!(
+        "{IN_FLIGHT} conversions {setting} took {:.1} s, {trips:.1} round trips of {} ms",
+        elapsed.as_secs_f64(),
+        ROUND_TRIP.as_millis()
+    );
+    if elapsed > ROUND_TRIP * THRESHOLD {
+        let why = if threads.is_some() {
+            "they were served one after another: does every worker thread take requests?"
+        } else {
+            "they ran one after another. Something blocks the runtime's only worker \
+             thread while it waits for the rates: a synchronous call (reqwest::blocking, \
+             std::thread::sleep) inside async code. Run it with tokio::task::spawn_blocking"
+        };
+        return Verdict::fail(format!("{measured}: {why}"));
+    }
+    if elapsed < ROUND_TRIP / THRESHOLD {
+        return Verdict::fail(format!(
+            "{measured}: faster than the rates service answers. Is every answer fetched, \
+             not remembered?"
+        ));
+    }
+    match health {
+        Ok(latency) if latency <= ROUND_TRIP / THRESHOLD => Verdict::pass(format!(
+            "{measured}; /health answered in {} ms meanwhile",
+            latency.as_millis()
+        )),
+        Ok(latency) => Verdict::fail(format!(
+            "{measured}, but /health took {} ms meanwhile: something blocks the server \
+             while conversions wait",
+            latency.as_millis()
+        )),
+        Err(why) => Verdict::fail(format!("/health failed while conversions waited: {why}")),
+    }
+}
+
+/// GET `url`, expecting a 200.
+fn get_ok(client: &reqwest::blocking::Client, url: &str) -> Result<(), String> {
+    let response = client.get(url).send().map_err(|err| without_url(&err))?;
+    let status = response.status();
+    let body = response.text().unwrap_or_default();
+    if status.is_success() {
+        Ok(())
+    } else {
+        Err(format!("answered {} {body}", status.as_u16()))
+    }
+}
