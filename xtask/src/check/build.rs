@@ -56,7 +56,13 @@ pub fn build(root: &Path, request: &Request, color: bool) -> anyhow::Result<Outc
     command
         .current_dir(root)
         .env("CARGO_TARGET_DIR", target_dir(root))
-        .args(["build", "--package", request.package, "--message-format", format]);
+        .args([
+            "build",
+            "--package",
+            request.package,
+            "--message-format",
+            format,
+        ]);
     for bin in &request.bins {
         command.args(["--bin", bin]);
     }
@@ -124,9 +130,16 @@ impl Messages {
                 let kinds = &message["target"]["kind"];
                 let is_test = message["profile"]["test"] == true;
                 let path = PathBuf::from(executable);
-                if kinds.as_array().is_some_and(|k| k.iter().any(|k| k == "bin")) && !is_test {
+                if kinds
+                    .as_array()
+                    .is_some_and(|k| k.iter().any(|k| k == "bin"))
+                    && !is_test
+                {
                     self.built.bins.insert(name.to_string(), path);
-                } else if kinds.as_array().is_some_and(|k| k.iter().any(|k| k == "test")) {
+                } else if kinds
+                    .as_array()
+                    .is_some_and(|k| k.iter().any(|k| k == "test"))
+                {
                     self.built.tests.insert(name.to_string(), path);
                 }
             }

@@ -50,7 +50,8 @@ fn run(bin: &Path, rates_url: &str, args: &[&str]) -> Result<Run, String> {
         .args(args)
         .env("RATES_URL", rates_url)
         .env("RUST_BACKTRACE", "0");
-    let proc = Proc::spawn(command, |_| {}).map_err(|err| format!("cannot run the client: {err}"))?;
+    let proc =
+        Proc::spawn(command, |_| {}).map_err(|err| format!("cannot run the client: {err}"))?;
     match proc.wait_timeout(Duration::from_secs(15)) {
         Ok(Some(status)) => {
             proc.drain(Duration::from_secs(1));

@@ -17,7 +17,9 @@ pub fn elapsed(root: &Path, part: &str) -> Duration {
         .ok()
         .and_then(|text| humantime::parse_rfc3339(text.trim()).ok());
     match started {
-        Some(started) => SystemTime::now().duration_since(started).unwrap_or_default(),
+        Some(started) => SystemTime::now()
+            .duration_since(started)
+            .unwrap_or_default(),
         None => {
             if let Some(dir) = path.parent() {
                 let _ = fs::create_dir_all(dir);

@@ -11,7 +11,10 @@ use super::server::{Launch, Server};
 use super::verdict::Verdict;
 
 /// How many mismatches are shown in full; the rest are counted.
-const SHOWN: usize = 3;
+pub const SHOWN: usize = 3;
+/// After this many requests in a row get no answer in time, the server is
+/// stuck: asking more would only make the learner wait.
+const STUCK_AFTER: usize = 2;
 
 pub fn check(bin: &Path) -> Verdict {
     let client = match http_client() {
@@ -38,9 +41,23 @@ pub fn check(bin: &Path) -> Verdict {
     }
 
     let mut failures = Vec::new();
+    let mut unanswered = 0;
     for case in CASES {
         let server = &servers[&case.upstream];
-        let failure = match send(&client, &server.url, case) {
+        let answer = send(&client, &server.url, case);
+        unanswered = match &answer {
+            Err(err) if err.is_timeout() => unanswered + 1,
+            _ => 0,
+        };
+        if unanswered == STUCK_AFTER {
+            return Verdict::fail(format!(
+                "the server stopped answering: {} requests in a row got no answer within {} s. \
+                 An infinite loop, or a wait that never ends?",
+                STUCK_AFTER,
+                REQUEST_TIMEOUT.as_secs()
+            ));
+        }
+        let failure = match answer {
             Ok(answer) => mismatch(case, &answer),
             Err(err) => Some(format!(
                 "{} {}\n  expected: {} {}\n  actual:   no answer ({})",
@@ -56,8 +73,12 @@ pub fn check(bin: &Path) -> Verdict {
     if failures.is_empty() {
         return Verdict::pass(format!("all {} requests answered as expected", CASES.len()));
     }
-    // A panic explains the failures better than the failures do.
+    // A panic explains the failures better than the failures do, and then
+    // one example is enough.
     let trouble = servers.values().find_map(Server::trouble);
+    if trouble.is_some() {
+        failures.truncate(1);
+    }
     let reason = trouble.unwrap_or_else(|| {
         format!(
             "{} of {} requests got a wrong answer",
@@ -72,11 +93,14 @@ pub fn check(bin: &Path) -> Verdict {
     Verdict::fail(reason).with_details(details)
 }
 
+/// How long any request of the grader waits for its answer.
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// The client the checks send requests with. Its timeout bounds every
 /// request: a server that never answers fails, it does not hang the grader.
 pub fn http_client() -> Result<reqwest::blocking::Client, String> {
     reqwest::blocking::Client::builder()
-        .timeout(std::time::Duration::from_secs(10))
+        .timeout(REQUEST_TIMEOUT)
         .pool_max_idle_per_host(0)
         .build()
         .map_err(|err| format!("cannot build an HTTP client: {err}"))
@@ -85,7 +109,7 @@ pub fn http_client() -> Result<reqwest::blocking::Client, String> {
 /// Why a request got no answer, without the URL the learner already knows.
 pub fn without_url(err: &reqwest::Error) -> String {
     if err.is_timeout() {
-        "no answer within 10 s".into()
+        format!("no answer within {} s", REQUEST_TIMEOUT.as_secs())
     } else if err.is_connect() {
         "the connection was refused: is the server still running?".into()
     } else {

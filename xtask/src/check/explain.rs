@@ -43,18 +43,13 @@ pub fn explain(panic: &Panic) -> String {
     {
         // `gap 4: run the synchronous client…` → `gap 4 is not filled yet: …`
         let (number, title) = gap.split_once(':').unwrap_or((gap, ""));
-        return format!(
-            "{number} is not filled yet:{title} ({})",
-            panic.location
-        );
+        return format!("{number} is not filled yet:{title} ({})", panic.location);
     }
     if BLOCKING.iter().any(|known| message.contains(known)) {
-        return format!(
-            "a blocking call ran on an async worker thread ({}): tokio stops it, because \
-             while it blocks, no other request on that thread makes progress. Run the \
-             blocking code with tokio::task::spawn_blocking and .await its JoinHandle",
-            panic.location
-        );
+        return "a blocking call ran on an async worker thread, and tokio stopped it: while \
+                it blocks, no other request on that thread makes progress. Run the blocking \
+                code with tokio::task::spawn_blocking and .await its JoinHandle"
+            .to_string();
     }
     if message.contains("has overflowed its stack") {
         return format!(
@@ -96,7 +91,10 @@ mod tests {
     #[test]
     fn other_panics_are_quoted() {
         let stderr = "thread 'main' panicked at src/main.rs:1:1:\nboom\n";
-        assert_eq!(first(stderr).unwrap(), "your code panicked at src/main.rs:1:1: boom");
+        assert_eq!(
+            first(stderr).unwrap(),
+            "your code panicked at src/main.rs:1:1: boom"
+        );
         assert_eq!(first("all quiet\n"), None);
     }
 }

@@ -162,7 +162,9 @@ fn build_all(
         match build::build(root, &request, color).context("cannot build the client test")? {
             Outcome::Built(more) => {
                 if let Some(test) = more.tests.get("client_test") {
-                    built.tests.insert("client_test (graded)".into(), test.clone());
+                    built
+                        .tests
+                        .insert("client_test (graded)".into(), test.clone());
                 }
             }
             Outcome::Failed(errors) => return Ok(Err(errors)),

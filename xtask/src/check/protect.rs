@@ -18,7 +18,10 @@ pub struct Restored {
 
 /// The graded tests of `part`: the generated test files that have no gap,
 /// so the learner has nothing to write in them.
-pub fn graded_tests<'a>(part: &'a Part, generated: &'a Files) -> impl Iterator<Item = (&'a PathBuf, &'a String)> {
+pub fn graded_tests<'a>(
+    part: &'a Part,
+    generated: &'a Files,
+) -> impl Iterator<Item = (&'a PathBuf, &'a String)> {
     let tests_dir = part.exercise.join("tests");
     generated
         .iter()
@@ -61,7 +64,10 @@ pub fn describe(restored: &Restored) -> Vec<String> {
                 slash(file),
                 slash(&dir.join(file))
             ),
-            None => format!("{} is a graded test and was missing: it is back", slash(file)),
+            None => format!(
+                "{} is a graded test and was missing: it is back",
+                slash(file)
+            ),
         })
         .collect()
 }

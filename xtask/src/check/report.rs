@@ -43,8 +43,18 @@ impl Report {
     }
 
     pub fn header(&mut self, part: &Part, crate_dir: &Path, solution: bool) {
-        let whose = if solution { "the solution" } else { "your code" };
-        say!(self, "{BOLD}Checking {}{BOLD:#}: {} ({whose} in {})", part.id, part.title, slash(crate_dir));
+        let whose = if solution {
+            "the solution"
+        } else {
+            "your code"
+        };
+        say!(
+            self,
+            "{BOLD}Checking {}{BOLD:#}: {} ({whose} in {})",
+            part.id,
+            part.title,
+            slash(crate_dir)
+        );
     }
 
     pub fn notices(&mut self, notices: &[String]) {
@@ -60,21 +70,40 @@ impl Report {
         }
         say!(self, "{BAD}✗{BAD:#} {} gaps left to fill:", gaps.len());
         for gap in gaps {
-            say!(self, "    gap {}  {}:{}  {}", gap.number, gap.file, gap.line, gap.title);
+            say!(
+                self,
+                "    gap {}  {}:{}  {}",
+                gap.number,
+                gap.file,
+                gap.line,
+                gap.title
+            );
         }
     }
 
     pub fn building(&mut self, part: &Part) {
-        say!(self, "{DIM}  building {}… (the first build compiles every dependency: a minute or two){DIM:#}", part.id);
+        say!(
+            self,
+            "{DIM}  building {}… (the first build compiles every dependency: a minute or two){DIM:#}",
+            part.id
+        );
     }
 
     pub fn built(&mut self, took: Duration) {
-        say!(self, "{GOOD}✓{GOOD:#} it builds {DIM}({}){DIM:#}", seconds(took));
+        say!(
+            self,
+            "{GOOD}✓{GOOD:#} it builds {DIM}({}){DIM:#}",
+            seconds(took)
+        );
     }
 
     pub fn build_failed(&mut self, errors: &[String], verbose: bool) {
         let count = errors.len();
-        say!(self, "{BAD}✗{BAD:#} it does not build: {count} error{}", plural(count));
+        say!(
+            self,
+            "{BAD}✗{BAD:#} it does not build: {count} error{}",
+            plural(count)
+        );
         let shown = if verbose { count } else { 1 };
         for error in errors.iter().take(shown) {
             say!(self, "{error}\n");
@@ -90,8 +119,17 @@ impl Report {
     }
 
     pub fn check(&mut self, id: &str, verdict: &Verdict, took: Duration) {
-        let (mark, style) = if verdict.passed { ("✓", GOOD) } else { ("✗", BAD) };
-        say!(self, "{style}{mark}{style:#} {id:<30} {DIM}{:>6}{DIM:#}  {}", seconds(took), verdict.reason);
+        let (mark, style) = if verdict.passed {
+            ("✓", GOOD)
+        } else {
+            ("✗", BAD)
+        };
+        say!(
+            self,
+            "{style}{mark}{style:#} {id:<30} {DIM}{:>6}{DIM:#}  {}",
+            seconds(took),
+            verdict.reason
+        );
         for detail in &verdict.details {
             for line in detail.lines() {
                 say!(self, "      {line}");
@@ -107,9 +145,16 @@ impl Report {
         next: Option<&Part>,
         clock: Option<Duration>,
     ) {
-        let passed = results.iter().filter(|(_, verdict, _)| verdict.passed).count();
+        let passed = results
+            .iter()
+            .filter(|(_, verdict, _)| verdict.passed)
+            .count();
         let all_pass = gaps.is_empty() && !results.is_empty() && passed == results.len();
-        let (style, word) = if all_pass { (GOOD, "passes") } else { (BAD, "does not pass yet") };
+        let (style, word) = if all_pass {
+            (GOOD, "passes")
+        } else {
+            (BAD, "does not pass yet")
+        };
         let mut line = format!(
             "{style}{} {word}{style:#}: {passed} of {} checks pass",
             part.id,
@@ -133,16 +178,34 @@ impl Report {
                 .gaps()
                 .find(|(number, _)| *number == gap.number)
                 .and_then(|(_, gap)| gap.hints.first().cloned());
-            say!(self, "Next: gap {} in {}:{}, {}.", gap.number, gap.file, gap.line, gap.title);
+            say!(
+                self,
+                "Next: gap {} in {}:{}, {}.",
+                gap.number,
+                gap.file,
+                gap.line,
+                gap.title
+            );
             if let Some(hint) = hint {
                 say!(self, "  Hint: {hint}");
             }
         } else if all_pass {
             match next {
-                Some(next) => say!(self, "Next: {}, {}: `cargo xtask check {}`.", next.id, next.title, next.id),
-                None => say!(self, "Next: compare the three servers: `cargo xtask bench`."),
+                Some(next) => say!(
+                    self,
+                    "Next: {}, {}: `cargo xtask check {}`.",
+                    next.id,
+                    next.title,
+                    next.id
+                ),
+                None => say!(
+                    self,
+                    "Next: compare the three servers: `cargo xtask bench`."
+                ),
             }
-        } else if let Some((id, verdict, _)) = results.iter().find(|(_, verdict, _)| !verdict.passed) {
+        } else if let Some((id, verdict, _)) =
+            results.iter().find(|(_, verdict, _)| !verdict.passed)
+        {
             say!(self, "Next: make {id} pass: {}", verdict.reason);
         }
     }

@@ -90,12 +90,19 @@ impl Server {
     /// Why the server misbehaved, if its stderr says: the first panic, or
     /// that it died.
     pub fn trouble(&self) -> Option<String> {
+        let exited = self.proc.exited();
+        if exited {
+            // Its last words may still be in the pipe.
+            self.proc.drain(Duration::from_secs(1));
+        } else {
+            // A panicking handler closes the connection a moment before its
+            // message reaches us.
+            std::thread::sleep(Duration::from_millis(100));
+        }
         if let Some(why) = explain::first(&self.proc.stderr()) {
             return Some(why);
         }
-        self.proc
-            .exited()
-            .then(|| format!("the server exited: {}", last_line(&self.proc.stderr())))
+        exited.then(|| format!("the server exited: {}", last_line(&self.proc.stderr())))
     }
 }
 

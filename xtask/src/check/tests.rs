@@ -9,7 +9,7 @@ use super::explain;
 use super::procs::Proc;
 use super::verdict::Verdict;
 
-pub const DEADLINE: Duration = Duration::from_secs(30);
+pub const DEADLINE: Duration = Duration::from_secs(20);
 
 /// Runs the tests in `binary`; passes when all of them do.
 pub fn check(binary: &Path) -> Verdict {
@@ -63,7 +63,10 @@ pub fn run(binary: &Path, env: &[(&str, &str)]) -> std::io::Result<Outcome> {
     proc.drain(Duration::from_secs(2));
     let stdout = proc.stdout();
     if status.success() {
-        let count = stdout.lines().filter(|line| line.ends_with(" ... ok")).count();
+        let count = stdout
+            .lines()
+            .filter(|line| line.ends_with(" ... ok"))
+            .count();
         return Ok(Outcome::Passed(count));
     }
     Ok(Outcome::Failed(failures(&stdout)))
@@ -107,6 +110,10 @@ mod tests {
         let found = failures(stdout);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].name, "b");
-        assert!(found[0].why.starts_with("gap 2 is not filled yet"), "{}", found[0].why);
+        assert!(
+            found[0].why.starts_with("gap 2 is not filled yet"),
+            "{}",
+            found[0].why
+        );
     }
 }

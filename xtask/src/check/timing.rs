@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use rates::{RatesConfig, RatesService};
 
-use super::contract::{http_client, without_url};
+use super::contract::{REQUEST_TIMEOUT, http_client, without_url};
 use super::server::{Launch, Server};
 use super::verdict::Verdict;
 
@@ -21,6 +21,12 @@ const ROUND_TRIP: Duration = Duration::from_millis(500);
 /// trips sits 5× above the ideal (1) and 5× below the serial case (25).
 const IN_FLIGHT: usize = 25;
 const THRESHOLD: u32 = 5;
+/// `/health` is asked a tenth of a round trip after the conversions. If
+/// something blocks the worker, it waits for the rest of that round trip at
+/// least (0.9 of it): a limit of half a round trip cannot pass a blocked
+/// server however noisy the machine, and gives a free one 250 ms for a reply
+/// that takes 2.
+const HEALTH_LIMIT: Duration = Duration::from_millis(250);
 
 /// Part 1 and 2: on one worker thread, N slow conversions finish in about one
 /// round trip, and `/health` answers fast meanwhile.
@@ -36,7 +42,12 @@ pub fn threads(bin: &Path) -> Verdict {
     measure(bin, None, Some(pool), &format!("with {pool} threads"))
 }
 
-fn measure(bin: &Path, worker_threads: Option<usize>, threads: Option<usize>, setting: &str) -> Verdict {
+fn measure(
+    bin: &Path,
+    worker_threads: Option<usize>,
+    threads: Option<usize>,
+    setting: &str,
+) -> Verdict {
     let service = match RatesService::start(RatesConfig::with_latency(ROUND_TRIP)) {
         Ok(service) => service,
         Err(err) => return Verdict::fail(format!("cannot start a rates service: {err}")),
@@ -89,23 +100,38 @@ fn measure(bin: &Path, worker_threads: Option<usize>, threads: Option<usize>, se
             .filter_map(|request| request.join().ok().and_then(Result::err))
             .collect();
         let elapsed = began.elapsed();
-        let health = health.join().unwrap_or_else(|_| Err("the probe failed".into()));
+        let health = health
+            .join()
+            .unwrap_or_else(|_| Err("the probe failed".into()));
         (elapsed, health, failures)
     });
 
-    if let Some(first) = failures.first() {
-        let reason = server.trouble().unwrap_or_else(|| first.clone());
+    // Requests that got no answer in time are the serial case at its worst:
+    // they count as slow, not as broken.
+    let broken: Vec<&String> = failures
+        .iter()
+        .filter(|why| !why.starts_with("no answer"))
+        .collect();
+    if let Some(first) = broken.first() {
+        let reason = server.trouble().unwrap_or_else(|| (*first).clone());
         return Verdict::fail(format!(
             "{} of {IN_FLIGHT} simultaneous conversions failed: {reason}",
-            failures.len()
+            broken.len()
         ));
     }
     let trips = elapsed.as_secs_f64() / ROUND_TRIP.as_secs_f64();
-    let measured = format!(
-        "{IN_FLIGHT} conversions {setting} took {:.1} s, {trips:.1} round trips of {} ms",
+    let mut measured = format!(
+        "{IN_FLIGHT} conversions {setting} took {:.2} s, {trips:.1} round trips of {} ms",
         elapsed.as_secs_f64(),
         ROUND_TRIP.as_millis()
     );
+    if !failures.is_empty() {
+        measured.push_str(&format!(
+            " ({} got no answer within {} s)",
+            failures.len(),
+            REQUEST_TIMEOUT.as_secs()
+        ));
+    }
     if elapsed > ROUND_TRIP * THRESHOLD {
         let why = if threads.is_some() {
             "they were served one after another: does every worker thread take requests?"
@@ -123,7 +149,7 @@ fn measure(bin: &Path, worker_threads: Option<usize>, threads: Option<usize>, se
         ));
     }
     match health {
-        Ok(latency) if latency <= ROUND_TRIP / THRESHOLD => Verdict::pass(format!(
+        Ok(latency) if latency <= HEALTH_LIMIT => Verdict::pass(format!(
             "{measured}; /health answered in {} ms meanwhile",
             latency.as_millis()
         )),
