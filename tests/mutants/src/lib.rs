@@ -80,7 +80,11 @@ impl CurrencyClient {
             }
             Some(Mutant::WrongRate) => {
                 // Converts into another currency, then labels it as asked.
-                let other = if currency.code() == "GBP" { "USD" } else { "GBP" };
+                let other = if currency.code() == "GBP" {
+                    "USD"
+                } else {
+                    "GBP"
+                };
                 let other: Currency = other.parse()?;
                 let wrong = self.inner.convert(&other, amount).await?;
                 Ok(Conversion {

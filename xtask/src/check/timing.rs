@@ -142,7 +142,10 @@ fn measure(
         };
         return Verdict::fail(format!("{measured}: {why}"));
     }
-    if elapsed < ROUND_TRIP / THRESHOLD {
+    // A server that asks the rates service cannot answer before it does:
+    // noise only ever adds time, so this bound is safe however busy the
+    // machine is.
+    if elapsed < ROUND_TRIP * 9 / 10 {
         return Verdict::fail(format!(
             "{measured}: faster than the rates service answers. Is every answer fetched, \
              not remembered?"
