@@ -20,6 +20,17 @@ pub struct RatesConfig {
     pub jitter: Duration,
     /// The share of answers, from 0.0 to 1.0, that are a `500` instead of rates.
     pub failure_rate: f64,
+    /// A way to be broken on every answer, to test how clients cope.
+    pub fault: Option<Fault>,
+}
+
+/// Broken answers a remote API gives, besides errors and slowness.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// A `200` whose body is not JSON.
+    GarbageJson,
+    /// A `200` that promises a body and hangs up halfway through it.
+    CloseMidResponse,
 }
 
 impl Default for RatesConfig {
@@ -29,6 +40,7 @@ impl Default for RatesConfig {
             latency: Duration::ZERO,
             jitter: Duration::ZERO,
             failure_rate: 0.0,
+            fault: None,
         }
     }
 }

@@ -16,5 +16,5 @@ mod config;
 pub mod fixture;
 mod service;
 
-pub use config::RatesConfig;
+pub use config::{Fault, RatesConfig};
 pub use service::{RatesService, router};

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::thread;
 
 use axum::Router;
+use axum::body::Body;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -14,7 +15,7 @@ use rust_decimal::Decimal;
 use serde_json::{Map, Number, Value, json};
 use tokio::sync::oneshot;
 
-use crate::{RatesConfig, fixture};
+use crate::{Fault, RatesConfig, fixture};
 
 /// What the handler shares: the configuration and the answer, serialised once.
 struct Shared {
@@ -58,11 +59,25 @@ async fn latest(State(shared): State<Arc<Shared>>) -> Response {
         )
             .into_response();
     }
-    (
-        [(header::CONTENT_TYPE, "application/json")],
-        shared.body.clone(),
-    )
-        .into_response()
+    let json = [(header::CONTENT_TYPE, "application/json")];
+    match shared.config.fault {
+        None => (json, shared.body.clone()).into_response(),
+        Some(Fault::GarbageJson) => (json, "{\"base\": \"EUR\", \"rates\": oops").into_response(),
+        Some(Fault::CloseMidResponse) => {
+            // Half the body, then an error: hyper drops the connection with
+            // the promised Content-Length unmet.
+            let half = shared.body.as_bytes()[..shared.body.len() / 2].to_vec();
+            let chunks: [Result<Vec<u8>, std::io::Error>; 2] =
+                [Ok(half), Err(std::io::Error::other("hung up on purpose"))];
+            let length = [(header::CONTENT_LENGTH, shared.body.len().to_string())];
+            (
+                json,
+                length,
+                Body::from_stream(futures_util::stream::iter(chunks)),
+            )
+                .into_response()
+        }
+    }
 }
 
 /// A running rates service. It stops when this handle is dropped.
