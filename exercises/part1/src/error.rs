@@ -59,6 +59,8 @@ impl ConvertError {
             Self::RatesUnavailable("cannot connect to it".into())
         } else if let Some(status) = err.status() {
             Self::RatesUnavailable(format!("it answered {status}"))
+        } else if err.is_body() {
+            Self::RatesUnavailable("it hung up in the middle of its answer".into())
         } else if err.is_decode() {
             Self::RatesUnavailable("its answer is not the expected JSON".into())
         } else {
