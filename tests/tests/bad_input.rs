@@ -1,0 +1,154 @@
+//! Bad input, generated: 10 000 requests, each sent to all three solution
+//! servers. None may panic or answer a 5xx (the rates service works here),
+//! every body is one line, and the three answer alike, byte for byte.
+
+use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestRunner};
+use workshop_tests::solutions::Implementation;
+use workshop_tests::upstream::Upstream;
+
+/// Inputs tried, per server.
+const CASES: u32 = 10_000;
+
+/// What a URL path cannot carry as is.
+const ENCODE: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}')
+    .add(b'/')
+    .add(b'\\')
+    .add(b'^')
+    .add(b'|')
+    .add(b'[')
+    .add(b']');
+
+/// One path segment, drawn from the ways people and programs get it wrong.
+fn segment() -> impl Strategy<Value = String> {
+    let text = |s: &str| Just(s.to_string());
+    prop_oneof![
+        // Plausible, to reach the converter itself.
+        prop::sample::select(vec![
+            "GBP", "usd", "JPY", "KWD", "EUR", "XYZ", "convert", "health"
+        ])
+        .prop_map(str::to_string),
+        "-?[0-9]{0,16}(\\.[0-9]{0,32})?",
+        prop_oneof![
+            text("NaN"),
+            text("inf"),
+            text("-inf"),
+            text("1e5"),
+            text("1E-3"),
+            text("+5"),
+            text("-0"),
+            text("0x10"),
+            text("1_000"),
+            text("١٢٣"),
+            text("１２"),
+            text("²"),
+            text("৫"),
+            text("."),
+            text("..."),
+            text(""),
+        ],
+        // Any text, percent-encoded: Unicode, controls, slashes, quotes.
+        any::<String>().prop_map(|s| utf8_percent_encode(&s, ENCODE).to_string()),
+        // Any bytes, each percent-encoded: invalid UTF-8 once decoded.
+        prop::collection::vec(any::<u8>(), 0..12).prop_map(|bytes| bytes
+            .iter()
+            .map(|b| format!("%{b:02X}"))
+            .collect::<String>()),
+        // Very long.
+        (1usize..8000).prop_map(|n| "9".repeat(n)),
+        (1usize..8000).prop_map(|n| "A".repeat(n)),
+    ]
+}
+
+fn request() -> impl Strategy<Value = (String, String)> {
+    let method = prop_oneof![
+        8 => Just("GET"),
+        1 => prop::sample::select(vec!["POST", "PUT", "DELETE", "PATCH", "OPTIONS"]),
+    ];
+    let path = prop_oneof![
+        // /convert/{currency}/{amount}, the usual shape.
+        (segment(), segment()).prop_map(|(c, a)| format!("/convert/{c}/{a}")),
+        // Extra and missing segments.
+        prop::collection::vec(segment(), 0..5).prop_map(|s| format!("/{}", s.join("/"))),
+        (segment(), segment(), segment()).prop_map(|(c, a, x)| format!("/convert/{c}/{a}/{x}")),
+    ];
+    (method.prop_map(str::to_string), path)
+}
+
+#[test]
+fn ten_thousand_bad_requests_break_no_server() {
+    let upstream = Upstream::Working.start().unwrap();
+    let servers: Vec<(Implementation, String)> = Implementation::ALL
+        .into_iter()
+        .map(|implementation| (implementation, implementation.start(&upstream.url).unwrap()))
+        .collect();
+    let client = reqwest::blocking::Client::builder()
+        .timeout(std::time::Duration::from_secs(5))
+        .build()
+        .unwrap();
+
+    let config = Config {
+        cases: CASES,
+        failure_persistence: None,
+        ..Config::default()
+    };
+    let mut runner = TestRunner::new(config);
+    let result = runner.run(&request(), |(method, path)| {
+        let mut answers = Vec::new();
+        for (implementation, base_url) in &servers {
+            let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+            let response = client
+                .request(method, format!("{base_url}{path}"))
+                .send()
+                .map_err(|err| {
+                    TestCaseError::fail(format!("{implementation:?}: no answer: {err}"))
+                })?;
+            let status = response.status().as_u16();
+            let body = response.text().unwrap_or_default();
+            prop_assert!(
+                status < 500,
+                "{implementation:?} answered {status} {body:?}"
+            );
+            prop_assert!(
+                !body.contains('\n'),
+                "{implementation:?}: {body:?} is not one line"
+            );
+            prop_assert!(
+                !body.is_empty(),
+                "{implementation:?}: an empty body says nothing"
+            );
+            answers.push((*implementation, status, body));
+        }
+        let (first, status, body) = &answers[0];
+        for (other, other_status, other_body) in &answers[1..] {
+            prop_assert_eq!(
+                (status, body),
+                (other_status, other_body),
+                "{:?} and {:?} disagree on {} {}",
+                first,
+                other,
+                method,
+                path
+            );
+        }
+        Ok(())
+    });
+    if let Err(failure) = result {
+        panic!("{failure}");
+    }
+    for (implementation, base_url) in &servers {
+        let health = client.get(format!("{base_url}/health")).send().unwrap();
+        assert_eq!(health.status(), 200, "{implementation:?} is still up");
+    }
+}
