@@ -15,7 +15,7 @@ pub struct ServerOptions {
     pub port: u16,
     /// Address to listen on. The default is this machine only: conference
     /// Wi-Fi is no place for an open port. Use 0.0.0.0 to share on purpose.
-    #[arg(long, env = "HOST", default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
+    #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
     pub host: IpAddr,
     /// The rates service, e.g. http://127.0.0.1:8081. Unset: start one inside
     /// this process, so the server works with nothing else running.
@@ -84,15 +84,24 @@ impl ServerOptions {
                 format!("cannot listen on {}:{}: {err}{hint}", self.host, self.port),
             )
         })?;
-        let addr = listener.local_addr()?;
-        if !self.host.is_loopback() {
-            println!(
-                "warning: listening on {} makes this server reachable from other machines",
-                self.host
-            );
+        for line in banner(listener.local_addr()?) {
+            println!("{line}");
         }
-        println!("listening on http://{addr}");
-        println!("try: curl http://{addr}/convert/GBP/100");
         Ok(listener)
     }
+}
+
+/// What a server says once it listens on `addr`: a warning first if other
+/// machines can reach it, then where it is and a request to try.
+pub fn banner(addr: SocketAddr) -> Vec<String> {
+    let mut lines = Vec::new();
+    if !addr.ip().is_loopback() {
+        lines.push(format!(
+            "warning: listening on {} makes this server reachable from other machines",
+            addr.ip()
+        ));
+    }
+    lines.push(format!("listening on http://{addr}"));
+    lines.push(format!("try: curl http://{addr}/convert/GBP/100"));
+    lines
 }
