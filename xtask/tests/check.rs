@@ -5,41 +5,13 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
+use std::path::Path;
 
 use serde::Deserialize;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
+mod common;
 
-/// Runs `cargo xtask check <args>` on `root`, without colour.
-fn check(root: &Path, args: &[&str]) -> (bool, String) {
-    let output: Output = Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .arg("--root")
-        .arg(root)
-        .arg("check")
-        .args(args)
-        .env("NO_COLOR", "1")
-        // One grader target directory for every copy: dependencies build once.
-        .env(
-            "WORKSHOP_GRADER_TARGET_DIR",
-            self::root().join("target/grader-tests"),
-        )
-        .output()
-        .expect("xtask runs");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    (output.status.success(), text)
-}
+use common::{check, root, workspace};
 
 #[test]
 fn every_solution_passes() {
@@ -50,45 +22,9 @@ fn every_solution_passes() {
     }
 }
 
-// --- a copy of the workspace, for the exercises ---
-
-/// The copy all exercise tests share, one at a time: each rewrites its
-/// exercise files, and cargo rebuilds only what changed.
-fn workspace() -> MutexGuard<'static, PathBuf> {
-    static COPY: OnceLock<Mutex<PathBuf>> = OnceLock::new();
-    let copy = COPY.get_or_init(|| {
-        let dir = root().join("target/grader-tests/workspace");
-        let _ = fs::remove_dir_all(&dir);
-        copy_tree(&root(), &dir);
-        Mutex::new(dir)
-    });
-    let guard = copy.lock().unwrap_or_else(PoisonError::into_inner);
-    // Back to pristine: the real tree's exercises are the generated ones.
-    let _ = fs::remove_dir_all(guard.join("exercises"));
-    copy_tree(&root().join("exercises"), &guard.join("exercises"));
-    guard
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let name = entry.file_name();
-        if [".git", "target", ".workshop"].contains(&name.to_str().unwrap_or("")) {
-            continue;
-        }
-        let path = entry.path();
-        if path.is_dir() {
-            copy_tree(&path, &to.join(&name));
-        } else {
-            fs::copy(&path, to.join(&name)).unwrap();
-        }
-    }
-}
-
 #[test]
 fn every_pristine_exercise_fails_and_names_exactly_its_gaps() {
-    let copy = workspace();
+    let copy = workspace("workspace");
     for part in ["part1", "part2", "part3"] {
         let (passed, output) = check(&copy, &[part]);
         assert!(!passed, "the pristine {part} passes:\n{output}");
@@ -175,7 +111,7 @@ fn apply(copy: &Path, attempt: &Attempt) {
 }
 
 fn grade(attempt: &Attempt) {
-    let copy = workspace();
+    let copy = workspace("workspace");
     apply(&copy, attempt);
     let mut args = vec![attempt.part.as_str()];
     if attempt.release {

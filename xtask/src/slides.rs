@@ -1,0 +1,143 @@
+//! `cargo xtask slides`: renders `slides/partN.md` into one self-contained
+//! HTML file that opens offline. The rendering itself is the
+//! `workshop-slides` crate; this is only the command line around it.
+
+use std::env;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+use anyhow::{Context, bail};
+
+/// Which deck, and where to put it.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Example: cargo xtask slides part2 --open\n\n\
+Keys: → or Space next, ← previous, Home first, End last. Add #all to the\n\
+URL for the handout (every slide with its notes); print for one slide a page.")]
+pub struct SlidesArgs {
+    /// The deck: part1, part2, part3, or all.
+    deck: String,
+    /// Where to write the HTML files [default: target/slides].
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Open the deck in your browser once it is written.
+    #[arg(long)]
+    open: bool,
+}
+
+pub fn run(root: &Path, args: &SlidesArgs) -> anyhow::Result<ExitCode> {
+    let decks = workshop_slides::decks_in(&root.join("slides"))?;
+    let chosen: Vec<_> = if args.deck == "all" {
+        decks.iter().collect()
+    } else {
+        decks
+            .iter()
+            .filter(|(name, _)| *name == args.deck)
+            .collect()
+    };
+    if chosen.is_empty() {
+        let names: Vec<_> = decks.iter().map(|(name, _)| name.as_str()).collect();
+        bail!(
+            "no deck named {:?}: try one of {}, or all",
+            args.deck,
+            names.join(", ")
+        );
+    }
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| target_dir(root).join("slides"));
+    fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
+
+    let mut written = Vec::new();
+    for (name, source) in chosen {
+        let deck = workshop_slides::render_file(source)?;
+        for warning in &deck.warnings {
+            eprintln!("warning: {warning}");
+        }
+        let file = out.join(format!("{name}.html"));
+        fs::write(&file, &deck.html).with_context(|| format!("cannot write {}", file.display()))?;
+        println!(
+            "wrote {} ({} slides): {}",
+            file.display(),
+            deck.slides,
+            deck.title
+        );
+        written.push(file);
+    }
+    if args.open {
+        for file in &written {
+            open(file)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Where cargo puts its output: `CARGO_TARGET_DIR`, or `target/`.
+fn target_dir(root: &Path) -> PathBuf {
+    env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"))
+}
+
+/// Opens `file` with the desktop's browser.
+fn open(file: &Path) -> anyhow::Result<()> {
+    let file = file
+        .canonicalize()
+        .with_context(|| format!("cannot find {}", file.display()))?;
+    let mut command = if cfg!(target_os = "macos") {
+        Command::new("open")
+    } else if cfg!(windows) {
+        let mut command = Command::new("cmd");
+        command.args(["/C", "start", ""]);
+        command
+    } else {
+        Command::new("xdg-open")
+    };
+    let status = command.arg(&file).status();
+    match status {
+        Ok(status) if status.success() => Ok(()),
+        Ok(status) => bail!(
+            "the browser did not open ({status}): open {} yourself",
+            file.display()
+        ),
+        Err(err) => bail!(
+            "cannot start a browser ({err}): open {} yourself",
+            file.display()
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manifest::workspace_root;
+
+    fn args(deck: &str, out: &Path) -> SlidesArgs {
+        SlidesArgs {
+            deck: deck.into(),
+            out: Some(out.to_path_buf()),
+            open: false,
+        }
+    }
+
+    #[test]
+    fn writes_one_self_contained_file_per_deck() {
+        let out = tempfile::tempdir().expect("a temp dir");
+        let code = run(&workspace_root(), &args("all", out.path())).expect("renders");
+        assert_eq!(code, ExitCode::SUCCESS);
+        for part in ["part1", "part2", "part3"] {
+            let html = fs::read_to_string(out.path().join(format!("{part}.html")))
+                .expect("the deck is written");
+            assert!(html.contains("<section class=\"slide"), "{part}");
+            assert!(!html.contains("src=\"http"), "{part} loads nothing");
+        }
+    }
+
+    #[test]
+    fn an_unknown_deck_names_the_known_ones() {
+        let out = tempfile::tempdir().expect("a temp dir");
+        let err = run(&workspace_root(), &args("part9", out.path())).unwrap_err();
+        assert!(err.to_string().contains("part1, part2, part3"), "{err}");
+    }
+}

@@ -1,0 +1,79 @@
+//! What the runner's slow tests share: the real root, a copy of the
+//! workspace to break things in, and running `cargo xtask check`.
+
+#![allow(dead_code, reason = "each test file uses part of this")]
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
+
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask sits in the workspace")
+        .to_path_buf()
+}
+
+/// One grader target directory for every test and copy: dependencies build once.
+pub fn grader_target() -> PathBuf {
+    root().join("target/grader-tests")
+}
+
+/// `cargo xtask --root <root> check <args>`, without colour, ready to run.
+pub fn check_command(root: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_xtask"));
+    command
+        .arg("--root")
+        .arg(root)
+        .arg("check")
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env("WORKSHOP_GRADER_TARGET_DIR", grader_target());
+    command
+}
+
+/// Runs a check; whether it passed, and everything it printed.
+pub fn check(root: &Path, args: &[&str]) -> (bool, String) {
+    let output: Output = check_command(root, args).output().expect("xtask runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.success(), text)
+}
+
+/// A copy of the workspace (without target/ and .git/), shared by the tests
+/// of one binary one at a time, with pristine exercises each time.
+pub fn workspace(name: &str) -> MutexGuard<'static, PathBuf> {
+    static COPIES: OnceLock<Mutex<PathBuf>> = OnceLock::new();
+    let copy = COPIES.get_or_init(|| {
+        let dir = grader_target().join(name);
+        let _ = fs::remove_dir_all(&dir);
+        copy_tree(&root(), &dir);
+        Mutex::new(dir)
+    });
+    let guard = copy.lock().unwrap_or_else(PoisonError::into_inner);
+    let _ = fs::remove_dir_all(guard.join("exercises"));
+    let _ = fs::remove_dir_all(guard.join(".workshop"));
+    copy_tree(&root().join("exercises"), &guard.join("exercises"));
+    guard
+}
+
+pub fn copy_tree(from: &Path, to: &Path) {
+    fs::create_dir_all(to).expect("a directory for the copy");
+    for entry in fs::read_dir(from).expect("the tree is readable") {
+        let entry = entry.expect("an entry");
+        let name = entry.file_name();
+        if [".git", "target", ".workshop"].contains(&name.to_str().unwrap_or("")) {
+            continue;
+        }
+        let path = entry.path();
+        if path.is_dir() {
+            copy_tree(&path, &to.join(&name));
+        } else {
+            fs::copy(&path, to.join(&name)).expect("a file copied");
+        }
+    }
+}
