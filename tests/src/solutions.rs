@@ -5,6 +5,7 @@ use std::io;
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::thread;
+use std::time::Duration;
 
 use part1::CurrencyClient;
 use part1::server;
@@ -31,6 +32,11 @@ impl Implementation {
     /// Starts this implementation's solution against the rates service at
     /// `rates_url`, and returns its base URL.
     pub fn start(self, rates_url: &str) -> io::Result<String> {
+        self.start_with(rates_url, UPSTREAM_TIMEOUT)
+    }
+
+    /// The same, giving up on the rates service after `upstream_timeout`.
+    pub fn start_with(self, rates_url: &str, upstream_timeout: Duration) -> io::Result<String> {
         let listener = TcpListener::bind("127.0.0.1:0")?;
         let base_url = format!("http://{}", listener.local_addr()?);
         let rates_url = rates_url.to_string();
@@ -39,7 +45,7 @@ impl Implementation {
         let run: Box<dyn FnOnce() -> io::Result<()> + Send> = match self {
             Self::Async => Box::new(move || {
                 let client =
-                    CurrencyClient::new(&rates_url, UPSTREAM_TIMEOUT).map_err(io::Error::other)?;
+                    CurrencyClient::new(&rates_url, upstream_timeout).map_err(io::Error::other)?;
                 tokio::runtime::Runtime::new()?
                     .block_on(server::serve(listener, server::router(client)))
             }),

@@ -1,0 +1,68 @@
+//! Load: every server holds 1024 concurrent connections, the top of the
+//! comparison, against a rates service with latency, with no errors.
+
+use std::time::{Duration, Instant};
+
+use rates::{RatesConfig, RatesService};
+use workshop_tests::solutions::Implementation;
+
+const CONNECTIONS: usize = 1024;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_server_holds_1024_connections() {
+    // Each connection is a socket on both sides, and the servers open their
+    // own to the rates service: several thousand files in all.
+    let limit = rlimit::increase_nofile_limit(u64::MAX).unwrap_or(0);
+    assert!(
+        limit >= 4 * CONNECTIONS as u64,
+        "this test needs an open-file limit of at least {}; it is {limit}",
+        4 * CONNECTIONS
+    );
+    let rates = RatesService::start(RatesConfig::with_latency(Duration::from_millis(50))).unwrap();
+    for implementation in Implementation::ALL {
+        // The servers' default upstream timeout: 300 ms is for the contract only.
+        let base_url = implementation
+            .start_with(&rates.url(), Duration::from_secs(2))
+            .unwrap();
+        // No pooling across tasks: each request below is its own connection.
+        let started = Instant::now();
+        let tasks: Vec<_> = (0..CONNECTIONS)
+            .map(|_| {
+                let url = format!("{base_url}/convert/GBP/100");
+                tokio::spawn(async move {
+                    let client = reqwest::Client::builder()
+                        .timeout(Duration::from_secs(60))
+                        .build()
+                        .map_err(|err| err.to_string())?;
+                    let response = client
+                        .get(url)
+                        .send()
+                        .await
+                        .map_err(|err| err.to_string())?;
+                    let status = response.status().as_u16();
+                    let body = response.text().await.map_err(|err| err.to_string())?;
+                    Ok::<_, String>((status, body))
+                })
+            })
+            .collect();
+        let mut errors = Vec::new();
+        for task in tasks {
+            match task.await {
+                Ok(Ok((200, body))) if body == "GBP 88.4" => {}
+                Ok(Ok((status, body))) => errors.push(format!("{status} {body}")),
+                Ok(Err(err)) => errors.push(err),
+                Err(err) => errors.push(err.to_string()),
+            }
+        }
+        assert!(
+            errors.is_empty(),
+            "{implementation:?}: {} of {CONNECTIONS} connections failed, e.g. {}",
+            errors.len(),
+            errors[0]
+        );
+        eprintln!(
+            "{implementation:?}: {CONNECTIONS} connections in {:?}",
+            started.elapsed()
+        );
+    }
+}
