@@ -50,7 +50,7 @@ impl Implementation {
                     .block_on(server::serve(listener, server::router(client)))
             }),
             Self::ForceAsync => Box::new(move || {
-                let client = SyncCurrencyClient::new(&rates_url, UPSTREAM_TIMEOUT)
+                let client = SyncCurrencyClient::new(&rates_url, upstream_timeout)
                     .map_err(io::Error::other)?;
                 forceasync::runtime()?.block_on(server::serve(
                     listener,
@@ -58,7 +58,7 @@ impl Implementation {
                 ))
             }),
             Self::Sync => Box::new(move || {
-                let client = SyncCurrencyClient::new(&rates_url, UPSTREAM_TIMEOUT)
+                let client = SyncCurrencyClient::new(&rates_url, upstream_timeout)
                     .map_err(io::Error::other)?;
                 let server =
                     tiny_http::Server::from_listener(listener, None).map_err(io::Error::other)?;
