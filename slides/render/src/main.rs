@@ -1,6 +1,6 @@
-//! `cargo xtask slides`: renders `slides/partN.md` into one self-contained
-//! HTML file that opens offline. The rendering itself is the
-//! `workshop-slides` crate; this is only the command line around it.
+//! `slides` (run as `cargo xtask slides`): renders `slides/partN.md` into one
+//! self-contained HTML file that opens offline. A binary of its own, so the
+//! runner learners build first does not compile a syntax highlighter.
 
 use std::env;
 use std::fs;
@@ -9,11 +9,15 @@ use std::process::{Command, ExitCode};
 
 use anyhow::{Context, bail};
 
-/// Which deck, and where to put it.
-#[derive(Debug, clap::Args)]
-#[command(after_help = "Example: cargo xtask slides part2 --open\n\n\
+/// Render a deck of slides to one self-contained HTML file.
+#[derive(Debug, clap::Parser)]
+#[command(
+    name = "slides",
+    bin_name = "cargo xtask slides",
+    after_help = "Example: cargo xtask slides part2 --open\n\n\
 Keys: → or Space next, ← previous, Home first, End last. Add #all to the\n\
-URL for the handout (every slide with its notes); print for one slide a page.")]
+URL for the handout (every slide with its notes); print for one slide a page."
+)]
 pub struct SlidesArgs {
     /// The deck: part1, part2, part3, or all.
     deck: String,
@@ -25,7 +29,21 @@ pub struct SlidesArgs {
     open: bool,
 }
 
-pub fn run(root: &Path, args: &SlidesArgs) -> anyhow::Result<ExitCode> {
+fn main() -> ExitCode {
+    let args = <SlidesArgs as clap::Parser>::parse();
+    run(&workspace_root(), &args).unwrap_or_else(|err| {
+        eprintln!("error: {err:#}");
+        ExitCode::FAILURE
+    })
+}
+
+/// The workspace this crate sits in, two levels up: any working directory works.
+fn workspace_root() -> PathBuf {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    here.ancestors().nth(2).unwrap_or(here).to_path_buf()
+}
+
+fn run(root: &Path, args: &SlidesArgs) -> anyhow::Result<ExitCode> {
     let decks = workshop_slides::decks_in(&root.join("slides"))?;
     let chosen: Vec<_> = if args.deck == "all" {
         decks.iter().collect()
@@ -111,7 +129,6 @@ fn open(file: &Path) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::manifest::workspace_root;
 
     fn args(deck: &str, out: &Path) -> SlidesArgs {
         SlidesArgs {

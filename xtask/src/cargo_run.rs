@@ -1,0 +1,78 @@
+//! Running a workspace binary with `cargo run`, in the foreground, as a
+//! child: `serve` runs a part's server, `slides` and `bench` run their own
+//! binaries, so the runner learners build first stays small.
+//!
+//! On a terminal, Ctrl-C reaches the child as well as xtask; xtask then waits
+//! for the child to shut down, so the prompt never comes back while the
+//! child is still printing.
+
+use std::env;
+use std::ffi::OsStr;
+use std::path::Path;
+use std::process::{Command, ExitCode};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+
+/// How long the child may take to stop after Ctrl-C before it is killed.
+const GRACE: Duration = Duration::from_secs(3);
+
+/// `cargo run --quiet --package <package> [--release] [--bin <bin>] -- <args>`
+/// in `root`, until it ends; its exit code becomes ours (0 after Ctrl-C).
+pub fn run(
+    root: &Path,
+    package: &str,
+    bin: Option<&str>,
+    release: bool,
+    args: impl IntoIterator<Item = impl AsRef<OsStr>>,
+) -> anyhow::Result<ExitCode> {
+    // Installed before the child exists, so no Ctrl-C can kill xtask first.
+    let interrupted = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&interrupted);
+    ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst))
+        .context("cannot watch for Ctrl-C")?;
+
+    // `CARGO` is set by `cargo run`: the same cargo as the one running xtask.
+    let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut command = Command::new(&cargo);
+    command
+        .current_dir(root)
+        .args(["run", "--quiet", "--package", package]);
+    if let Some(bin) = bin {
+        command.args(["--bin", bin]);
+    }
+    if release {
+        command.arg("--release");
+    }
+    let mut child = command
+        .arg("--")
+        .args(args)
+        .spawn()
+        .with_context(|| format!("cannot run {}", cargo.to_string_lossy()))?;
+
+    let mut interrupted_at = None;
+    let status = loop {
+        if let Some(status) = child.try_wait().context("cannot wait for the child")? {
+            break status;
+        }
+        if interrupted.load(Ordering::SeqCst) {
+            let since = *interrupted_at.get_or_insert_with(Instant::now);
+            if since.elapsed() > GRACE {
+                // Already exited is fine: `wait` below collects it either way.
+                let _ = child.kill();
+                break child.wait().context("cannot wait for the child")?;
+            }
+        }
+        thread::sleep(Duration::from_millis(50));
+    };
+
+    if interrupted.load(Ordering::SeqCst) {
+        return Ok(ExitCode::SUCCESS);
+    }
+    // No code means a signal ended it: a failure, as far as scripts know.
+    let code = status.code().unwrap_or(1);
+    Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)))
+}
