@@ -3,8 +3,6 @@
 //!
 //! - [`contract`]: the requests, and the status and body each must get.
 //! - [`upstream`]: rates services that work, are down, fail or are slow.
-//! - [`solutions`]: the three solution servers, started in this process.
 
 pub mod contract;
-pub mod solutions;
 pub mod upstream;

@@ -5,7 +5,9 @@
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
-use workshop_tests::solutions::Implementation;
+mod support;
+
+use support::solutions::Implementation;
 use workshop_tests::upstream::Upstream;
 
 /// Inputs tried, per server.

@@ -4,7 +4,9 @@
 use std::collections::BTreeMap;
 
 use workshop_tests::contract::{CASES, mismatch, send};
-use workshop_tests::solutions::Implementation;
+mod support;
+
+use support::solutions::Implementation;
 use workshop_tests::upstream::Upstream;
 
 fn honours_the_contract(implementation: Implementation) {

@@ -6,7 +6,9 @@ use std::net::{SocketAddr, TcpListener};
 use std::time::{Duration, Instant};
 
 use rates::{Fault, RatesConfig, RatesService};
-use workshop_tests::solutions::Implementation;
+mod support;
+
+use support::solutions::Implementation;
 
 /// Fast on loopback, far above the 300 ms upstream timeout: an answer that
 /// takes longer than this is a hang.

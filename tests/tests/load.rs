@@ -4,7 +4,9 @@
 use std::time::{Duration, Instant};
 
 use rates::{RatesConfig, RatesService};
-use workshop_tests::solutions::Implementation;
+mod support;
+
+use support::solutions::Implementation;
 
 const CONNECTIONS: usize = 1024;
 

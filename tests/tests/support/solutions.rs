@@ -13,7 +13,7 @@ use part2::forceasync;
 use part2::sync_client::SyncCurrencyClient;
 use part3::sync_server;
 
-use crate::upstream::UPSTREAM_TIMEOUT;
+use workshop_tests::upstream::UPSTREAM_TIMEOUT;
 
 /// The three ways the workshop builds the same service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
