@@ -32,12 +32,37 @@ impl Backup {
 
     /// Copies `relative` (a path under the root) into the backup, byte for byte.
     pub fn save(&mut self, relative: &Path) -> io::Result<()> {
+        if self.saved == 0 {
+            self.claim()?;
+        }
         let target = self.root.join(&self.dir).join(relative);
         if let Some(parent) = target.parent() {
             fs::create_dir_all(parent)?;
         }
         fs::copy(self.root.join(relative), target)?;
         self.saved += 1;
+        Ok(())
+    }
+
+    /// Creates the folder, which must be new: two backups in the same second
+    /// (two resets in a row) would otherwise share it, and the second would
+    /// overwrite the first one's copies. `-2`, `-3`… tell them apart.
+    fn claim(&mut self) -> io::Result<()> {
+        let base = self.dir.clone();
+        let name = base
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
+        fs::create_dir_all(self.root.join(base.parent().unwrap_or(Path::new(""))))?;
+        for n in 2.. {
+            match fs::create_dir(self.root.join(&self.dir)) {
+                Err(err) if err.kind() == io::ErrorKind::AlreadyExists => {
+                    self.dir = base.with_file_name(format!("{name}-{n}"));
+                }
+                result => return result,
+            }
+        }
         Ok(())
     }
 
@@ -70,5 +95,21 @@ mod tests {
         assert!(backup.dir().starts_with(".workshop/backups"));
         let copy = fs::read(root.path().join(backup.dir()).join(file)).unwrap();
         assert_eq!(copy, bytes);
+    }
+
+    #[test]
+    fn two_backups_in_the_same_second_keep_both_copies() {
+        let root = tempfile::tempdir().unwrap();
+        let file = Path::new("a.rs");
+        fs::write(root.path().join(file), "first").unwrap();
+        let mut first = Backup::new(root.path(), "reset");
+        first.save(file).unwrap();
+        fs::write(root.path().join(file), "second").unwrap();
+        let mut second = Backup::new(root.path(), "reset");
+        second.save(file).unwrap();
+        assert_ne!(first.dir(), second.dir());
+        let read = |backup: &Backup| fs::read_to_string(root.path().join(backup.dir()).join(file));
+        assert_eq!(read(&first).unwrap(), "first");
+        assert_eq!(read(&second).unwrap(), "second");
     }
 }

@@ -23,6 +23,8 @@ use crate::manifest::{Gap, Manifest, Part};
 use cargo_toml::CargoTomlError;
 use rust::MarkerError;
 pub use sync::{check, write};
+// `cargo xtask solution` names the solution's code as the exercise does.
+pub(crate) use rust::rename_identifier;
 
 /// Generated files: path relative to the workspace root → contents.
 pub type Files = BTreeMap<PathBuf, String>;

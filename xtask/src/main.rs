@@ -2,9 +2,12 @@
 //! cargo does (matklad's cargo-xtask convention).
 
 mod backup;
+mod bench;
+mod cargo_run;
 mod check;
 // `gen` is a reserved keyword in edition 2024, hence the longer module name.
 mod generate;
+mod learner;
 mod manifest;
 mod rates;
 mod serve;
@@ -41,8 +44,45 @@ enum Cmd {
     Rates(rates::RatesArgs),
     /// Run a part's server: yours, or the solution.
     Serve(serve::ServeArgs),
-    /// Check a part (not built yet).
+    /// Render a deck of slides to one self-contained HTML file.
+    #[command(
+        disable_help_flag = true,
+        after_help = "Example: cargo xtask slides part2 --open"
+    )]
+    Slides {
+        /// What `cargo xtask slides --help` lists: the deck, --out, --open.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+    /// The three implementations side by side, with Little's law.
+    Bench(workshop_bench::cli::BenchArgs),
+    /// Grade a part: gaps, build, checks, and what to do next.
     Check(check::CheckArgs),
+    // The learner's loop, in the order a learner meets it.
+    /// Start a part's clock and see its exercises and gaps.
+    #[command(long_about = learner::start::LONG_ABOUT)]
+    Start(learner::start::StartArgs),
+    /// The next hint for a gap, one level deeper each time.
+    #[command(long_about = learner::hint::LONG_ABOUT)]
+    Hint(learner::hint::HintArgs),
+    /// Check a part again on every save.
+    #[command(long_about = learner::watch::LONG_ABOUT)]
+    Watch(learner::watch::WatchArgs),
+    /// How your files differ from the solution; --apply to take it.
+    #[command(long_about = learner::solution::LONG_ABOUT)]
+    Solution(learner::solution::SolutionArgs),
+    /// Put an exercise's files back as they were (after a backup).
+    #[command(long_about = learner::reset::LONG_ABOUT)]
+    Reset(learner::reset::ResetArgs),
+    /// Every part and exercise: gaps filled, checks, time spent.
+    #[command(long_about = learner::list::LONG_ABOUT)]
+    List(learner::list::ListArgs),
+    /// Is this laptop ready? Toolchain, offline dependencies, ports, limits.
+    #[command(long_about = learner::doctor::LONG_ABOUT)]
+    Doctor(learner::doctor::DoctorArgs),
+    /// Fetch and build everything in advance, so the day needs no network.
+    #[command(long_about = learner::setup::LONG_ABOUT)]
+    Setup(learner::setup::SetupArgs),
 }
 
 fn main() -> ExitCode {
@@ -52,7 +92,19 @@ fn main() -> ExitCode {
         Cmd::Gen { check } => generate::run(&root, check),
         Cmd::Rates(args) => rates::run(args),
         Cmd::Serve(args) => serve::run(&root, &args),
+        Cmd::Slides { args } => {
+            cargo_run::run(&root, "workshop-slides", Some("slides"), false, args)
+        }
+        Cmd::Bench(args) => bench::run(&root, &args),
         Cmd::Check(args) => check::run(&root, &args),
+        Cmd::Start(args) => learner::start::run(&root, &args),
+        Cmd::Hint(args) => learner::hint::run(&root, &args),
+        Cmd::Watch(args) => learner::watch::run(&root, &args),
+        Cmd::Solution(args) => learner::solution::run(&root, &args),
+        Cmd::Reset(args) => learner::reset::run(&root, &args),
+        Cmd::List(args) => learner::list::run(&root, &args),
+        Cmd::Doctor(args) => learner::doctor::run(&root, &args),
+        Cmd::Setup(args) => learner::setup::run(&root, &args),
     };
     result.unwrap_or_else(|err| {
         // `:#` puts the causes on the same line: `error: a: b`.

@@ -25,10 +25,12 @@ fn an_unknown_part_is_one_line_naming_the_known_ones() {
 }
 
 #[test]
-fn check_is_not_built_yet() {
-    let output = xtask(&["check", "part1"]);
-    assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("not built yet"));
+fn check_names_the_known_parts_when_one_is_mistyped() {
+    let output = xtask(&["check", "part9"]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("unknown part \"part9\""), "{stderr}");
+    assert!(stderr.contains("part1"), "{stderr}");
 }
 
 #[test]

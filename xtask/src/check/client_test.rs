@@ -7,7 +7,7 @@ use std::path::Path;
 
 use part1_mutants::Mutant;
 
-use super::tests::{Outcome, run};
+use super::libtest::{Outcome, run};
 use super::verdict::Verdict;
 
 pub fn check(binary: &Path) -> Verdict {
@@ -57,6 +57,6 @@ pub fn check(binary: &Path) -> Verdict {
 fn timed_out() -> String {
     format!(
         "your test did not finish within {} s: does it await something that never comes?",
-        super::tests::DEADLINE.as_secs()
+        super::libtest::DEADLINE.as_secs()
     )
 }

@@ -76,8 +76,7 @@ pub fn run(binary: &Path, env: &[(&str, &str)]) -> std::io::Result<Outcome> {
 /// including the panic message.
 fn failures(stdout: &str) -> Vec<Failure> {
     let mut failures = Vec::new();
-    let mut sections = stdout.split("---- ").skip(1);
-    while let Some(section) = sections.next() {
+    for section in stdout.split("---- ").skip(1) {
         let Some((name, body)) = section.split_once(" stdout ----") else {
             continue;
         };

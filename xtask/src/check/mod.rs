@@ -7,19 +7,19 @@
 //! 4. The exercises' checks run, side by side, each with a deadline.
 //! 5. A summary: passed and failed, the part's clock, the next step.
 
-mod build;
+pub(crate) mod build;
 mod cli;
 mod client_test;
 mod clock;
 mod computed;
 mod contract;
 mod explain;
-mod gaps;
+pub(crate) mod gaps;
+mod libtest;
 mod procs;
 mod protect;
 mod report;
 mod server;
-mod tests;
 mod timing;
 mod verdict;
 
@@ -84,7 +84,8 @@ pub fn run(root: &Path, args: &CheckArgs) -> anyhow::Result<ExitCode> {
         Ok(built) => built,
         Err(errors) => {
             report.build_failed(&errors, args.verbose);
-            report.summary(part, &[], &gaps, None, clock(root, part, args));
+            let clock = clock(root, part, args, None, &gaps);
+            report.summary(part, &[], &gaps, None, clock);
             return Ok(ExitCode::FAILURE);
         }
     };
@@ -99,7 +100,8 @@ pub fn run(root: &Path, args: &CheckArgs) -> anyhow::Result<ExitCode> {
         .iter()
         .skip_while(|other| other.id != part.id)
         .nth(1);
-    report.summary(part, &results, &gaps, next, clock(root, part, args));
+    let clock = clock(root, part, args, Some(&results), &gaps);
+    report.summary(part, &results, &gaps, next, clock);
     procs::kill_all();
     let passed = gaps.is_empty() && results.iter().all(|(_, verdict, _)| verdict.passed);
     Ok(if passed {
@@ -109,9 +111,28 @@ pub fn run(root: &Path, args: &CheckArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// The clock runs for the learner only.
-fn clock(root: &Path, part: &Part, args: &CheckArgs) -> Option<Duration> {
-    (!args.solution).then(|| clock::elapsed(root, &part.id))
+/// The clock runs, and progress is recorded, for the learner only.
+fn clock(
+    root: &Path,
+    part: &Part,
+    args: &CheckArgs,
+    results: Option<&[(String, Verdict, Duration)]>,
+    gaps: &[gaps::GapLeft],
+) -> Option<clock::Clock> {
+    (!args.solution).then(|| clock::record(root, part, results, gaps))
+}
+
+/// Builds what `check` builds for `part`, and runs nothing: `cargo xtask
+/// setup` prebuilds with it. False when the crate does not compile.
+pub fn prebuild(root: &Path, part: &Part, solution: bool) -> anyhow::Result<bool> {
+    procs::exit_on_interrupt();
+    let args = CheckArgs {
+        part: part.id.clone(),
+        solution,
+        release: false,
+        verbose: false,
+    };
+    Ok(build_all(root, part, &args, false)?.is_ok())
 }
 
 /// What to build for `part`'s checks, and the build; `Err` holds the
@@ -234,7 +255,7 @@ fn run_check(kind: CheckKind, binary: &Path) -> Verdict {
     match kind {
         CheckKind::Cli => cli::check(binary),
         CheckKind::ClientTest => client_test::check(binary),
-        CheckKind::Tests => tests::check(binary),
+        CheckKind::Tests => libtest::check(binary),
         CheckKind::Contract => contract::check(binary),
         CheckKind::Computed => computed::check(binary),
         CheckKind::Concurrency => timing::concurrency(binary),

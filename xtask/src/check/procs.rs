@@ -7,7 +7,7 @@
 
 use std::io::{self, BufRead, BufReader, Read};
 use std::process::{Command, ExitStatus, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -18,6 +18,10 @@ type Shared = Arc<Mutex<Box<dyn ChildWrapper>>>;
 
 /// Every live child, so that Ctrl-C can reach them from its handler thread.
 static LIVE: Mutex<Vec<Shared>> = Mutex::new(Vec::new());
+
+/// Set once the check is stopping: no new child may start after that, or it
+/// could outlive the kill that was meant for it.
+static STOPPING: AtomicBool = AtomicBool::new(false);
 
 /// How much of a child's output is kept: a server that prints megabytes must
 /// not fill the grader's memory. The *last* bytes are kept: that is where a
@@ -60,7 +64,17 @@ impl Proc {
             read_lines(pipe, Arc::clone(&stderr), Arc::clone(&open_pipes), |_| {});
         }
         let child = Arc::new(Mutex::new(child));
-        lock(&LIVE).push(Arc::clone(&child));
+        {
+            // Checked under the lock that `kill_all` takes: a child is either
+            // registered before the kill, or never left running.
+            let mut live = lock(&LIVE);
+            if STOPPING.load(Ordering::SeqCst) {
+                drop(live);
+                kill(&child);
+                return Err(io::Error::other("the check is stopping"));
+            }
+            live.push(Arc::clone(&child));
+        }
         Ok(Proc {
             child,
             stdout,
@@ -133,6 +147,10 @@ pub fn kill_all() {
 pub fn exit_on_interrupt() {
     // If a handler is already set (tests calling twice), the first one stays.
     let _ = ctrlc::set_handler(|| {
+        {
+            let _live = lock(&LIVE);
+            STOPPING.store(true, Ordering::SeqCst);
+        }
         kill_all();
         eprintln!("\ninterrupted: every process the check started is stopped");
         std::process::exit(130);

@@ -8,6 +8,7 @@ use std::time::Duration;
 use anstream::{AutoStream, ColorChoice};
 use anstyle::{AnsiColor, Style};
 
+use super::clock::Clock;
 use super::gaps::GapLeft;
 use super::verdict::Verdict;
 use crate::generate::slash;
@@ -143,7 +144,7 @@ impl Report {
         results: &[(String, Verdict, Duration)],
         gaps: &[GapLeft],
         next: Option<&Part>,
-        clock: Option<Duration>,
+        clock: Option<Clock>,
     ) {
         let passed = results
             .iter()
@@ -163,14 +164,24 @@ impl Report {
         if !gaps.is_empty() {
             line.push_str(&format!(", {} gap{} left", gaps.len(), plural(gaps.len())));
         }
-        if let Some(spent) = clock {
+        if let Some(clock) = &clock {
             let budget: u32 = part.exercises.iter().map(|exercise| exercise.minutes).sum();
             line.push_str(&format!(
                 ". Clock: {} min of {budget}",
-                spent.as_secs() / 60
+                clock.elapsed.as_secs() / 60
             ));
         }
-        say!(self, "\n{line}.");
+        say!(self, "");
+        for passed in clock.iter().flat_map(|clock| &clock.passed) {
+            say!(
+                self,
+                "{GOOD}✓{GOOD:#} {} passes, after {} min of its {}.",
+                passed.exercise,
+                passed.took.as_secs() / 60,
+                passed.minutes
+            );
+        }
+        say!(self, "{line}.");
 
         // The next step: the first gap's first hint, or the next part.
         if let Some(gap) = gaps.first() {

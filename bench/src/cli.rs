@@ -1,0 +1,225 @@
+//! The command line, shared by `cargo xtask bench` and the optimised runner
+//! binary it starts (`workshop-bench`).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use crate::{BenchConfig, BenchError, Code, GeneratorKind, Profile, report};
+
+/// How to run the comparison.
+#[derive(Debug, Clone, clap::Args)]
+#[command(after_help = "\
+Examples:
+  cargo xtask bench                                   the default sweep, about 2 minutes
+  cargo xtask bench --connections 32,256 --duration 5s
+  cargo xtask bench --latency 200ms --learner         your servers, a slower rates service
+  cargo xtask bench --wrk                             wrk sends the load (apt-get install wrk)
+  cargo xtask bench --json > results.json             for machines: share it with the room
+
+The JSON and the SVG chart are written to target/bench/ (or --out), and their
+paths printed.")]
+pub struct BenchArgs {
+    /// Connection counts to sweep, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "32,64,128,256,512,1024")]
+    pub connections: Vec<usize>,
+    /// How long each point is measured, e.g. 3s.
+    #[arg(long, default_value = "3s", value_parser = humantime::parse_duration)]
+    pub duration: Duration,
+    /// Load before each point is measured, not counted.
+    #[arg(long, default_value = "500ms", value_parser = humantime::parse_duration)]
+    pub warmup: Duration,
+    /// The rates service's latency: the round trip of Little's law.
+    #[arg(long, default_value = "50ms", value_parser = humantime::parse_duration)]
+    pub latency: Duration,
+    /// Part 3's thread pool (its server's `--threads`).
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..=4096))]
+    pub threads: u16,
+    /// Benchmark your servers (exercises/) instead of the solutions.
+    #[arg(long)]
+    pub learner: bool,
+    /// Send the load with wrk instead of the built-in generator.
+    #[arg(long)]
+    pub wrk: bool,
+    /// Skip the other generator at zero latency (the check, where wrk is
+    /// installed, that the built-in one is not the bottleneck).
+    #[arg(long)]
+    pub no_wrk_check: bool,
+    /// Print the results as JSON on stdout instead of the table.
+    #[arg(long)]
+    pub json: bool,
+    /// Where to write the JSON and the chart [default: target/bench].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Build the servers in this profile: dev builds faster, runs slower.
+    #[arg(long, default_value = "release", value_parser = ["release", "dev"])]
+    pub profile: String,
+}
+
+impl BenchArgs {
+    /// The run these arguments ask for, on the workspace at `root`.
+    pub fn config(&self, root: &Path) -> BenchConfig {
+        let mut config = BenchConfig::new(root);
+        if let Some(out) = &self.out {
+            config.out_dir.clone_from(out);
+        }
+        config.code = if self.learner {
+            Code::Learner
+        } else {
+            Code::Solutions
+        };
+        config.profile = if self.profile == "dev" {
+            Profile::Dev
+        } else {
+            Profile::Release
+        };
+        config.connections.clone_from(&self.connections);
+        config.duration = self.duration;
+        config.warmup = self.warmup;
+        config.latency = self.latency;
+        config.threads = usize::from(self.threads);
+        config.generator = if self.wrk {
+            GeneratorKind::Wrk
+        } else {
+            GeneratorKind::Builtin
+        };
+        config.wrk_check = !self.no_wrk_check;
+        config
+    }
+
+    /// The same arguments as a command line, to hand to the runner.
+    pub fn to_args(&self) -> Vec<String> {
+        let list = |values: &[usize]| {
+            values
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        let mut args = vec![
+            format!("--connections={}", list(&self.connections)),
+            format!("--duration={}", humantime::format_duration(self.duration)),
+            format!("--warmup={}", humantime::format_duration(self.warmup)),
+            format!("--latency={}", humantime::format_duration(self.latency)),
+            format!("--threads={}", self.threads),
+            format!("--profile={}", self.profile),
+        ];
+        for (flag, set) in [
+            ("--learner", self.learner),
+            ("--wrk", self.wrk),
+            ("--no-wrk-check", self.no_wrk_check),
+            ("--json", self.json),
+        ] {
+            if set {
+                args.push(flag.to_string());
+            }
+        }
+        if let Some(out) = &self.out {
+            args.push(format!("--out={}", out.display()));
+        }
+        args
+    }
+}
+
+/// Runs the bench with a Ctrl-C handler, prints the table (or the JSON) and
+/// where the files are. Exit code 130 after Ctrl-C, as shells expect.
+pub fn run(root: &Path, args: &BenchArgs) -> Result<ExitCode, BenchError> {
+    let mut config = args.config(root);
+    // Installed before any server starts: Ctrl-C then stops the sweep at the
+    // next check, and the guards kill every server on the way out.
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&stop);
+    ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst))
+        .map_err(|err| BenchError::Config(format!("cannot watch for Ctrl-C: {err}")))?;
+    config.stop = stop;
+
+    let outcome = match crate::run(&config) {
+        Ok(outcome) => outcome,
+        Err(BenchError::Interrupted) => {
+            eprintln!("{}", BenchError::Interrupted);
+            return Ok(ExitCode::from(130));
+        }
+        Err(err) => return Err(err),
+    };
+    let paths = format!(
+        "results: {}\nchart:   {}\nwall time: {:.0} s",
+        outcome.json.display(),
+        outcome.svg.display(),
+        outcome.report.wall_seconds
+    );
+    if args.json {
+        println!("{}", report::to_json(&outcome.report)?);
+        // On stderr, so stdout stays one JSON document.
+        eprintln!("{paths}");
+    } else {
+        print!("{}", report::table(&outcome.report));
+        println!("{paths}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        args: BenchArgs,
+    }
+
+    fn parse(args: &[&str]) -> BenchArgs {
+        Cli::parse_from(std::iter::once("bench").chain(args.iter().copied())).args
+    }
+
+    #[test]
+    fn the_defaults_are_the_issues() {
+        let config = parse(&[]).config(Path::new("/w"));
+        assert_eq!(config.connections, crate::DEFAULT_CONNECTIONS);
+        assert_eq!(config.latency, Duration::from_millis(50));
+        assert_eq!(config.threads, 32);
+        assert_eq!(config.profile, Profile::Release);
+        assert_eq!(config.generator, GeneratorKind::Builtin);
+        assert!(config.wrk_check);
+    }
+
+    #[test]
+    fn arguments_survive_the_trip_to_the_runner() {
+        let args = parse(&[
+            "--connections",
+            "8,16",
+            "--duration",
+            "1s 500ms",
+            "--latency",
+            "20ms",
+            "--threads",
+            "8",
+            "--learner",
+            "--wrk",
+            "--json",
+            "--out",
+            "/tmp/x",
+            "--profile",
+            "dev",
+        ]);
+        let again = parse(
+            &args
+                .to_args()
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>(),
+        );
+        assert_eq!(again.to_args(), args.to_args());
+        let config = again.config(Path::new("/w"));
+        assert_eq!(config.connections, [8, 16]);
+        assert_eq!(config.duration, Duration::from_millis(1500));
+        assert_eq!(config.code, Code::Learner);
+        assert_eq!(config.generator, GeneratorKind::Wrk);
+        assert_eq!(config.out_dir, PathBuf::from("/tmp/x"));
+        assert_eq!(config.profile, Profile::Dev);
+    }
+}

@@ -1,0 +1,78 @@
+//! Little's law: in a steady state, requests in flight = throughput × time
+//! each spends in the system. A server that can hold `w` requests at once,
+//! each waiting one round trip to the rates service, can answer at most
+//! `w ÷ round trip` a second, however fast its CPU.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// The share of its bound a server must reach wherever the bound, not the
+/// CPU, is what limits it (the target).
+pub const TARGET_PERCENT: f64 = 85.0;
+
+/// How many requests an implementation can have waiting at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Workers {
+    /// Async: a waiting request is a parked task, so every connection has one.
+    PerConnection,
+    /// A pool of threads, each blocked for the whole round trip.
+    Threads(usize),
+}
+
+impl Workers {
+    /// The requests in flight at `connections` closed-loop connections.
+    pub fn at(self, connections: usize) -> usize {
+        match self {
+            Workers::PerConnection => connections,
+            Workers::Threads(threads) => connections.min(threads),
+        }
+    }
+}
+
+/// `workers ÷ round trip`, in requests a second.
+pub fn bound(workers: usize, round_trip: Duration) -> f64 {
+    let seconds = round_trip.as_secs_f64();
+    if seconds > 0.0 {
+        workers as f64 / seconds
+    } else {
+        f64::INFINITY
+    }
+}
+
+/// `measured` as a percentage of `bound`.
+pub fn percent(measured: f64, bound: f64) -> f64 {
+    if bound.is_finite() && bound > 0.0 {
+        100.0 * measured / bound
+    } else {
+        0.0
+    }
+}
+
+/// Whether a point is held to the target: only where the bound is below
+/// the CPU ceiling; above it the CPU, not the workers, is the limit.
+pub fn target_applies(bound: f64, ceiling: f64) -> bool {
+    bound < ceiling
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn threads_cap_the_requests_in_flight_and_tasks_do_not() {
+        assert_eq!(Workers::PerConnection.at(1024), 1024);
+        assert_eq!(Workers::Threads(32).at(1024), 32);
+        assert_eq!(Workers::Threads(32).at(8), 8);
+    }
+
+    #[test]
+    fn the_bound_is_workers_over_the_round_trip() {
+        let bound = bound(32, Duration::from_millis(50));
+        assert!((bound - 640.0).abs() < 1e-9, "{bound}");
+        assert!((percent(544.0, bound) - 85.0).abs() < 1e-9);
+        assert!(target_applies(640.0, 5000.0));
+        assert!(!target_applies(20_480.0, 5000.0));
+    }
+}

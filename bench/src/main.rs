@@ -1,0 +1,36 @@
+//! `workshop-bench`: the bench, optimised. `cargo xtask bench` is a debug
+//! build, and a debug load generator would measure itself; so xtask builds
+//! this binary in release and hands it the same arguments.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::Parser;
+use workshop_bench::cli::{self, BenchArgs};
+
+/// The three implementations side by side, with Little's law.
+#[derive(Parser)]
+#[command(name = "workshop-bench")]
+struct Cli {
+    #[command(flatten)]
+    args: BenchArgs,
+    /// The workspace root, where the servers are built.
+    #[arg(long, hide = true)]
+    root: Option<PathBuf>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let root = cli.root.unwrap_or_else(|| {
+        // This crate sits one level below the workspace root.
+        let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+        crate_dir.parent().unwrap_or(crate_dir).to_path_buf()
+    });
+    match cli::run(&root, &cli.args) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,256 @@
+//! What a run found: the record written as JSON, and the terminal table.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::limits::OpenFiles;
+use crate::littles_law::{TARGET_PERCENT, Workers};
+use crate::machine::Machine;
+use crate::{BenchError, Code, GeneratorKind, Profile};
+
+/// Bumped when a field changes meaning, so shared results stay comparable.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// One load, one server: what a generator saw.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Measurement {
+    pub generator: GeneratorKind,
+    pub connections: usize,
+    /// Connections the built-in generator managed to open (wrk does not say).
+    pub connected: Option<usize>,
+    /// The measured window, warm-up excluded.
+    pub seconds: f64,
+    /// `200` answers a second: a server that answers 500 at once is not fast.
+    pub requests_per_s: f64,
+    pub ok: u64,
+    pub non_200: u64,
+    /// Connect, read, write errors and timeouts in the measured window.
+    pub errors: u64,
+    /// The same during connection set-up and warm-up (built-in only).
+    pub warmup_errors: u64,
+    /// Latency percentiles of every answer; none when nothing was answered.
+    pub p50_ms: Option<f64>,
+    pub p99_ms: Option<f64>,
+}
+
+impl Measurement {
+    pub fn empty(generator: GeneratorKind, connections: usize) -> Self {
+        Self {
+            generator,
+            connections,
+            connected: None,
+            seconds: 0.0,
+            requests_per_s: 0.0,
+            ok: 0,
+            non_200: 0,
+            errors: 0,
+            warmup_errors: 0,
+            p50_ms: None,
+            p99_ms: None,
+        }
+    }
+}
+
+/// One point of the sweep, next to its Little's-law bound.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Point {
+    pub connections: usize,
+    /// Requests the server can hold waiting: min(connections, its workers).
+    pub workers: usize,
+    /// workers ÷ measured round trip.
+    pub bound_rps: f64,
+    pub percent_of_bound: f64,
+    /// Whether the bound is below the CPU ceiling: only then is the target
+    /// held against this point.
+    pub below_ceiling: bool,
+    /// `None` where the target does not apply.
+    pub meets_target: Option<bool>,
+    pub measurement: Measurement,
+}
+
+/// The two generators side by side, same server, same load.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WrkCheck {
+    pub connections: usize,
+    pub builtin_rps: f64,
+    pub wrk_rps: f64,
+    /// (built-in − wrk) ÷ wrk, in percent, best run against best run.
+    pub difference_percent: f64,
+    /// Every run, in the order made.
+    pub builtin_runs_rps: Vec<f64>,
+    pub wrk_runs_rps: Vec<f64>,
+    pub builtin: Measurement,
+    pub wrk: Measurement,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ImplementationReport {
+    pub part: String,
+    pub name: String,
+    pub workers: Workers,
+    /// The same load at zero latency: what the CPU allows at best.
+    pub ceiling: Measurement,
+    pub wrk_check: Option<WrkCheck>,
+    pub points: Vec<Point>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Settings {
+    pub code: Code,
+    pub profile: Profile,
+    pub generator: GeneratorKind,
+    pub generator_threads: usize,
+    pub connections: Vec<usize>,
+    pub duration_s: f64,
+    pub warmup_s: f64,
+    pub latency_ms: f64,
+    pub part3_threads: usize,
+    pub request: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RoundTrip {
+    /// The rates service's latency, as set.
+    pub configured_ms: f64,
+    /// The median of a few sequential `GET /latest`: what the bounds use.
+    pub measured_ms: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Report {
+    pub format_version: u32,
+    /// When the run finished, RFC 3339, UTC.
+    pub date: String,
+    pub machine: Machine,
+    /// How busy the CPUs were just before the run (Linux).
+    pub busy_before_percent: Option<f64>,
+    pub settings: Settings,
+    pub open_files: OpenFiles,
+    pub round_trip: RoundTrip,
+    pub implementations: Vec<ImplementationReport>,
+    /// Anything that makes these figures less than the full picture.
+    pub warnings: Vec<String>,
+    /// Wall time of the whole run, build included.
+    pub wall_seconds: f64,
+}
+
+impl Report {
+    /// Points held to the target, and how many met it.
+    pub fn target_score(&self) -> (usize, usize) {
+        let judged = self
+            .implementations
+            .iter()
+            .flat_map(|implementation| &implementation.points)
+            .filter_map(|point| point.meets_target);
+        judged.fold((0, 0), |(met, all), ok| (met + usize::from(ok), all + 1))
+    }
+}
+
+/// `report` as pretty JSON.
+pub fn to_json(report: &Report) -> Result<String, BenchError> {
+    Ok(serde_json::to_string_pretty(report)?)
+}
+
+/// Writes `report` as pretty JSON.
+pub fn write_json(report: &Report, path: &Path) -> Result<(), BenchError> {
+    fs::write(path, to_json(report)? + "\n").map_err(|source| BenchError::Write {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+fn ms(value: Option<f64>) -> String {
+    value.map_or_else(|| "-".to_string(), |ms| format!("{ms:.1}"))
+}
+
+/// The terminal table.
+pub fn table(report: &Report) -> String {
+    let mut out = String::new();
+    let machine = &report.machine;
+    let _ = writeln!(
+        out,
+        "bench of the {:?} servers, {} · {} ({} cores, {})",
+        report.settings.code, report.date, machine.cpu, machine.cores, machine.os
+    );
+    let _ = writeln!(
+        out,
+        "round trip to the rates service: {:.0} ms set, {:.1} ms measured (the bounds use the measured one)",
+        report.round_trip.configured_ms, report.round_trip.measured_ms
+    );
+    let _ = writeln!(
+        out,
+        "Little's law bound = min(connections, workers) ÷ round trip; ✓ at least {TARGET_PERCENT:.0} % of it, \
+         ✗ less, `cpu` where the bound is above the CPU ceiling (no target there)"
+    );
+    for implementation in &report.implementations {
+        let workers = match implementation.workers {
+            Workers::PerConnection => "one per connection".to_string(),
+            Workers::Threads(threads) => format!("{threads} threads"),
+        };
+        let ceiling = &implementation.ceiling;
+        let _ = writeln!(
+            out,
+            "\n{} · {} · workers: {workers}",
+            implementation.part, implementation.name
+        );
+        let _ = write!(
+            out,
+            "  CPU ceiling (zero latency, {} connections): {:.0} req/s",
+            ceiling.connections, ceiling.requests_per_s
+        );
+        if let Some(check) = &implementation.wrk_check {
+            let _ = write!(
+                out,
+                " · built-in {:.0} vs wrk {:.0} req/s: {:+.1} %",
+                check.builtin_rps, check.wrk_rps, check.difference_percent
+            );
+        }
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "  {:>11} {:>7} {:>9} {:>9} {:>9} {:>8} {:>8} {:>7} {:>7}",
+            "connections",
+            "workers",
+            "bound/s",
+            "req/s",
+            "of bound",
+            "p50 ms",
+            "p99 ms",
+            "errors",
+            "non-200"
+        );
+        for point in &implementation.points {
+            let m = &point.measurement;
+            let verdict = match point.meets_target {
+                Some(true) => "✓",
+                Some(false) => "✗",
+                None => "cpu",
+            };
+            let _ = writeln!(
+                out,
+                "  {:>11} {:>7} {:>9.0} {:>9.0} {:>7.1} % {:>8} {:>8} {:>7} {:>7}  {verdict}",
+                point.connections,
+                point.workers,
+                point.bound_rps,
+                m.requests_per_s,
+                point.percent_of_bound,
+                ms(m.p50_ms),
+                ms(m.p99_ms),
+                m.errors,
+                m.non_200,
+            );
+        }
+    }
+    let (met, judged) = report.target_score();
+    let _ = writeln!(
+        out,
+        "\ntarget: {met} of {judged} points below the CPU ceiling reach {TARGET_PERCENT:.0} % of their bound"
+    );
+    for warning in &report.warnings {
+        let _ = writeln!(out, "warning: {warning}");
+    }
+    out
+}

@@ -1,0 +1,416 @@
+//! The three servers: which binaries, how they are built, and how they run
+//! as child processes that never outlive the bench.
+
+use std::collections::VecDeque;
+use std::env;
+use std::ffi::OsString;
+use std::io::{BufRead, BufReader, Read};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crate::littles_law::Workers;
+use crate::{BenchError, Code, Profile};
+
+/// Part 2's blocking pool, as `forceasync::runtime` builds it
+/// (`max_blocking_threads(32)`, the original's `ThreadPoolExecutor(32)`).
+pub const PART2_BLOCKING_THREADS: usize = 32;
+
+/// How long a server may take to say `listening on …`.
+const STARTUP_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How many of a server's last stderr lines are kept to explain its death.
+const STDERR_TAIL: usize = 8;
+
+/// One of the three implementations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Implementation {
+    /// `part1`, `part2`, `part3`: the learner's package too.
+    pub part: &'static str,
+    /// What it is, for tables and legends.
+    pub name: &'static str,
+    /// The learner's binary; the solution's adds `-solution` (the convention
+    /// `cargo xtask serve` follows too).
+    pub bin: &'static str,
+    pub model: Model,
+}
+
+/// How an implementation waits for the rates service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Model {
+    /// A parked task per request.
+    Async,
+    /// A blocking call on tokio's blocking pool.
+    SpawnBlocking,
+    /// A blocking call on one of `--threads` threads.
+    ThreadPool,
+}
+
+/// The three, in the workshop's order.
+pub const IMPLEMENTATIONS: [Implementation; 3] = [
+    Implementation {
+        part: "part1",
+        name: "async (axum + reqwest)",
+        bin: "webserver",
+        model: Model::Async,
+    },
+    Implementation {
+        part: "part2",
+        name: "spawn_blocking (32 threads)",
+        bin: "webserver_forceasync",
+        model: Model::SpawnBlocking,
+    },
+    Implementation {
+        part: "part3",
+        name: "sync (tiny_http, thread pool)",
+        bin: "sync_server",
+        model: Model::ThreadPool,
+    },
+];
+
+impl Implementation {
+    pub fn binary_name(&self, code: Code) -> String {
+        match code {
+            Code::Solutions => format!("{}-solution", self.bin),
+            Code::Learner => self.bin.to_string(),
+        }
+    }
+
+    /// How many requests it can hold waiting; `threads` is part 3's pool.
+    pub fn workers(&self, threads: usize) -> Workers {
+        match self.model {
+            Model::Async => Workers::PerConnection,
+            Model::SpawnBlocking => Workers::Threads(PART2_BLOCKING_THREADS),
+            Model::ThreadPool => Workers::Threads(threads),
+        }
+    }
+
+    /// The arguments besides `--port`, `--host` and the timeout.
+    fn extra_args(&self, threads: usize) -> Vec<String> {
+        if self.model == Model::ThreadPool {
+            vec!["--threads".to_string(), threads.to_string()]
+        } else {
+            Vec::new()
+        }
+    }
+}
+
+/// The optimised runner: this crate's binary, home of the load generator
+/// and the rates service while they measure.
+pub const RUNNER: &str = "workshop-bench";
+
+/// Builds the three servers with one cargo call and returns their binaries,
+/// in the order of [`IMPLEMENTATIONS`]. In release the runner is built in
+/// the same call: one feature resolution, so no dependency is compiled twice.
+pub fn build(
+    root: &Path,
+    target_dir: &Path,
+    code: Code,
+    profile: Profile,
+) -> Result<Vec<PathBuf>, BenchError> {
+    let mut bins: Vec<String> = IMPLEMENTATIONS
+        .iter()
+        .map(|implementation| implementation.binary_name(code))
+        .collect();
+    if profile == Profile::Release {
+        bins.push(RUNNER.to_string());
+    }
+    cargo_build(root, target_dir, profile, &bins)?;
+    IMPLEMENTATIONS
+        .iter()
+        .map(|implementation| binary(target_dir, profile, &implementation.binary_name(code)))
+        .collect()
+}
+
+/// Builds the release runner (with the servers, when they are release too)
+/// and returns its path.
+pub fn build_runner(
+    root: &Path,
+    target_dir: &Path,
+    code: Code,
+    profile: Profile,
+) -> Result<PathBuf, BenchError> {
+    if profile == Profile::Release {
+        build(root, target_dir, code, profile)?;
+    } else {
+        cargo_build(root, target_dir, Profile::Release, &[RUNNER.to_string()])?;
+    }
+    binary(target_dir, Profile::Release, RUNNER)
+}
+
+/// `cargo build` of the binaries named `bins`.
+fn cargo_build(
+    root: &Path,
+    target_dir: &Path,
+    profile: Profile,
+    bins: &[String],
+) -> Result<(), BenchError> {
+    // `CARGO` is set when running under cargo: the same toolchain as ours.
+    let cargo = env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo"));
+    let mut command = Command::new(cargo);
+    // `--workspace` with `--bin` filters builds only those binaries, but
+    // resolves features as a workspace-wide build does (bin names are unique
+    // in this workspace). With `--package` instead, shared dependencies would
+    // get other features than `cargo test --workspace` gave them, and be
+    // compiled all over again.
+    command
+        .current_dir(root)
+        .args([
+            "build",
+            "--workspace",
+            "--profile",
+            profile.cargo_name(),
+            "--target-dir",
+        ])
+        .arg(target_dir);
+    for bin in bins {
+        command.args(["--bin", bin]);
+    }
+    // cargo's progress and errors go straight to the terminal.
+    let status = command.status().map_err(BenchError::Cargo)?;
+    if status.success() {
+        Ok(())
+    } else if interrupted(&status) {
+        Err(BenchError::Interrupted)
+    } else {
+        Err(BenchError::Build(status.to_string()))
+    }
+}
+
+/// Whether Ctrl-C ended the child (it reaches the whole foreground group).
+#[cfg(unix)]
+fn interrupted(status: &std::process::ExitStatus) -> bool {
+    use std::os::unix::process::ExitStatusExt;
+    status.signal() == Some(2)
+}
+
+#[cfg(not(unix))]
+fn interrupted(_status: &std::process::ExitStatus) -> bool {
+    false
+}
+
+fn binary(target_dir: &Path, profile: Profile, name: &str) -> Result<PathBuf, BenchError> {
+    let path = target_dir
+        .join(profile.dir_name())
+        .join(format!("{name}{}", env::consts::EXE_SUFFIX));
+    if path.is_file() {
+        Ok(path)
+    } else {
+        Err(BenchError::MissingBinary(path))
+    }
+}
+
+/// A child process that is killed when this is dropped: on success, on
+/// error, on panic and after Ctrl-C alike, nothing is left running.
+#[derive(Debug)]
+pub struct ChildGuard(pub Child);
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        // It may have exited already; `wait` reaps it either way.
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A server running as a child process.
+#[derive(Debug)]
+pub struct ServerProcess {
+    child: ChildGuard,
+    name: String,
+    addr: SocketAddr,
+    stderr: Arc<Mutex<VecDeque<String>>>,
+}
+
+impl ServerProcess {
+    /// Starts `binary` on a free port of 127.0.0.1 against the rates service
+    /// at `rates_url`, and waits until it says where it listens.
+    pub fn start(
+        binary: &Path,
+        implementation: &Implementation,
+        threads: usize,
+        rates_url: &str,
+        stop: &AtomicBool,
+    ) -> Result<Self, BenchError> {
+        let name = format!("{} ({})", implementation.part, implementation.name);
+        let child = Command::new(binary)
+            .args([
+                "--port",
+                "0",
+                "--host",
+                "127.0.0.1",
+                "--upstream-timeout",
+                "2s",
+            ])
+            .args(implementation.extra_args(threads))
+            .env("RATES_URL", rates_url)
+            // Their own defaults, not whatever the user's shell exported.
+            .env_remove("PORT")
+            .env_remove("HOST")
+            .env_remove("UPSTREAM_TIMEOUT")
+            .env_remove("THREADS")
+            // A panic's message, not its backtrace, is what fits in the tail.
+            .env("RUST_BACKTRACE", "0")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|source| BenchError::Start {
+                what: binary.display().to_string(),
+                source,
+            })?;
+        let mut child = ChildGuard(child);
+        let stderr = Arc::new(Mutex::new(VecDeque::new()));
+        if let Some(pipe) = child.0.stderr.take() {
+            keep_tail(pipe, Arc::clone(&stderr));
+        }
+        let (found, listening) = mpsc::channel();
+        if let Some(pipe) = child.0.stdout.take() {
+            watch_stdout(pipe, found);
+        }
+
+        let started = Instant::now();
+        let addr = loop {
+            match listening.recv_timeout(Duration::from_millis(50)) {
+                Ok(addr) => break addr,
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    return Err(server_error(
+                        &name,
+                        "closed its output without saying `listening on …`".into(),
+                        &stderr,
+                    ));
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+            }
+            if let Ok(Some(status)) = child.0.try_wait() {
+                return Err(server_error(
+                    &name,
+                    format!("exited at start ({status})"),
+                    &stderr,
+                ));
+            }
+            if stop.load(Ordering::SeqCst) {
+                return Err(BenchError::Interrupted);
+            }
+            if started.elapsed() > STARTUP_TIMEOUT {
+                return Err(server_error(
+                    &name,
+                    format!("did not say `listening on …` within {STARTUP_TIMEOUT:?}"),
+                    &stderr,
+                ));
+            }
+        };
+        Ok(Self {
+            child,
+            name,
+            addr,
+            stderr,
+        })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Fails if the server has died, with its last words.
+    pub fn check_alive(&mut self) -> Result<(), BenchError> {
+        match self.child.0.try_wait() {
+            Ok(Some(status)) => Err(server_error(
+                &self.name,
+                format!("died during the run ({status})"),
+                &self.stderr,
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
+fn server_error(name: &str, problem: String, stderr: &Mutex<VecDeque<String>>) -> BenchError {
+    // Give the reader thread a moment to catch the last lines.
+    thread::sleep(Duration::from_millis(100));
+    let stderr = stderr
+        .lock()
+        .map(|tail| tail.iter().cloned().collect())
+        .unwrap_or_default();
+    BenchError::Server {
+        server: name.to_string(),
+        problem,
+        stderr,
+    }
+}
+
+/// Reads the server's stdout until it ends: the `listening on` line goes to
+/// `found`, the rest is drained so the pipe never fills and blocks it.
+fn watch_stdout(pipe: impl Read + Send + 'static, found: mpsc::Sender<SocketAddr>) {
+    thread::spawn(move || {
+        for line in BufReader::new(pipe).lines() {
+            let Ok(line) = line else { break };
+            if let Some(addr) = parse_listening(&line) {
+                // The receiver may have given up; nothing to tell then.
+                let _ = found.send(addr);
+            }
+        }
+    });
+}
+
+/// Keeps the last lines of the server's stderr. A learner's unfilled gap
+/// panics on every request: thousands of lines nobody should have to scroll.
+fn keep_tail(pipe: impl Read + Send + 'static, tail: Arc<Mutex<VecDeque<String>>>) {
+    thread::spawn(move || {
+        for line in BufReader::new(pipe).lines() {
+            let Ok(line) = line else { break };
+            if line.trim().is_empty() {
+                continue;
+            }
+            if let Ok(mut tail) = tail.lock() {
+                if tail.len() == STDERR_TAIL {
+                    tail.pop_front();
+                }
+                tail.push_back(line);
+            }
+        }
+    });
+}
+
+/// `listening on http://127.0.0.1:PORT`, as every workshop server prints it.
+pub fn parse_listening(line: &str) -> Option<SocketAddr> {
+    line.trim()
+        .strip_prefix("listening on http://")?
+        .trim_end_matches('/')
+        .parse()
+        .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_listening_line_gives_the_address() {
+        assert_eq!(
+            parse_listening("listening on http://127.0.0.1:40123"),
+            Some("127.0.0.1:40123".parse().unwrap())
+        );
+        assert_eq!(
+            parse_listening("listening on http://[::1]:8080/\n"),
+            Some("[::1]:8080".parse().unwrap())
+        );
+        assert_eq!(parse_listening("try: curl http://127.0.0.1:1/"), None);
+    }
+
+    #[test]
+    fn names_follow_the_serve_convention() {
+        let part2 = IMPLEMENTATIONS[1];
+        assert_eq!(
+            part2.binary_name(Code::Solutions),
+            "webserver_forceasync-solution"
+        );
+        assert_eq!(part2.binary_name(Code::Learner), "webserver_forceasync");
+        assert_eq!(IMPLEMENTATIONS[0].workers(32), Workers::PerConnection);
+        assert_eq!(IMPLEMENTATIONS[2].workers(16), Workers::Threads(16));
+    }
+}

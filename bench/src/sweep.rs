@@ -1,0 +1,500 @@
+//! The run: build, start the rates services, and for each implementation
+//! measure its CPU ceiling at zero latency, then every connection count
+//! against the slow rates service.
+
+use std::fs;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime};
+
+use indicatif::{ProgressBar, ProgressStyle};
+use rates::{RatesConfig, RatesService};
+
+use crate::generator::{self, Generator};
+use crate::limits::{self, MARGIN};
+use crate::littles_law;
+use crate::report::{
+    ImplementationReport, Measurement, Point, Report, RoundTrip, Settings, WrkCheck,
+};
+use crate::servers::{self, IMPLEMENTATIONS, Implementation, ServerProcess};
+use crate::{BenchConfig, BenchError, Code, GeneratorKind, chart, machine, report, wrk};
+
+/// Sequential `GET /latest` timed to measure the round trip.
+const ROUND_TRIP_SAMPLES: usize = 7;
+
+/// How long the CPUs are watched before the run, and how busy is too busy.
+const BUSY_WINDOW: Duration = Duration::from_millis(500);
+const BUSY_WARNING: f64 = 20.0;
+
+/// The comparison's runs, A B B A, so neither generator always meets the
+/// warmer server. The best run of each counts: anything else running on
+/// the machine only ever lowers a figure.
+const COMPARISON_ORDER: [GeneratorKind; 4] = [
+    GeneratorKind::Builtin,
+    GeneratorKind::Wrk,
+    GeneratorKind::Wrk,
+    GeneratorKind::Builtin,
+];
+
+/// A finished run and where it was written.
+#[derive(Debug)]
+pub struct Outcome {
+    pub report: Report,
+    pub json: PathBuf,
+    pub svg: PathBuf,
+}
+
+/// Runs the whole comparison described by `config`.
+pub fn run(config: &BenchConfig) -> Result<Outcome, BenchError> {
+    let began = Instant::now();
+    validate(config)?;
+    let mut warnings = Vec::new();
+
+    let open_files = limits::raise_open_files();
+    eprintln!("{}", open_files.note);
+    let connections = affordable(
+        &config.connections,
+        open_files.max_connections(),
+        &mut warnings,
+    )?;
+
+    let wrk = wrk::find();
+    if config.generator == GeneratorKind::Wrk && wrk.is_none() {
+        return Err(BenchError::WrkMissing);
+    }
+    if config.wrk_check && wrk.is_none() {
+        warnings.push(
+            "wrk is not installed, so the built-in generator was not checked against it \
+             (`apt-get install wrk`)"
+                .to_string(),
+        );
+    }
+
+    eprintln!(
+        "building the {} servers ({} profile)…",
+        code_name(config.code),
+        config.profile.cargo_name()
+    );
+    let binaries = servers::build(
+        &config.root,
+        &config.target_dir,
+        config.code,
+        config.profile,
+    )?;
+
+    // Two rates services: the slow one plays the remote API; the instant one
+    // shows what the CPU alone allows.
+    let slow = RatesService::start(RatesConfig::with_latency(config.latency))
+        .map_err(BenchError::Rates)?;
+    let instant = RatesService::start(RatesConfig::default()).map_err(BenchError::Rates)?;
+    let generator = Generator::new()?;
+    let round_trip = generator.round_trip(slow.addr(), "/latest", ROUND_TRIP_SAMPLES)?;
+
+    let busy = machine::busy_percent(BUSY_WINDOW);
+    if let Some(busy) = busy.filter(|&busy| busy > BUSY_WARNING) {
+        let warning = format!(
+            "the CPUs were {busy:.0} % busy before the run: other programs compete with the \
+             servers, so these figures are low and noisy"
+        );
+        eprintln!("warning: {warning}");
+        warnings.push(warning);
+    }
+
+    let checking = config.wrk_check && wrk.is_some();
+    let ceiling_steps = if checking { COMPARISON_ORDER.len() } else { 1 };
+    let steps = IMPLEMENTATIONS.len() * (ceiling_steps + connections.len());
+    let bar = progress_bar(config.progress, steps);
+    let sweep = Sweep {
+        config,
+        generator: &generator,
+        wrk: wrk.as_deref(),
+        checking,
+        connections: &connections,
+        round_trip,
+        instant_url: instant.url(),
+        slow_url: slow.url(),
+        bar: &bar,
+    };
+    let mut implementations = Vec::new();
+    for (implementation, binary) in IMPLEMENTATIONS.iter().zip(&binaries) {
+        match sweep.implementation(implementation, binary, &mut warnings) {
+            Ok(report) => implementations.push(report),
+            Err(BenchError::Interrupted) => return Err(BenchError::Interrupted),
+            // A learner's unfinished server must not keep the others from
+            // being measured; a solution's is a bug to stop at.
+            Err(err) if config.code == Code::Learner => {
+                let warning = format!("{} could not be measured: {err}", implementation.part);
+                bar.suspend(|| eprintln!("warning: {warning}"));
+                warnings.push(warning);
+            }
+            Err(err) => return Err(err),
+        }
+    }
+    bar.finish_and_clear();
+
+    let report = Report {
+        format_version: report::FORMAT_VERSION,
+        date: humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
+        machine: machine::describe(),
+        busy_before_percent: busy,
+        settings: Settings {
+            code: config.code,
+            profile: config.profile,
+            generator: config.generator,
+            generator_threads: generator::THREADS,
+            connections,
+            duration_s: config.duration.as_secs_f64(),
+            warmup_s: config.warmup.as_secs_f64(),
+            latency_ms: millis(config.latency),
+            part3_threads: config.threads,
+            request: format!("GET {}", generator::CONVERT_PATH),
+        },
+        open_files,
+        round_trip: RoundTrip {
+            configured_ms: millis(config.latency),
+            measured_ms: millis(round_trip),
+        },
+        implementations,
+        warnings,
+        wall_seconds: began.elapsed().as_secs_f64(),
+    };
+    let (json, svg) = write(&report, &config.out_dir, config.code)?;
+    Ok(Outcome { report, json, svg })
+}
+
+/// Everything the measurements of one run share.
+struct Sweep<'a> {
+    config: &'a BenchConfig,
+    generator: &'a Generator,
+    wrk: Option<&'a Path>,
+    /// Whether both generators are compared at zero latency.
+    checking: bool,
+    connections: &'a [usize],
+    round_trip: Duration,
+    /// The rates service without latency, and the slow one.
+    instant_url: String,
+    slow_url: String,
+    bar: &'a ProgressBar,
+}
+
+impl Sweep<'_> {
+    /// One implementation: its CPU ceiling (and the generators compared on
+    /// it) at zero latency, then every connection count against the slow
+    /// rates service.
+    fn implementation(
+        &self,
+        implementation: &Implementation,
+        binary: &Path,
+        warnings: &mut Vec<String>,
+    ) -> Result<ImplementationReport, BenchError> {
+        let (config, bar) = (self.config, self.bar);
+        let part = implementation.part;
+        let workers = implementation.workers(config.threads);
+        let start = |rates_url: &str| {
+            ServerProcess::start(
+                binary,
+                implementation,
+                config.threads,
+                rates_url,
+                &config.stop,
+            )
+        };
+
+        // The ceiling at the smallest count: the bounds only grow from there.
+        let ceiling_connections = self.connections.first().copied().unwrap_or(1);
+        bar.set_message(format!("{part} · zero latency"));
+        let mut server = start(&self.instant_url)?;
+        let (ceiling, wrk_check) = if self.checking {
+            let (ceiling, check) =
+                self.compare(server.addr(), ceiling_connections, || bar.inc(1))?;
+            (ceiling, Some(check))
+        } else {
+            let ceiling = self.measure(config.generator, server.addr(), ceiling_connections)?;
+            bar.inc(1);
+            (ceiling, None)
+        };
+        server.check_alive()?;
+        drop(server);
+        if ceiling.ok == 0 {
+            warnings.push(format!(
+                "{part} answered no request with 200 even at zero latency: is a gap still open? \
+                 (`cargo xtask check {part}`)"
+            ));
+        }
+
+        let mut server = start(&self.slow_url)?;
+        let mut points = Vec::new();
+        for &n in self.connections {
+            bar.set_message(format!("{part} · {n} connections"));
+            let measurement = self.measure(config.generator, server.addr(), n)?;
+            server.check_alive()?;
+            bar.inc(1);
+            note_trouble(part, &measurement, warnings);
+            let workers = workers.at(n);
+            let bound = littles_law::bound(workers, self.round_trip);
+            // A server that answered nothing at zero latency has no ceiling
+            // to hide behind: the target applies everywhere.
+            let below_ceiling =
+                ceiling.ok == 0 || littles_law::target_applies(bound, ceiling.requests_per_s);
+            let percent = littles_law::percent(measurement.requests_per_s, bound);
+            points.push(Point {
+                connections: n,
+                workers,
+                bound_rps: bound,
+                percent_of_bound: percent,
+                below_ceiling,
+                meets_target: below_ceiling.then_some(percent >= littles_law::TARGET_PERCENT),
+                measurement,
+            });
+        }
+        Ok(ImplementationReport {
+            part: part.to_string(),
+            name: implementation.name.to_string(),
+            workers,
+            ceiling,
+            wrk_check,
+            points,
+        })
+    }
+
+    fn measure(
+        &self,
+        kind: GeneratorKind,
+        addr: SocketAddr,
+        connections: usize,
+    ) -> Result<Measurement, BenchError> {
+        let config = self.config;
+        match (kind, self.wrk) {
+            (GeneratorKind::Builtin, _) => self.generator.run(
+                addr,
+                connections,
+                config.warmup,
+                config.duration,
+                &config.stop,
+            ),
+            (GeneratorKind::Wrk, Some(wrk)) => {
+                // wrk has no warm-up of its own: the built-in one warms up.
+                if !config.warmup.is_zero() {
+                    self.generator.run(
+                        addr,
+                        connections,
+                        Duration::ZERO,
+                        config.warmup,
+                        &config.stop,
+                    )?;
+                }
+                wrk::run(wrk, addr, connections, config.duration, &config.stop)
+            }
+            (GeneratorKind::Wrk, None) => Err(BenchError::WrkMissing),
+        }
+    }
+
+    /// Both generators on the same server and load, A B B A; gives the
+    /// ceiling (the best run of the configured generator) and the comparison.
+    fn compare(
+        &self,
+        addr: SocketAddr,
+        connections: usize,
+        mut done: impl FnMut(),
+    ) -> Result<(Measurement, WrkCheck), BenchError> {
+        let mut builtin = Vec::new();
+        let mut wrk = Vec::new();
+        for kind in COMPARISON_ORDER {
+            let measurement = self.measure(kind, addr, connections)?;
+            done();
+            match kind {
+                GeneratorKind::Builtin => builtin.push(measurement),
+                GeneratorKind::Wrk => wrk.push(measurement),
+            }
+        }
+        let check = summarise(&builtin, &wrk)
+            .ok_or_else(|| BenchError::Generator("the comparison made no runs".into()))?;
+        let ceiling = match self.config.generator {
+            GeneratorKind::Builtin => check.builtin.clone(),
+            GeneratorKind::Wrk => check.wrk.clone(),
+        };
+        Ok((ceiling, check))
+    }
+}
+
+/// The run with the most answers a second.
+fn best(runs: &[Measurement]) -> Option<&Measurement> {
+    runs.iter()
+        .max_by(|a, b| a.requests_per_s.total_cmp(&b.requests_per_s))
+}
+
+fn summarise(builtin: &[Measurement], wrk: &[Measurement]) -> Option<WrkCheck> {
+    let (best_builtin, best_wrk) = (best(builtin)?, best(wrk)?);
+    let difference_percent = if best_wrk.requests_per_s > 0.0 {
+        100.0 * (best_builtin.requests_per_s - best_wrk.requests_per_s) / best_wrk.requests_per_s
+    } else {
+        0.0
+    };
+    let rates = |runs: &[Measurement]| runs.iter().map(|m| m.requests_per_s).collect();
+    Some(WrkCheck {
+        connections: best_builtin.connections,
+        builtin_rps: best_builtin.requests_per_s,
+        wrk_rps: best_wrk.requests_per_s,
+        difference_percent,
+        builtin_runs_rps: rates(builtin),
+        wrk_runs_rps: rates(wrk),
+        builtin: best_builtin.clone(),
+        wrk: best_wrk.clone(),
+    })
+}
+
+fn validate(config: &BenchConfig) -> Result<(), BenchError> {
+    let bad = |text: &str| Err(BenchError::Config(text.to_string()));
+    if config.connections.is_empty() {
+        return bad("give at least one connection count, e.g. --connections 32,64");
+    }
+    if config.connections.contains(&0) {
+        return bad("a connection count must be at least 1");
+    }
+    if config.duration.is_zero() {
+        return bad("the duration must be more than zero, e.g. --duration 3s");
+    }
+    if !(1..=4096).contains(&config.threads) {
+        return bad("part 3's threads must be from 1 to 4096");
+    }
+    Ok(())
+}
+
+/// The connection counts, sorted, without those the open-file limit cannot hold.
+fn affordable(
+    wanted: &[usize],
+    max: Option<usize>,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<usize>, BenchError> {
+    let mut connections = wanted.to_vec();
+    connections.sort_unstable();
+    connections.dedup();
+    let Some(max) = max else {
+        return Ok(connections);
+    };
+    let (kept, dropped): (Vec<usize>, Vec<usize>) =
+        connections.into_iter().partition(|&n| n <= max);
+    if !dropped.is_empty() {
+        let dropped: Vec<String> = dropped.iter().map(ToString::to_string).collect();
+        let warning = format!(
+            "the open-file limit allows at most {max} connections (two descriptors each, plus {MARGIN}): \
+             {} connections cannot be had, left out; raise the hard limit (`ulimit -Hn`) to measure them",
+            dropped.join(", ")
+        );
+        eprintln!("warning: {warning}");
+        warnings.push(warning);
+    }
+    if kept.is_empty() {
+        return Err(BenchError::Config(format!(
+            "the open-file limit allows at most {max} connections: nothing left to measure"
+        )));
+    }
+    Ok(kept)
+}
+
+/// Errors and connections that could not be opened make a figure less than
+/// it seems: say so next to the table, not only in the JSON.
+fn note_trouble(part: &str, m: &Measurement, warnings: &mut Vec<String>) {
+    let n = m.connections;
+    if let Some(connected) = m.connected.filter(|&connected| connected < n) {
+        warnings.push(format!(
+            "{part} at {n}: only {connected} of {n} connections could be opened"
+        ));
+    }
+    if m.errors > 0 || m.non_200 > 0 {
+        warnings.push(format!(
+            "{part} at {n}: {} errors and {} answers other than 200 while measuring",
+            m.errors, m.non_200
+        ));
+    }
+    if m.warmup_errors > 0 {
+        warnings.push(format!(
+            "{part} at {n}: {} errors while warming up",
+            m.warmup_errors
+        ));
+    }
+}
+
+fn write(report: &Report, out_dir: &Path, code: Code) -> Result<(PathBuf, PathBuf), BenchError> {
+    fs::create_dir_all(out_dir).map_err(|source| BenchError::Write {
+        path: out_dir.to_path_buf(),
+        source,
+    })?;
+    let stem = match code {
+        Code::Solutions => "bench",
+        Code::Learner => "bench-learner",
+    };
+    let json = out_dir.join(format!("{stem}.json"));
+    let svg = out_dir.join(format!("{stem}.svg"));
+    report::write_json(report, &json)?;
+    chart::write_svg(report, &svg)?;
+    Ok((json, svg))
+}
+
+fn progress_bar(visible: bool, steps: usize) -> ProgressBar {
+    if !visible {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(steps as u64);
+    if let Ok(style) =
+        ProgressStyle::with_template("{spinner} {elapsed:>4} [{bar:30}] {pos}/{len} {msg}")
+    {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.enable_steady_tick(Duration::from_millis(120));
+    bar
+}
+
+fn code_name(code: Code) -> &'static str {
+    match code {
+        Code::Solutions => "solution",
+        Code::Learner => "learner's",
+    }
+}
+
+fn millis(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_beyond_the_limit_are_left_out_with_a_warning() {
+        let mut warnings = Vec::new();
+        let kept = affordable(&[1024, 32, 64, 32], Some(500), &mut warnings).unwrap();
+        assert_eq!(kept, [32, 64]);
+        assert_eq!(warnings.len(), 1);
+        assert!(
+            warnings[0].contains("1024 connections cannot be had"),
+            "{warnings:?}"
+        );
+        assert!(affordable(&[1024], Some(10), &mut warnings).is_err());
+        assert_eq!(
+            affordable(&[64, 32], None, &mut Vec::new()).unwrap(),
+            [32, 64]
+        );
+    }
+
+    #[test]
+    fn the_best_runs_are_compared_relative_to_wrk() {
+        let run = |generator, rps| {
+            let mut m = Measurement::empty(generator, 32);
+            m.requests_per_s = rps;
+            m
+        };
+        let builtin = [
+            run(GeneratorKind::Builtin, 900.0),
+            run(GeneratorKind::Builtin, 950.0),
+        ];
+        let wrk = [
+            run(GeneratorKind::Wrk, 1000.0),
+            run(GeneratorKind::Wrk, 700.0),
+        ];
+        let check = summarise(&builtin, &wrk).unwrap();
+        assert!((check.difference_percent + 5.0).abs() < 1e-9);
+        assert_eq!(check.builtin_runs_rps, [900.0, 950.0]);
+        assert!(summarise(&[], &wrk).is_none());
+    }
+}

@@ -1,0 +1,116 @@
+//! A tiny sweep end to end: the solution servers built (dev profile, so CI
+//! does not wait for a release build), two connection counts for a second
+//! each, then the shape of the results and the chart checked.
+
+use std::fs;
+use std::path::Path;
+use std::time::Duration;
+
+use workshop_bench::littles_law::Workers;
+use workshop_bench::report::Report;
+use workshop_bench::{BenchConfig, Profile};
+
+#[test]
+fn a_tiny_sweep_has_one_point_per_server_and_count_and_a_valid_chart() {
+    let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = crate_dir.parent().expect("the workspace root");
+    let mut config = BenchConfig::new(root);
+    config.out_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("bench-sweep");
+    config.profile = Profile::Dev;
+    config.connections = vec![8, 4];
+    config.duration = Duration::from_secs(1);
+    config.warmup = Duration::from_millis(200);
+    config.latency = Duration::from_millis(20);
+    config.wrk_check = false;
+    config.progress = false;
+
+    let outcome = workshop_bench::run(&config).expect("the sweep runs");
+    let report = &outcome.report;
+    println!("{}", workshop_bench::report::table(report));
+
+    assert_eq!(report.settings.connections, [4, 8], "sorted");
+    assert!(
+        report.round_trip.measured_ms >= 20.0,
+        "{:?}",
+        report.round_trip
+    );
+    assert!(report.machine.cores >= 1);
+    let parts: Vec<&str> = report
+        .implementations
+        .iter()
+        .map(|i| i.part.as_str())
+        .collect();
+    assert_eq!(parts, ["part1", "part2", "part3"]);
+    for implementation in &report.implementations {
+        let part = &implementation.part;
+        assert!(
+            implementation.ceiling.requests_per_s > 0.0,
+            "{part}: no ceiling"
+        );
+        assert!(implementation.wrk_check.is_none());
+        let counts: Vec<usize> = implementation
+            .points
+            .iter()
+            .map(|p| p.connections)
+            .collect();
+        assert_eq!(counts, [4, 8], "{part}");
+        for point in &implementation.points {
+            let m = &point.measurement;
+            let n = point.connections;
+            assert!(m.requests_per_s > 0.0 && m.ok > 0, "{part} at {n}: {m:?}");
+            let (p50, p99) = (m.p50_ms.expect("p50"), m.p99_ms.expect("p99"));
+            assert!(p50 <= p99, "{part} at {n}: p50 {p50} > p99 {p99}");
+            // Every answer waits one round trip at least.
+            assert!(p50 >= 20.0, "{part} at {n}: p50 {p50} ms");
+            assert_eq!((m.errors, m.non_200), (0, 0), "{part} at {n}: {m:?}");
+            assert_eq!(m.connected, Some(n), "{part} at {n}");
+            // At most 8 connections, every implementation has a worker each.
+            assert_eq!(point.workers, n, "{part}");
+            let bound = n as f64 / (report.round_trip.measured_ms / 1000.0);
+            assert!(
+                (point.bound_rps - bound).abs() < 1e-6 * bound,
+                "{part} at {n}"
+            );
+            assert!(point.percent_of_bound > 0.0);
+            assert_eq!(point.meets_target.is_some(), point.below_ceiling);
+        }
+    }
+    assert_eq!(report.implementations[0].workers, Workers::PerConnection);
+    assert_eq!(report.implementations[1].workers, Workers::Threads(32));
+
+    // The JSON on disk is the report.
+    let json = fs::read_to_string(&outcome.json).expect("the JSON was written");
+    let again: Report = serde_json::from_str(&json).expect("the JSON reads back");
+    assert_eq!(again.implementations.len(), 3);
+    assert_eq!(again.date, report.date);
+
+    // The chart is SVG, parses as XML, and says what it shows.
+    let svg = fs::read_to_string(&outcome.svg).expect("the chart was written");
+    assert!(
+        svg.trim_start().starts_with("<svg"),
+        "{}",
+        &svg[..svg.len().min(200)]
+    );
+    let document = roxmltree::Document::parse(&svg).expect("the chart is valid XML");
+    assert_eq!(document.root_element().tag_name().name(), "svg");
+    let texts: Vec<&str> = document
+        .descendants()
+        .filter(|node| node.has_tag_name("text"))
+        .filter_map(|node| node.text())
+        .collect();
+    for expected in [
+        "connections (log scale)",
+        "requests per second",
+        "part1 async (axum + reqwest)",
+    ] {
+        assert!(
+            texts.iter().any(|text| text.contains(expected)),
+            "no {expected:?} in {texts:?}"
+        );
+    }
+    let lines = document
+        .descendants()
+        .filter(|node| node.has_tag_name("polyline") || node.has_tag_name("path"))
+        .count();
+    assert!(lines >= 3, "{lines} lines");
+}

@@ -1,0 +1,244 @@
+//! `cargo xtask list`: every part and exercise, its gaps filled out of its
+//! total, each check's verdict at the last check, and the time spent against
+//! the minutes the manifest gives it.
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::{Duration, SystemTime};
+
+use super::progress::{Last, Progress};
+use anstyle::Style;
+
+use super::{BAD, BOLD, DIM, GOOD, Out, WARN, gap_numbers, gaps_left, minutes};
+use crate::check::kind_name;
+use crate::manifest::{Exercise, Manifest, Part};
+
+/// What `cargo xtask list --help` says, above the options.
+pub const LONG_ABOUT: &str = "\
+    Lists every part and exercise: the gaps you filled out of the total, each \
+    check's verdict at your last `cargo xtask check`, and the time on the \
+    clock against the exercise's minutes. It changes nothing.";
+
+/// Which parts to list.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Example: cargo xtask list\n         cargo xtask list part2")]
+pub struct ListArgs {
+    /// Only this part, e.g. part2.
+    part: Option<String>,
+}
+
+pub fn run(root: &Path, args: &ListArgs) -> anyhow::Result<ExitCode> {
+    let manifest = Manifest::load(root)?;
+    let parts: Vec<&Part> = match &args.part {
+        Some(id) => vec![manifest.part(id)?],
+        None => manifest.parts.iter().collect(),
+    };
+    let progress = Progress::load(root);
+    let now = SystemTime::now();
+    let mut rows = Vec::new();
+    for part in &parts {
+        let left: Vec<usize> = gaps_left(root, part).iter().map(|gap| gap.number).collect();
+        for exercise in &part.exercises {
+            rows.push(Row::new(part, exercise, &left, &progress));
+        }
+    }
+    // Columns line up on the widest cell of each, colour left out.
+    let widths = [0, 1, 2, 3].map(|column| {
+        rows.iter()
+            .map(|row| row.cells()[column].width())
+            .max()
+            .unwrap_or(0)
+    });
+
+    let mut out = Out::new();
+    let mut next = None;
+    let mut rows = rows.into_iter();
+    for part in &parts {
+        let clock = match progress.elapsed(&part.id, now) {
+            Some(time) if progress.part_passed(&part.id) => {
+                format!(
+                    "{GOOD}done{GOOD:#} in {} of {}",
+                    minutes(time),
+                    budget(part)
+                )
+            }
+            Some(time) => {
+                // Past the budget: yellow, a nudge to ask for a hint.
+                let over = time.as_secs() / 60 >= u64::from(budget_minutes(part));
+                let style = if over { WARN } else { Style::new() };
+                format!(
+                    "{style}clock: {} of {}{style:#}",
+                    minutes(time),
+                    budget(part)
+                )
+            }
+            None => format!("{DIM}not started, {}{DIM:#}", budget(part)),
+        };
+        out.line(format!(
+            "{BOLD}{}{BOLD:#}  {}  {clock}",
+            part.id, part.title
+        ));
+        let mut part_passes = true;
+        for row in rows.by_ref().take(part.exercises.len()) {
+            part_passes &= row.passes;
+            let cells = row.cells();
+            let mut line = format!("  {} ", row.mark());
+            for (cell, width) in cells.iter().zip(widths) {
+                line.push_str(&cell.padded(width));
+                line.push_str("  ");
+            }
+            out.line(line.trim_end());
+        }
+        if !part_passes && next.is_none() {
+            let verb = if progress.started_at(&part.id).is_some() {
+                "check"
+            } else {
+                "start"
+            };
+            next = Some(format!("cargo xtask {verb} {}", part.id));
+        }
+        out.line("");
+    }
+    match next {
+        Some(command) => out.line(format!("Next: `{command}`.")),
+        None if args.part.is_some() => out.line("It passes: `cargo xtask list` shows every part."),
+        None => out.line("Every part passes: compare the three servers with `cargo xtask bench`."),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `20 min`: the part's budget, the sum of its exercises' minutes.
+fn budget(part: &Part) -> String {
+    format!("{} min", budget_minutes(part))
+}
+
+fn budget_minutes(part: &Part) -> u32 {
+    part.exercises.iter().map(|exercise| exercise.minutes).sum()
+}
+
+/// Text with colour, and its width without.
+struct Cell {
+    styled: String,
+    width: usize,
+}
+
+impl Cell {
+    fn plain(text: String) -> Self {
+        Self::styled(text.clone(), &text)
+    }
+
+    fn styled(styled: String, plain: &str) -> Self {
+        Self {
+            styled,
+            width: plain.chars().count(),
+        }
+    }
+
+    fn width(&self) -> usize {
+        self.width
+    }
+
+    fn padded(&self, width: usize) -> String {
+        format!(
+            "{}{}",
+            self.styled,
+            " ".repeat(width.saturating_sub(self.width))
+        )
+    }
+}
+
+/// One exercise's line.
+struct Row<'a> {
+    exercise: &'a Exercise,
+    filled: usize,
+    total: usize,
+    /// Each check's name and last verdict.
+    checks: Vec<(&'static str, Option<Last>)>,
+    passes: bool,
+    took: Option<Duration>,
+}
+
+impl<'a> Row<'a> {
+    fn new(part: &Part, exercise: &'a Exercise, left: &[usize], progress: &Progress) -> Self {
+        let numbers: Vec<usize> = gap_numbers(part, exercise).collect();
+        let filled = numbers.iter().filter(|n| !left.contains(n)).count();
+        let checks: Vec<_> = exercise
+            .checks
+            .iter()
+            .map(|kind| {
+                let name = kind_name(*kind);
+                (name, progress.last(&format!("{}.{name}", exercise.id)))
+            })
+            .collect();
+        let passes =
+            filled == numbers.len() && checks.iter().all(|(_, last)| *last == Some(Last::Pass));
+        Self {
+            exercise,
+            filled,
+            total: numbers.len(),
+            checks,
+            passes,
+            took: progress.passed_after(&exercise.id),
+        }
+    }
+
+    fn ran(&self) -> bool {
+        self.checks.iter().any(|(_, last)| last.is_some())
+    }
+
+    /// ✓ passes, ✗ failed at the last check, · never checked.
+    fn mark(&self) -> String {
+        if self.passes {
+            format!("{GOOD}✓{GOOD:#}")
+        } else if self.ran() {
+            format!("{BAD}✗{BAD:#}")
+        } else {
+            format!("{DIM}·{DIM:#}")
+        }
+    }
+
+    /// The exercise, its gaps, its time, its checks.
+    fn cells(&self) -> [Cell; 4] {
+        let gaps = Cell::plain(format!("{}/{} gaps filled", self.filled, self.total));
+        let time = match self.took {
+            Some(took) => Cell::plain(format!(
+                "passed after {} of {}",
+                minutes(took),
+                self.exercise.minutes
+            )),
+            None => {
+                let text = format!("{} min", self.exercise.minutes);
+                Cell::styled(format!("{DIM}{text}{DIM:#}"), &text)
+            }
+        };
+        let checks = if !self.ran() {
+            let text = "not checked yet";
+            Cell::styled(format!("{DIM}{text}{DIM:#}"), text)
+        } else if self
+            .checks
+            .iter()
+            .all(|(_, last)| *last == Some(Last::NotBuilt))
+        {
+            let text = "does not build";
+            Cell::styled(format!("{BAD}{text}{BAD:#}"), text)
+        } else {
+            let (styled, plain): (Vec<String>, Vec<String>) = self
+                .checks
+                .iter()
+                .map(|(name, last)| {
+                    let (mark, style) = match last {
+                        Some(Last::Pass) => ("✓", GOOD),
+                        Some(Last::Fail | Last::NotBuilt) => ("✗", BAD),
+                        None => ("·", DIM),
+                    };
+                    (
+                        format!("{name} {style}{mark}{style:#}"),
+                        format!("{name} {mark}"),
+                    )
+                })
+                .unzip();
+            Cell::styled(styled.join("  "), &plain.join("  "))
+        };
+        [Cell::plain(self.exercise.id.clone()), gaps, time, checks]
+    }
+}

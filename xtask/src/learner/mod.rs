@@ -1,0 +1,83 @@
+//! The learner's loop and the instructor's preparation: `list`, `start`,
+//! `watch`, `hint`, `solution`, `reset`, `doctor` and `setup`, around the
+//! grader (`check`) and the progress file they share.
+//!
+//! Every command prints through [`Out`]: colour only on a terminal, NO_COLOR
+//! respected, every line meaningful without colour.
+
+pub mod doctor;
+pub mod hint;
+pub mod list;
+pub mod progress;
+pub mod reset;
+pub mod setup;
+pub mod solution;
+pub mod start;
+pub mod watch;
+
+use std::io::Write;
+use std::path::Path;
+use std::time::Duration;
+
+use anstream::AutoStream;
+use anstyle::{AnsiColor, Style};
+
+use crate::check::gaps;
+use crate::manifest::{Exercise, Part};
+
+pub const GOOD: Style = AnsiColor::Green.on_default().bold();
+pub const BAD: Style = AnsiColor::Red.on_default().bold();
+pub const WARN: Style = AnsiColor::Yellow.on_default().bold();
+pub const DIM: Style = Style::new().dimmed();
+pub const BOLD: Style = Style::new().bold();
+
+/// Standard output, coloured only where colour is wanted.
+pub struct Out {
+    out: AutoStream<std::io::Stdout>,
+}
+
+impl Out {
+    pub fn new() -> Self {
+        Self {
+            out: AutoStream::auto(std::io::stdout()),
+        }
+    }
+
+    /// Prints one line. Stdout fails only when it is closed (a closed pipe):
+    /// then nobody is reading, so the error is ignored.
+    pub fn line(&mut self, text: impl std::fmt::Display) {
+        let _ = writeln!(self.out, "{text}");
+    }
+
+    /// Prints without a newline, and flushes: for a prompt.
+    pub fn prompt(&mut self, text: impl std::fmt::Display) {
+        let _ = write!(self.out, "{text}");
+        let _ = self.out.flush();
+    }
+}
+
+/// The gap numbers of `part` still left in the learner's exercise.
+pub fn gaps_left(root: &Path, part: &Part) -> Vec<gaps::GapLeft> {
+    gaps::left(root, &part.exercise, part)
+}
+
+/// The part-wide numbers of `exercise`'s gaps (the `N` of `gap N`).
+pub fn gap_numbers<'a>(part: &'a Part, exercise: &'a Exercise) -> impl Iterator<Item = usize> + 'a {
+    part.gaps()
+        .filter(|(_, gap)| exercise.gaps.iter().any(|own| own.id == gap.id))
+        .map(|(number, _)| number)
+}
+
+/// `12 min`: the workshop counts in whole minutes.
+pub fn minutes(time: Duration) -> String {
+    format!("{} min", time.as_secs() / 60)
+}
+
+/// `1 file`, `2 files`.
+pub fn count(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}

@@ -1,0 +1,285 @@
+//! `cargo xtask solution partN [file]`: how the learner's file differs from
+//! the solution, as a unified diff; `--apply` puts the solution in place,
+//! after a backup.
+//!
+//! The solution is shown *as the exercise would hold it*: named `partN`, not
+//! `partN_solution`, and without its `// BEGIN GAP`/`// END GAP` markers, so
+//! the diff shows the code that differs and nothing else.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anstyle::AnsiColor;
+use anyhow::{Context, bail};
+use similar::TextDiff;
+
+use super::{BAD, BOLD, GOOD, Out};
+use crate::backup::Backup;
+use crate::generate::{self, Files, rename_identifier, slash};
+use crate::manifest::{Manifest, Part};
+
+/// What `cargo xtask solution --help` says, above the options.
+pub const LONG_ABOUT: &str = "\
+    Shows how your files differ from the solution, as a unified diff (- yours, \
+    + the solution); it changes nothing. Without a file, every file of the part \
+    that differs. --apply puts the solution in one file, after copying yours to \
+    .workshop/backups/.";
+
+/// Which part and file.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples: cargo xtask solution part2\n          \
+                  cargo xtask solution part2 src/forceasync.rs --apply")]
+pub struct SolutionArgs {
+    /// The part, e.g. part2.
+    part: String,
+    /// One file, relative to the exercise crate (src/forceasync.rs).
+    file: Option<String>,
+    /// Replace your file with the solution (yours is backed up first).
+    #[arg(long)]
+    apply: bool,
+}
+
+/// A file of the exercise, yours and the solution's.
+struct Pair {
+    /// Relative to the workspace root: `exercises/part2/src/forceasync.rs`.
+    path: PathBuf,
+    yours: Option<String>,
+    solution: String,
+}
+
+pub fn run(root: &Path, args: &SolutionArgs) -> anyhow::Result<ExitCode> {
+    let manifest = Manifest::load(root)?;
+    let part = manifest.part(&args.part)?;
+    let generated = generate::generate(&manifest, root)?;
+    let paths: Vec<PathBuf> = match &args.file {
+        Some(file) => vec![find(part, &generated, file)?],
+        None if args.apply => bail!(
+            "--apply replaces one file: name it, e.g. `cargo xtask solution {} {} --apply`",
+            part.id,
+            first_gap_file(part)
+        ),
+        None => generated
+            .keys()
+            .filter(|path| path.starts_with(&part.exercise))
+            .cloned()
+            .collect(),
+    };
+    let mut pairs = Vec::new();
+    for path in paths {
+        pairs.push(pair(root, part, &generated, path)?);
+    }
+    let differ: Vec<&Pair> = pairs
+        .iter()
+        .filter(|pair| pair.yours.as_deref() != Some(pair.solution.as_str()))
+        .collect();
+
+    let mut out = Out::new();
+    if args.apply {
+        return apply(root, &mut out, &pairs[0]);
+    }
+    if differ.is_empty() {
+        let what = match &args.file {
+            Some(_) => slash(&pairs[0].path),
+            None => format!("every file of {}", part.id),
+        };
+        out.line(format!(
+            "{GOOD}✓{GOOD:#} {what} is the same as the solution."
+        ));
+        return Ok(ExitCode::SUCCESS);
+    }
+    for pair in &differ {
+        print_diff(&mut out, pair);
+    }
+    let example = differ
+        .iter()
+        .find_map(|pair| pair.path.strip_prefix(&part.exercise).ok())
+        .map(slash)
+        .unwrap_or_default();
+    out.line(format!(
+        "`cargo xtask solution {} {example} --apply` puts the solution in that file (yours is backed up first).",
+        part.id
+    ));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The file the way the learner typed it: relative to the crate, to the
+/// workspace, or only its name when that is unique.
+fn find(part: &Part, generated: &Files, file: &str) -> anyhow::Result<PathBuf> {
+    let wanted = Path::new(file);
+    let files: Vec<&PathBuf> = generated
+        .keys()
+        .filter(|path| path.starts_with(&part.exercise))
+        .collect();
+    let exact = files.iter().find(|path| {
+        path.as_path() == wanted || path.strip_prefix(&part.exercise).ok() == Some(wanted)
+    });
+    if let Some(path) = exact {
+        return Ok(path.to_path_buf());
+    }
+    let by_name: Vec<&&PathBuf> = files
+        .iter()
+        .filter(|path| path.file_name() == Some(wanted.as_os_str()))
+        .collect();
+    match by_name.as_slice() {
+        [only] => return Ok(only.to_path_buf()),
+        [] => {}
+        several => {
+            let paths: Vec<String> = several
+                .iter()
+                .filter_map(|path| path.strip_prefix(&part.exercise).ok())
+                .map(slash)
+                .collect();
+            bail!(
+                "{} has several files named {file:?}: name one of {}",
+                part.id,
+                paths.join(", ")
+            )
+        }
+    }
+    let mut with_gaps: Vec<String> = part.gaps().map(|(_, gap)| slash(&gap.file)).collect();
+    with_gaps.dedup();
+    bail!(
+        "{} has no file {file:?}: its files with gaps are {}",
+        part.id,
+        with_gaps.join(", ")
+    )
+}
+
+fn first_gap_file(part: &Part) -> String {
+    part.gaps()
+        .next()
+        .map(|(_, gap)| slash(&gap.file))
+        .unwrap_or_else(|| "src/main.rs".into())
+}
+
+/// The learner's file and the solution's, named as the exercise.
+fn pair(root: &Path, part: &Part, generated: &Files, path: PathBuf) -> anyhow::Result<Pair> {
+    let pristine = generated.get(&path).cloned().unwrap_or_default();
+    let solution = if pristine.contains("todo!(\"gap ") {
+        let relative = path.strip_prefix(&part.exercise).unwrap_or(&path);
+        let source = part.solution.join(relative);
+        let text = fs::read_to_string(root.join(&source))
+            .with_context(|| format!("cannot read {}", slash(&source)))?;
+        as_exercise(&text, &part.id)
+    } else {
+        // No gap: the exercise's file is the solution's, already renamed.
+        pristine
+    };
+    let yours = fs::read(root.join(&path))
+        .ok()
+        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned());
+    Ok(Pair {
+        path,
+        yours,
+        solution,
+    })
+}
+
+/// The solution's text as the exercise holds it: markers out, crate renamed.
+fn as_exercise(solution: &str, part: &str) -> String {
+    let code: String = solution
+        .split_inclusive('\n')
+        .filter(|line| {
+            let line = line.trim();
+            !(line.starts_with("// BEGIN GAP ") || line == "// END GAP")
+        })
+        .collect();
+    rename_identifier(&code, &format!("{part}_solution"), part)
+}
+
+fn print_diff(out: &mut Out, pair: &Pair) {
+    let shown = slash(&pair.path);
+    let yours_label = if pair.yours.is_some() {
+        format!("{shown} (yours)")
+    } else {
+        format!("{shown} (missing)")
+    };
+    let yours = pair.yours.as_deref().unwrap_or("");
+    let diff = TextDiff::from_lines(yours, &pair.solution)
+        .unified_diff()
+        .header(&yours_label, &format!("{shown} (solution)"))
+        .to_string();
+    let hunk = AnsiColor::Cyan.on_default();
+    for line in diff.lines() {
+        let styled = if line.starts_with("---") || line.starts_with("+++") {
+            format!("{BOLD}{line}{BOLD:#}")
+        } else if line.starts_with("@@") {
+            format!("{hunk}{line}{hunk:#}")
+        } else if line.starts_with('+') {
+            format!("{GOOD}{line}{GOOD:#}")
+        } else if line.starts_with('-') {
+            format!("{BAD}{line}{BAD:#}")
+        } else {
+            line.to_string()
+        };
+        out.line(styled);
+    }
+    out.line("");
+}
+
+/// Puts the solution in the learner's file, after backing theirs up.
+fn apply(root: &Path, out: &mut Out, pair: &Pair) -> anyhow::Result<ExitCode> {
+    let shown = slash(&pair.path);
+    if pair.yours.as_deref() == Some(pair.solution.as_str()) {
+        out.line(format!("{shown} is the solution already: nothing to do."));
+        return Ok(ExitCode::SUCCESS);
+    }
+    if pair.yours.is_some() {
+        let mut backup = Backup::new(root, "solution");
+        backup
+            .save(&pair.path)
+            .with_context(|| format!("cannot back up {shown}, so it is left as it is"))?;
+        out.line(format!(
+            "backed up to {}",
+            slash(&backup.dir().join(&pair.path))
+        ));
+    }
+    let full = root.join(&pair.path);
+    if let Some(dir) = full.parent() {
+        fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    fs::write(&full, &pair.solution).with_context(|| format!("cannot write {shown}"))?;
+    out.line(format!("{GOOD}✓{GOOD:#} {shown} now holds the solution."));
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_solution_as_the_exercise_has_no_markers_and_the_exercise_name() {
+        let solution = "use part2_solution::x;\nfn f() {\n    // keep\n    // BEGIN GAP part2.a.b\n    1\n    // END GAP\n}\n";
+        assert_eq!(
+            as_exercise(solution, "part2"),
+            "use part2::x;\nfn f() {\n    // keep\n    1\n}\n"
+        );
+    }
+
+    /// Outside its gaps, the solution as the exercise is the generated
+    /// exercise, byte for byte: the diff shows the gaps' code only.
+    #[test]
+    fn outside_the_gaps_it_is_the_generated_exercise() {
+        let root = crate::manifest::workspace_root();
+        let manifest = Manifest::load(&root).unwrap();
+        let generated = generate::generate(&manifest, &root).unwrap();
+        for part in &manifest.parts {
+            for (_, gap) in part.gaps() {
+                let path = part.exercise.join(&gap.file);
+                let pair = pair(&root, part, &generated, path.clone()).unwrap();
+                let diff = TextDiff::from_lines(&generated[&path], &pair.solution);
+                for change in diff.iter_all_changes() {
+                    if change.tag() == similar::ChangeTag::Delete {
+                        assert!(
+                            change.value().contains("todo!(\"gap "),
+                            "{}: only todo! lines go: {:?}",
+                            slash(&path),
+                            change.value()
+                        );
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,103 @@
+//! `cargo xtask start partN`: starts the part's clock and shows what is
+//! ahead: its exercises, their minutes, and where each gap is.
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::SystemTime;
+
+use super::progress::Progress;
+use super::{BOLD, DIM, GOOD, Out, count, gap_numbers, gaps_left, minutes};
+use crate::generate::slash;
+use crate::manifest::Manifest;
+
+/// What `cargo xtask start --help` says, above the options.
+pub const LONG_ABOUT: &str = "\
+    Starts the part's clock and shows its exercises, their minutes and where \
+    each gap is. The clock also starts at your first `cargo xtask check` of \
+    the part; starting a part that runs already shows how long it has run.";
+
+/// Which part to start.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Example: cargo xtask start part1")]
+pub struct StartArgs {
+    /// The part, e.g. part1.
+    part: String,
+    /// Start the clock afresh, forgetting the part's pass times.
+    #[arg(long)]
+    restart: bool,
+}
+
+pub fn run(root: &Path, args: &StartArgs) -> anyhow::Result<ExitCode> {
+    let manifest = Manifest::load(root)?;
+    let part = manifest.part(&args.part)?;
+    let now = SystemTime::now();
+    let (started_now, elapsed, passed) = Progress::update(root, |progress| {
+        let started_now = if args.restart {
+            progress.restart(part, now);
+            true
+        } else {
+            progress.start(&part.id, now)
+        };
+        let elapsed = progress.elapsed(&part.id, now).unwrap_or_default();
+        (started_now, elapsed, progress.part_passed(&part.id))
+    });
+
+    let budget: u32 = part.exercises.iter().map(|exercise| exercise.minutes).sum();
+    let mut out = Out::new();
+    out.line(format!("{BOLD}{}{BOLD:#}: {}", part.id, part.title));
+    if started_now {
+        out.line(format!(
+            "{GOOD}The clock starts now{GOOD:#}: {budget} min for {}.",
+            count(part.exercises.len(), "exercise")
+        ));
+    } else if passed {
+        out.line(format!(
+            "{GOOD}Passed{GOOD:#} in {} of {budget} min (`--restart` starts the clock afresh).",
+            minutes(elapsed)
+        ));
+    } else {
+        out.line(format!(
+            "The clock started {} ago, of {budget} min (`--restart` starts it afresh).",
+            minutes(elapsed)
+        ));
+    }
+
+    let left = gaps_left(root, part);
+    for (index, exercise) in part.exercises.iter().enumerate() {
+        out.line(format!(
+            "  {}. {BOLD}{}{BOLD:#} ({} min): {}",
+            index + 1,
+            exercise.id,
+            exercise.minutes,
+            exercise.title
+        ));
+        for number in gap_numbers(part, exercise) {
+            let Some((_, gap)) = part.gaps().find(|(n, _)| *n == number) else {
+                continue;
+            };
+            match left.iter().find(|gap| gap.number == number) {
+                Some(at) => out.line(format!(
+                    "       gap {number}  {}:{}  {}",
+                    at.file, at.line, gap.title
+                )),
+                None => out.line(format!(
+                    "       {DIM}gap {number}  {}  {} (filled){DIM:#}",
+                    slash(&part.exercise.join(&gap.file)),
+                    gap.title
+                )),
+            }
+        }
+    }
+    match left.first() {
+        Some(gap) => out.line(format!(
+            "Next: fill gap {} in {}:{}, then `cargo xtask check {}`, or keep \
+             `cargo xtask watch {}` running: it checks on every save.",
+            gap.number, gap.file, gap.line, part.id, part.id
+        )),
+        None => out.line(format!(
+            "Every gap is filled: `cargo xtask check {}` grades them.",
+            part.id
+        )),
+    }
+    Ok(ExitCode::SUCCESS)
+}
