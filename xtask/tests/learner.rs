@@ -10,35 +10,15 @@ use std::time::Duration;
 
 use assert_cmd::Command;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask sits in the workspace")
-        .to_path_buf()
-}
+mod common;
+
+use common::{copy_tree, root};
 
 /// A copy of the workspace without build output, VCS or learner state.
 fn copy() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("a temporary directory");
     copy_tree(&root(), dir.path());
     dir
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    fs::create_dir_all(to).expect("a directory for the copy");
-    for entry in fs::read_dir(from).expect("the tree is readable") {
-        let entry = entry.expect("an entry");
-        let name = entry.file_name();
-        if [".git", "target", ".workshop"].contains(&name.to_str().unwrap_or("")) {
-            continue;
-        }
-        let path = entry.path();
-        if path.is_dir() {
-            copy_tree(&path, &to.join(&name));
-        } else {
-            fs::copy(&path, to.join(&name)).expect("a file copied");
-        }
-    }
 }
 
 /// `cargo xtask --root <root> <args>`, without colour, stdin not a terminal.
