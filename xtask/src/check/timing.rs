@@ -16,7 +16,7 @@ use super::server::{Launch, Server};
 use super::verdict::Verdict;
 
 /// The rates service's latency: one round trip.
-const ROUND_TRIP: Duration = Duration::from_millis(500);
+const ROUND_TRIP: Duration = Duration::from_secs(1);
 /// Requests in flight at once. With N = 25, √N = 5: the threshold of 5 round
 /// trips sits 5× above the ideal (1) and 5× below the serial case (25).
 const IN_FLIGHT: usize = 25;
@@ -24,9 +24,9 @@ const THRESHOLD: u32 = 5;
 /// `/health` is asked a tenth of a round trip after the conversions. If
 /// something blocks the worker, it waits for the rest of that round trip at
 /// least (0.9 of it): a limit of half a round trip cannot pass a blocked
-/// server however noisy the machine, and gives a free one 250 ms for a reply
-/// that takes 2.
-const HEALTH_LIMIT: Duration = Duration::from_millis(250);
+/// server however noisy the machine, and gives a free one 500 ms for a reply
+/// that takes 2, even on a laptop busy with two checks and a build.
+const HEALTH_LIMIT: Duration = Duration::from_millis(500);
 
 /// Part 1 and 2: on one worker thread, N slow conversions finish in about one
 /// round trip, and `/health` answers fast meanwhile.
@@ -68,13 +68,6 @@ fn measure(
     };
     let convert = format!("{}/convert/GBP/100", server.url);
 
-    // One request first: a server that cannot convert at all fails here with
-    // that reason, not with a timing that means nothing.
-    if let Err(why) = get_ok(&client, &convert) {
-        let reason = server.trouble().unwrap_or(why);
-        return Verdict::fail(format!("a single conversion fails: {reason}"));
-    }
-
     // All requests leave together; /health is asked a tenth of a round trip
     // later, while they are all waiting for the rates.
     let start = Barrier::new(IN_FLIGHT + 2);
@@ -113,6 +106,7 @@ fn measure(
         .filter(|why| !why.starts_with("no answer"))
         .collect();
     if let Some(first) = broken.first() {
+        // A server that cannot convert at all is told so, not timed.
         let reason = server.trouble().unwrap_or_else(|| (*first).clone());
         return Verdict::fail(format!(
             "{} of {IN_FLIGHT} simultaneous conversions failed: {reason}",

@@ -35,7 +35,15 @@ pub fn check_command(root: &Path, args: &[&str]) -> Command {
 
 /// Runs a check; whether it passed, and everything it printed.
 pub fn check(root: &Path, args: &[&str]) -> (bool, String) {
-    let output: Output = check_command(root, args).output().expect("xtask runs");
+    check_with(root, args, &[])
+}
+
+/// The same, with `env` set for xtask and the builds it runs.
+pub fn check_with(root: &Path, args: &[&str], env: &[(&str, &str)]) -> (bool, String) {
+    let output: Output = check_command(root, args)
+        .envs(env.iter().copied())
+        .output()
+        .expect("xtask runs");
     let text = format!(
         "{}{}",
         String::from_utf8_lossy(&output.stdout),
