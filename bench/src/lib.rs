@@ -132,8 +132,9 @@ impl BenchConfig {
             code: Code::Solutions,
             profile: Profile::Release,
             connections: DEFAULT_CONNECTIONS.to_vec(),
-            // 6 points × 3 servers × (3 s + 0.5 s), the zero-latency runs and
-            // the wrk check: about 100 s, under the 3 minutes a room waits.
+            // 6 points × 3 servers × (3 s + 0.5 s), plus the zero-latency
+            // runs and the wrk check: about 2 minutes on 2 cores, under the 3
+            // a room waits.
             duration: Duration::from_secs(3),
             warmup: Duration::from_millis(500),
             latency: Duration::from_millis(50),

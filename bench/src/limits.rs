@@ -21,9 +21,10 @@ pub struct OpenFiles {
 }
 
 impl OpenFiles {
-    /// The most connections this run can hold. The bench process holds both
-    /// ends that matter: the load connection, and (through its in-process
-    /// rates service) the server's connection upstream; so two per connection.
+    /// The most connections this run can hold: two descriptors each, in
+    /// the bench (the load connection, and the rates service's end of the
+    /// server's upstream connection) as in the server, which inherits this
+    /// limit (the accepted connection, and its upstream one).
     pub fn max_connections(&self) -> Option<usize> {
         self.after
             .map(|limit| usize::try_from(limit.saturating_sub(MARGIN) / 2).unwrap_or(usize::MAX))

@@ -75,11 +75,15 @@ pub struct Point {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct WrkCheck {
     pub connections: usize,
+    /// The best run of each.
     pub builtin_rps: f64,
     pub wrk_rps: f64,
-    /// (built-in − wrk) ÷ wrk, in percent, best run against best run.
+    /// (built-in − wrk) ÷ wrk in percent, best run against best run.
     pub difference_percent: f64,
-    /// Every run, in the order made.
+    /// The same, run against run, for each pair made back to back: the
+    /// median. Far from `difference_percent`, the machine was busy.
+    pub paired_median_difference_percent: Option<f64>,
+    /// Every run, pair by pair (`builtin_runs_rps[i]` next to `wrk_runs_rps[i]`).
     pub builtin_runs_rps: Vec<f64>,
     pub wrk_runs_rps: Vec<f64>,
     pub builtin: Measurement,
@@ -204,7 +208,7 @@ pub fn table(report: &Report) -> String {
         if let Some(check) = &implementation.wrk_check {
             let _ = write!(
                 out,
-                " · built-in {:.0} vs wrk {:.0} req/s: {:+.1} %",
+                " · built-in {:.0} vs wrk {:.0} req/s (best runs): {:+.1} %",
                 check.builtin_rps, check.wrk_rps, check.difference_percent
             );
         }

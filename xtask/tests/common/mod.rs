@@ -57,7 +57,11 @@ pub fn check_with(root: &Path, args: &[&str], env: &[(&str, &str)]) -> (bool, St
 pub fn workspace(name: &str) -> MutexGuard<'static, PathBuf> {
     static COPIES: OnceLock<Mutex<PathBuf>> = OnceLock::new();
     let copy = COPIES.get_or_init(|| {
-        let dir = grader_target().join(name);
+        // Outside any target directory: cargo does not watch the mtimes of
+        // sources that sit inside one, and would grade stale builds.
+        let dir = std::env::temp_dir()
+            .join(format!("async-workshop-tests-{}", std::process::id()))
+            .join(name);
         let _ = fs::remove_dir_all(&dir);
         copy_tree(&root(), &dir);
         Mutex::new(dir)
