@@ -10,7 +10,7 @@ use workshop_bench::cli::{self, BenchArgs};
 
 /// The three implementations side by side, with Little's law.
 #[derive(Parser)]
-#[command(name = "workshop-bench")]
+#[command(name = "workshop-bench", bin_name = "cargo xtask bench")]
 struct Cli {
     #[command(flatten)]
     args: BenchArgs,

@@ -4,7 +4,8 @@
 //!
 //! On a terminal, Ctrl-C reaches the child as well as xtask; xtask then waits
 //! for the child to shut down, so the prompt never comes back while the
-//! child is still printing.
+//! child is still printing. An interrupt sent to xtask alone (`kill -INT`)
+//! is passed on, so the child can stop what it started before it goes.
 
 use std::env;
 use std::ffi::OsStr;
@@ -16,17 +17,17 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-
-/// How long the child may take to stop after Ctrl-C before it is killed.
-const GRACE: Duration = Duration::from_secs(3);
+use process_wrap::std::{ChildWrapper, CommandWrap};
 
 /// `cargo run --quiet --package <package> [--release] [--bin <bin>] -- <args>`
 /// in `root`, until it ends; its exit code becomes ours (0 after Ctrl-C).
+/// After an interrupt the child has `grace` to stop before it is killed.
 pub fn run(
     root: &Path,
     package: &str,
     bin: Option<&str>,
     release: bool,
+    grace: Duration,
     args: impl IntoIterator<Item = impl AsRef<OsStr>>,
 ) -> anyhow::Result<ExitCode> {
     // Installed before the child exists, so no Ctrl-C can kill xtask first.
@@ -47,9 +48,9 @@ pub fn run(
     if release {
         command.arg("--release");
     }
-    let mut child = command
-        .arg("--")
-        .args(args)
+    command.arg("--").args(args);
+    // No process group of its own: a terminal's Ctrl-C must reach it.
+    let mut child = CommandWrap::from(command)
         .spawn()
         .with_context(|| format!("cannot run {}", cargo.to_string_lossy()))?;
 
@@ -59,8 +60,11 @@ pub fn run(
             break status;
         }
         if interrupted.load(Ordering::SeqCst) {
-            let since = *interrupted_at.get_or_insert_with(Instant::now);
-            if since.elapsed() > GRACE {
+            let since = *interrupted_at.get_or_insert_with(|| {
+                pass_on_interrupt(child.as_ref());
+                Instant::now()
+            });
+            if since.elapsed() > grace {
                 // Already exited is fine: `wait` below collects it either way.
                 let _ = child.kill();
                 break child.wait().context("cannot wait for the child")?;
@@ -75,4 +79,16 @@ pub fn run(
     // No code means a signal ended it: a failure, as far as scripts know.
     let code = status.code().unwrap_or(1);
     Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)))
+}
+
+/// Sends the child the interrupt that reached xtask. From a terminal it has
+/// had one already; a second changes nothing.
+fn pass_on_interrupt(child: &dyn ChildWrapper) {
+    #[cfg(unix)]
+    {
+        // Gone already is fine: it is stopping either way.
+        let _ = child.signal(libc::SIGINT);
+    }
+    #[cfg(not(unix))]
+    let _ = child;
 }

@@ -2,7 +2,6 @@
 //! cargo does (matklad's cargo-xtask convention).
 
 mod backup;
-mod bench;
 mod cargo_run;
 mod check;
 // `gen` is a reserved keyword in edition 2024, hence the longer module name.
@@ -14,6 +13,7 @@ mod serve;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
@@ -55,7 +55,15 @@ enum Cmd {
         args: Vec<String>,
     },
     /// The three implementations side by side, with Little's law.
-    Bench(workshop_bench::cli::BenchArgs),
+    #[command(
+        disable_help_flag = true,
+        after_help = "Example: cargo xtask bench --connections 32,256 --duration 2s"
+    )]
+    Bench {
+        /// What `cargo xtask bench --help` lists: --connections, --latency, …
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
     /// Grade a part: gaps, build, checks, and what to do next.
     Check(check::CheckArgs),
     // The learner's loop, in the order a learner meets it.
@@ -92,10 +100,24 @@ fn main() -> ExitCode {
         Cmd::Gen { check } => generate::run(&root, check),
         Cmd::Rates(args) => rates::run(args),
         Cmd::Serve(args) => serve::run(&root, &args),
-        Cmd::Slides { args } => {
-            cargo_run::run(&root, "workshop-slides", Some("slides"), false, args)
-        }
-        Cmd::Bench(args) => bench::run(&root, &args),
+        Cmd::Slides { args } => cargo_run::run(
+            &root,
+            "workshop-slides",
+            Some("slides"),
+            false,
+            Duration::from_secs(3),
+            args,
+        ),
+        // Optimised: a debug load generator would measure itself. It stops
+        // its own servers on Ctrl-C, and may take a while to.
+        Cmd::Bench { args } => cargo_run::run(
+            &root,
+            "workshop-bench",
+            Some("workshop-bench"),
+            true,
+            Duration::from_secs(10),
+            args,
+        ),
         Cmd::Check(args) => check::run(&root, &args),
         Cmd::Start(args) => learner::start::run(&root, &args),
         Cmd::Hint(args) => learner::hint::run(&root, &args),

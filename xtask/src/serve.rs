@@ -6,7 +6,12 @@
 use std::path::Path;
 use std::process::ExitCode;
 
+use std::time::Duration;
+
 use crate::cargo_run;
+
+/// How long a server may take to stop after Ctrl-C before it is killed.
+const GRACE: Duration = Duration::from_secs(3);
 use crate::manifest::Manifest;
 
 /// Which server to run.
@@ -37,5 +42,5 @@ pub fn run(root: &Path, args: &ServeArgs) -> anyhow::Result<ExitCode> {
 
     println!("serving {} ({whose}) — Ctrl-C stops it", part.id);
     let port = args.port.to_string();
-    cargo_run::run(root, &package, Some(&bin), false, ["--port", &port])
+    cargo_run::run(root, &package, Some(&bin), false, GRACE, ["--port", &port])
 }
