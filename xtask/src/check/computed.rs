@@ -6,11 +6,11 @@ use std::path::Path;
 
 use part1::{Amount, Conversion, Currency};
 use rand::RngExt;
-use rates::{RatesConfig, RatesService};
+use rates::RatesConfig;
 use rust_decimal::Decimal;
 
-use super::contract::{SHOWN, http_client, without_url};
-use super::server::{Launch, Server};
+use super::contract::{SHOWN, without_url};
+use super::server::{Launch, Stage, stage};
 use super::verdict::Verdict;
 
 /// Currencies with every number of minor units: two, none (JPY) and three (KWD).
@@ -26,23 +26,13 @@ pub fn check(bin: &Path) -> Verdict {
         config.rates.insert((*code).to_string(), rate);
     }
     let rates = config.rates.clone();
-    let service = match RatesService::start(config) {
-        Ok(service) => service,
-        Err(err) => return Verdict::fail(format!("cannot start a rates service: {err}")),
-    };
-    let server = match Server::start(
-        bin,
-        &Launch {
-            rates_url: &service.url(),
-            ..Launch::default()
-        },
-    ) {
-        Ok(server) => server,
+    let Stage {
+        service: _service,
+        server,
+        client,
+    } = match stage(bin, config, Launch::default()) {
+        Ok(stage) => stage,
         Err(why) => return Verdict::fail(why),
-    };
-    let client = match http_client() {
-        Ok(client) => client,
-        Err(err) => return Verdict::fail(err),
     };
 
     let mut wrong = Vec::new();

@@ -113,3 +113,34 @@ fn last_line(text: &str) -> String {
         .unwrap_or("it printed nothing")
         .to_string()
 }
+
+/// What a check needs to talk to the server under grading: a rates service,
+/// the server pointed at it, and a client. Kept together: the service must
+/// outlive the server's requests.
+pub struct Stage {
+    pub service: rates::RatesService,
+    pub server: Server,
+    pub client: reqwest::blocking::Client,
+}
+
+/// Starts a rates service with `config`, then `bin` against it with
+/// `launch`'s settings (its `rates_url` is the new service's). The error is
+/// the check's reason to fail.
+pub fn stage(bin: &Path, config: rates::RatesConfig, launch: Launch) -> Result<Stage, String> {
+    let service = rates::RatesService::start(config)
+        .map_err(|err| format!("cannot start a rates service: {err}"))?;
+    let url = service.url();
+    let server = Server::start(
+        bin,
+        &Launch {
+            rates_url: &url,
+            ..launch
+        },
+    )?;
+    let client = super::contract::http_client()?;
+    Ok(Stage {
+        service,
+        server,
+        client,
+    })
+}

@@ -9,10 +9,10 @@ use std::sync::Barrier;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use rates::{RatesConfig, RatesService};
+use rates::RatesConfig;
 
-use super::contract::{REQUEST_TIMEOUT, http_client, without_url};
-use super::server::{Launch, Server};
+use super::contract::{REQUEST_TIMEOUT, without_url};
+use super::server::{Launch, Stage, stage};
 use super::verdict::Verdict;
 
 /// The rates service's latency: one round trip.
@@ -48,23 +48,19 @@ fn measure(
     threads: Option<usize>,
     setting: &str,
 ) -> Verdict {
-    let service = match RatesService::start(RatesConfig::with_latency(ROUND_TRIP)) {
-        Ok(service) => service,
-        Err(err) => return Verdict::fail(format!("cannot start a rates service: {err}")),
-    };
     let launch = Launch {
-        rates_url: &service.url(),
         worker_threads,
         threads,
         upstream_timeout: Some(ROUND_TRIP * 20),
+        ..Launch::default()
     };
-    let server = match Server::start(bin, &launch) {
-        Ok(server) => server,
+    let Stage {
+        service: _service,
+        server,
+        client,
+    } = match stage(bin, RatesConfig::with_latency(ROUND_TRIP), launch) {
+        Ok(stage) => stage,
         Err(why) => return Verdict::fail(why),
-    };
-    let client = match http_client() {
-        Ok(client) => client,
-        Err(err) => return Verdict::fail(err),
     };
     let convert = format!("{}/convert/GBP/100", server.url);
 
