@@ -146,11 +146,23 @@ pub fn render(report: &Report) -> Result<String, BenchError> {
                     DashedPathElement::new([(x, y), (x + 24, y)], 8, 5, colour.stroke_width(1))
                 });
 
-            let ceiling = implementation.ceiling.requests_per_s;
+            // Through the ceiling each point was judged against: flat, but
+            // where it was measured again at a point's own count.
+            let ceilings: Vec<(f64, f64)> = implementation
+                .points
+                .iter()
+                .map(|point| (x(point.connections), point.ceiling_rps))
+                .collect();
+            let level = |end: Option<&(f64, f64)>| {
+                end.map_or(implementation.ceiling.requests_per_s, |&(_, y)| y)
+            };
             let (left, right) = (x(first) - 0.3, x(last) + 0.3);
+            let line = std::iter::once((left, level(ceilings.first())))
+                .chain(ceilings.iter().copied())
+                .chain(std::iter::once((right, level(ceilings.last()))));
             chart
                 .draw_series(DashedLineSeries::new(
-                    [(left, ceiling), (right, ceiling)],
+                    line,
                     2,
                     4,
                     colour.mix(0.7).stroke_width(1),

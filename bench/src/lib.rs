@@ -81,7 +81,7 @@ impl Profile {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum GeneratorKind {
-    /// The built-in generator: hyper, one task per connection.
+    /// The built-in generator: like wrk, one task per connection.
     Builtin,
     /// wrk, where installed.
     Wrk,

@@ -12,7 +12,10 @@ use crate::machine::Machine;
 use crate::{BenchError, Code, GeneratorKind, Profile};
 
 /// Bumped when a field changes meaning, so shared results stay comparable.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
+
+/// The built-in generator and wrk agree when they differ by no more.
+pub const GENERATORS_AGREE_PERCENT: f64 = 10.0;
 
 /// One load, one server: what a generator saw.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -63,7 +66,11 @@ pub struct Point {
     /// workers ÷ measured round trip.
     pub bound_rps: f64,
     pub percent_of_bound: f64,
-    /// Whether the bound is below the CPU ceiling: only then is the target
+    /// The CPU ceiling this point is judged against: measured at its own
+    /// connection count where the bound comes near the first one.
+    pub ceiling_rps: f64,
+    pub ceiling_connections: usize,
+    /// Whether the bound is below that ceiling: only then is the target
     /// held against this point.
     pub below_ceiling: bool,
     /// `None` where the target does not apply.
@@ -75,14 +82,12 @@ pub struct Point {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct WrkCheck {
     pub connections: usize,
+    /// (built-in − wrk) ÷ wrk in percent, run against run for each pair
+    /// made back to back: the median pair.
+    pub difference_percent: f64,
     /// The best run of each.
     pub builtin_rps: f64,
     pub wrk_rps: f64,
-    /// (built-in − wrk) ÷ wrk in percent, best run against best run.
-    pub difference_percent: f64,
-    /// The same, run against run, for each pair made back to back: the
-    /// median. Far from `difference_percent`, the machine was busy.
-    pub paired_median_difference_percent: Option<f64>,
     /// Every run, pair by pair (`builtin_runs_rps[i]` next to `wrk_runs_rps[i]`).
     pub builtin_runs_rps: Vec<f64>,
     pub wrk_runs_rps: Vec<f64>,
@@ -95,8 +100,12 @@ pub struct ImplementationReport {
     pub part: String,
     pub name: String,
     pub workers: Workers,
-    /// The same load at zero latency: what the CPU allows at best.
+    /// The same load at zero latency: what the CPU allows at best, at the
+    /// smallest connection count.
     pub ceiling: Measurement,
+    /// The ceiling again, at the counts whose bounds come near the first.
+    #[serde(default)]
+    pub more_ceilings: Vec<Measurement>,
     pub wrk_check: Option<WrkCheck>,
     pub points: Vec<Point>,
 }
@@ -205,11 +214,20 @@ pub fn table(report: &Report) -> String {
             "  CPU ceiling (zero latency, {} connections): {:.0} req/s",
             ceiling.connections, ceiling.requests_per_s
         );
+        for more in &implementation.more_ceilings {
+            let _ = write!(out, ", {:.0} at {}", more.requests_per_s, more.connections);
+        }
         if let Some(check) = &implementation.wrk_check {
+            let agree = if check.difference_percent.abs() <= GENERATORS_AGREE_PERCENT {
+                "✓"
+            } else {
+                "✗"
+            };
             let _ = write!(
                 out,
-                " · built-in {:.0} vs wrk {:.0} req/s (best runs): {:+.1} %",
-                check.builtin_rps, check.wrk_rps, check.difference_percent
+                " · built-in vs wrk {:+.1} % (median of {} back-to-back pairs) {agree}",
+                check.difference_percent,
+                check.builtin_runs_rps.len()
             );
         }
         let _ = writeln!(out);
