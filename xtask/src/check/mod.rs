@@ -32,6 +32,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 
 use crate::generate;
+use crate::learner::hint::{self, SummaryHint};
 use crate::manifest::{CheckKind, Exercise, Manifest, Part};
 use build::{Built, Outcome, Request};
 use report::Report;
@@ -85,7 +86,8 @@ pub fn run(root: &Path, args: &CheckArgs) -> anyhow::Result<ExitCode> {
         Err(errors) => {
             report.build_failed(&errors, args.verbose);
             let clock = clock(root, part, args, None, &gaps);
-            report.summary(part, &[], &gaps, None, clock);
+            let hint = next_hint(root, part, args, &gaps);
+            report.summary(part, &[], &gaps, None, clock, hint);
             return Ok(ExitCode::FAILURE);
         }
     };
@@ -101,7 +103,8 @@ pub fn run(root: &Path, args: &CheckArgs) -> anyhow::Result<ExitCode> {
         .skip_while(|other| other.id != part.id)
         .nth(1);
     let clock = clock(root, part, args, Some(&results), &gaps);
-    report.summary(part, &results, &gaps, next, clock);
+    let hint = next_hint(root, part, args, &gaps);
+    report.summary(part, &results, &gaps, next, clock, hint);
     procs::kill_all();
     let passed = gaps.is_empty() && results.iter().all(|(_, verdict, _)| verdict.passed);
     Ok(if passed {
@@ -120,6 +123,23 @@ fn clock(
     gaps: &[gaps::GapLeft],
 ) -> Option<clock::Clock> {
     (!args.solution).then(|| clock::record(root, part, results, gaps))
+}
+
+/// The hint shown under the first gap left: for the learner, the deepest
+/// they have reached (see `learner::hint::for_summary`).
+fn next_hint(
+    root: &Path,
+    part: &Part,
+    args: &CheckArgs,
+    gaps: &[gaps::GapLeft],
+) -> Option<SummaryHint> {
+    let first = gaps.first()?;
+    let (_, gap) = part.gaps().find(|(number, _)| *number == first.number)?;
+    if args.solution {
+        // The reference has no gaps to hint at; nothing to record either.
+        return None;
+    }
+    hint::for_summary(root, gap)
 }
 
 /// Builds what `check` builds for `part`, and runs nothing: `cargo xtask

@@ -12,6 +12,7 @@ use super::clock::Clock;
 use super::gaps::GapLeft;
 use super::verdict::Verdict;
 use crate::generate::slash;
+use crate::learner::hint::SummaryHint;
 use crate::manifest::Part;
 
 const GOOD: Style = AnsiColor::Green.on_default().bold();
@@ -145,6 +146,7 @@ impl Report {
         gaps: &[GapLeft],
         next: Option<&Part>,
         clock: Option<Clock>,
+        hint: Option<SummaryHint>,
     ) {
         let passed = results
             .iter()
@@ -183,12 +185,8 @@ impl Report {
         }
         say!(self, "{line}.");
 
-        // The next step: the first gap's first hint, or the next part.
+        // The next step: the first gap and its hint, or the next part.
         if let Some(gap) = gaps.first() {
-            let hint = part
-                .gaps()
-                .find(|(number, _)| *number == gap.number)
-                .and_then(|(_, gap)| gap.hints.first().cloned());
             say!(
                 self,
                 "Next: gap {} in {}:{}, {}.",
@@ -198,7 +196,16 @@ impl Report {
                 gap.title
             );
             if let Some(hint) = hint {
-                say!(self, "  Hint: {hint}");
+                say!(
+                    self,
+                    "  Hint {} of {}: {}",
+                    hint.level,
+                    hint.total,
+                    hint.text
+                );
+                if hint.level < hint.total {
+                    say!(self, "  The next one: `cargo xtask hint {}`.", part.id);
+                }
             }
         } else if all_pass {
             match next {

@@ -123,6 +123,35 @@ pub fn run(root: &Path, args: &HintArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The hint a check's summary shows under the next gap.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SummaryHint {
+    /// 1-based: hint `level` of `total`.
+    pub level: usize,
+    pub total: usize,
+    pub text: String,
+}
+
+/// The hint for `gap` in a check's summary: the deepest one the learner has
+/// asked for (the first if none), recorded as shown, so that `cargo xtask
+/// hint` goes on with the next one instead of repeating it. `None` for a gap
+/// without hints.
+pub fn for_summary(root: &Path, gap: &Gap) -> Option<SummaryHint> {
+    let total = gap.hints.len();
+    if total == 0 {
+        return None;
+    }
+    Progress::update(root, |progress| {
+        let level = (progress.hint_level(&gap.id) as usize).clamp(1, total);
+        progress.hints.insert(gap.id.clone(), level as u32);
+        Some(SummaryHint {
+            level,
+            total,
+            text: gap.hints.get(level - 1)?.clone(),
+        })
+    })
+}
+
 /// `gap 3 in exercises/part2/src/forceasync.rs:58: build a runtime …`
 fn show(out: &mut Out, part: &Part, number: usize, gap: &Gap, left: Option<&GapLeft>) {
     match left {
@@ -158,5 +187,37 @@ fn find<'a>(part: &'a Part, name: &str) -> anyhow::Result<(usize, &'a Gap)> {
                 known.join(", ")
             )
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_summary_shows_the_deepest_hint_reached_and_records_the_first() {
+        let root = tempfile::tempdir().expect("a temporary directory");
+        let gap = Gap {
+            id: "part2.futures.poll".into(),
+            title: "poll".into(),
+            file: "src/futures.rs".into(),
+            hints: vec!["one".into(), "two".into(), "three".into()],
+        };
+        let hint = |level, text: &str| SummaryHint {
+            level,
+            total: 3,
+            text: text.into(),
+        };
+        // Nothing asked yet: the first, now counted as shown, so that
+        // `cargo xtask hint` goes on with the second.
+        assert_eq!(for_summary(root.path(), &gap), Some(hint(1, "one")));
+        assert_eq!(Progress::load(root.path()).hint_level(&gap.id), 1);
+        Progress::update(root.path(), |p| p.hints.insert(gap.id.clone(), 3));
+        assert_eq!(for_summary(root.path(), &gap), Some(hint(3, "three")));
+        let bare = Gap {
+            hints: Vec::new(),
+            ..gap
+        };
+        assert_eq!(for_summary(root.path(), &bare), None);
     }
 }
