@@ -83,7 +83,7 @@ pub struct Point {
 pub struct WrkCheck {
     pub connections: usize,
     /// (built-in − wrk) ÷ wrk in percent, run against run for each pair
-    /// made back to back: the median pair.
+    /// made back to back: their mean, without the highest and the lowest.
     pub difference_percent: f64,
     /// The best run of each.
     pub builtin_rps: f64,
@@ -225,7 +225,7 @@ pub fn table(report: &Report) -> String {
             };
             let _ = write!(
                 out,
-                " · built-in vs wrk {:+.1} % (median of {} back-to-back pairs) {agree}",
+                " · built-in vs wrk {:+.1} % ({} back-to-back pairs, trimmed mean) {agree}",
                 check.difference_percent,
                 check.builtin_runs_rps.len()
             );
