@@ -133,7 +133,7 @@ impl BenchConfig {
             profile: Profile::Release,
             connections: DEFAULT_CONNECTIONS.to_vec(),
             // 6 points × 3 servers × (3 s + 0.5 s), plus the zero-latency
-            // runs and the wrk check: about 2 minutes on 2 cores, under the 3
+            // runs and the wrk check: about 2½ minutes on 2 cores, under the 3
             // a room waits.
             duration: Duration::from_secs(3),
             warmup: Duration::from_millis(500),
