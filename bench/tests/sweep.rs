@@ -6,9 +6,12 @@ use std::fs;
 use std::path::Path;
 use std::time::Duration;
 
-use workshop_bench::littles_law::Workers;
+use workshop_bench::littles_law::{self, Workers};
 use workshop_bench::report::Report;
 use workshop_bench::{BenchConfig, Profile};
+
+const LATENCY: Duration = Duration::from_millis(5);
+const LATENCY_MS: f64 = 5.0;
 
 #[test]
 fn a_tiny_sweep_has_one_point_per_server_and_count_and_a_valid_chart() {
@@ -20,7 +23,10 @@ fn a_tiny_sweep_has_one_point_per_server_and_count_and_a_valid_chart() {
     config.connections = vec![8, 4];
     config.duration = Duration::from_secs(1);
     config.warmup = Duration::from_millis(200);
-    config.latency = Duration::from_millis(20);
+    // Short, so that on a 2-core machine the bound at 8 connections comes
+    // near the ceiling and is judged against one of its own (checked below
+    // either way).
+    config.latency = LATENCY;
     config.wrk_check = false;
     config.progress = false;
 
@@ -30,7 +36,7 @@ fn a_tiny_sweep_has_one_point_per_server_and_count_and_a_valid_chart() {
 
     assert_eq!(report.settings.connections, [4, 8], "sorted");
     assert!(
-        report.round_trip.measured_ms >= 20.0,
+        report.round_trip.measured_ms >= LATENCY_MS,
         "{:?}",
         report.round_trip
     );
@@ -61,7 +67,7 @@ fn a_tiny_sweep_has_one_point_per_server_and_count_and_a_valid_chart() {
             let (p50, p99) = (m.p50_ms.expect("p50"), m.p99_ms.expect("p99"));
             assert!(p50 <= p99, "{part} at {n}: p50 {p50} > p99 {p99}");
             // Every answer waits one round trip at least.
-            assert!(p50 >= 20.0, "{part} at {n}: p50 {p50} ms");
+            assert!(p50 >= LATENCY_MS, "{part} at {n}: p50 {p50} ms");
             assert_eq!((m.errors, m.non_200), (0, 0), "{part} at {n}: {m:?}");
             assert_eq!(m.connected, Some(n), "{part} at {n}");
             // At most 8 connections, every implementation has a worker each.
@@ -73,6 +79,24 @@ fn a_tiny_sweep_has_one_point_per_server_and_count_and_a_valid_chart() {
             );
             assert!(point.percent_of_bound > 0.0);
             assert_eq!(point.meets_target.is_some(), point.below_ceiling);
+            // Judged against the first ceiling, or against one measured at
+            // its own count exactly where its bound comes near the first.
+            let base = &implementation.ceiling;
+            let own = littles_law::needs_own_ceiling(point.bound_rps, base.requests_per_s)
+                && n != base.connections;
+            let judged_by = if own { n } else { base.connections };
+            assert_eq!(point.ceiling_connections, judged_by, "{part} at {n}");
+            let more: Vec<usize> = implementation
+                .more_ceilings
+                .iter()
+                .map(|c| c.connections)
+                .collect();
+            assert_eq!(more.contains(&n), own, "{part} at {n}: {more:?}");
+            assert_eq!(
+                point.below_ceiling,
+                point.bound_rps < point.ceiling_rps,
+                "{part} at {n}"
+            );
         }
     }
     assert_eq!(report.implementations[0].workers, Workers::PerConnection);
