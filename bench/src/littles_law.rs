@@ -53,8 +53,9 @@ pub fn percent(measured: f64, bound: f64) -> f64 {
 /// Where a bound comes within this fraction of the ceiling measured at the
 /// smallest count, the ceiling is measured again at the point's own count:
 /// the CPU a request costs grows with the connections (part 1 at zero
-/// latency: 11 900 req/s at 256 connections, 7 900 at 512), so the first
-/// ceiling would hold a CPU-bound point to a target no server can meet.
+/// latency: 10 500-12 700 req/s at 32 connections, 7 200-9 900 at 512), so
+/// the first ceiling would hold a CPU-bound point to a target no server can
+/// meet.
 pub const OWN_CEILING_FRACTION: f64 = 0.5;
 
 /// Whether a point's bound is close enough to `ceiling` to need a ceiling

@@ -28,11 +28,11 @@ const BUSY_WARNING: f64 = 20.0;
 
 /// The comparison: both generators on the same server in slices,
 /// interleaved (B W, W B, B W…). On a 2-core machine the CPU a slice gets
-/// varies from one slice to the next by ±15 % (measured: pairs of 2 s slices
-/// differed by 9 % standard deviation, whichever generator), so a run is
-/// compared with its neighbour, pair by pair, and the difference is the mean
-/// of the pairs without the highest and the lowest: a slice that met a busy
-/// moment moves nothing. The best run of each is its ceiling.
+/// varies from one slice to the next by ±10 to 20 %, whichever generator
+/// sends the load, so a run is compared with its neighbour, pair by pair, and
+/// the median pair is the difference: a slice that met a busy moment moves
+/// nothing. The verdict pools the pairs of all three servers (see
+/// `report::GeneratorAgreement`). The best run of each is its ceiling.
 const COMPARISON_PAIRS: usize = 5;
 /// Whole seconds (wrk counts no less).
 const COMPARISON_SLICE: Duration = Duration::from_secs(2);
@@ -155,6 +155,7 @@ pub fn run(config: &BenchConfig) -> Result<Outcome, BenchError> {
             configured_ms: millis(config.latency),
             measured_ms: millis(round_trip),
         },
+        generators: report::GeneratorAgreement::pool(&implementations),
         implementations,
         warnings,
         wall_seconds: began.elapsed().as_secs_f64(),
@@ -374,17 +375,17 @@ fn best(runs: &[Measurement]) -> Option<&Measurement> {
 /// Pairs `builtin[i]` with `wrk[i]`, measured back to back.
 fn summarise(builtin: &[Measurement], wrk: &[Measurement]) -> Option<WrkCheck> {
     let (best_builtin, best_wrk) = (best(builtin)?, best(wrk)?);
-    let mut pairs: Vec<f64> = builtin
+    let pairs: Vec<f64> = builtin
         .iter()
         .zip(wrk)
         .filter(|(_, w)| w.requests_per_s > 0.0)
         .map(|(b, w)| 100.0 * (b.requests_per_s - w.requests_per_s) / w.requests_per_s)
         .collect();
-    pairs.sort_by(f64::total_cmp);
     let rates = |runs: &[Measurement]| runs.iter().map(|m| m.requests_per_s).collect();
     Some(WrkCheck {
         connections: best_builtin.connections,
-        difference_percent: trimmed_mean(&pairs)?,
+        difference_percent: report::median(&pairs)?,
+        pair_differences_percent: pairs,
         builtin_rps: best_builtin.requests_per_s,
         wrk_rps: best_wrk.requests_per_s,
         builtin_runs_rps: rates(builtin),
@@ -392,17 +393,6 @@ fn summarise(builtin: &[Measurement], wrk: &[Measurement]) -> Option<WrkCheck> {
         builtin: best_builtin.clone(),
         wrk: best_wrk.clone(),
     })
-}
-
-/// The mean of sorted `values` without the first and the last, when there
-/// are three or more.
-fn trimmed_mean(values: &[f64]) -> Option<f64> {
-    let kept = match values {
-        [] => return None,
-        [_, middle @ .., _] if !middle.is_empty() => middle,
-        all => all,
-    };
-    Some(kept.iter().sum::<f64>() / kept.len() as f64)
 }
 
 fn validate(config: &BenchConfig) -> Result<(), BenchError> {
@@ -540,23 +530,22 @@ mod tests {
     }
 
     #[test]
-    fn the_difference_leaves_out_the_extreme_pairs() {
+    fn the_difference_is_the_median_pair() {
         let run = |generator, rps| {
             let mut m = Measurement::empty(generator, 32);
             m.requests_per_s = rps;
             m
         };
-        // The second slice of wrk met a busy machine: the +90 % pair is left
-        // out, as is the lowest; the other three say +2 %, +4 %, +6 %.
+        // The second slice of wrk met a busy machine: that +90 % pair is not
+        // the median, and moves nothing.
         let builtin =
             [1020.0, 950.0, 1040.0, 800.0, 1060.0].map(|rps| run(GeneratorKind::Builtin, rps));
         let wrk = [1000.0, 500.0, 1000.0, 1000.0, 1000.0].map(|rps| run(GeneratorKind::Wrk, rps));
         let check = summarise(&builtin, &wrk).unwrap();
         assert!((check.difference_percent - 4.0).abs() < 1e-9, "{check:?}");
+        assert_eq!(check.pair_differences_percent.len(), 5);
+        assert!((check.pair_differences_percent[1] - 90.0).abs() < 1e-9);
         assert_eq!((check.builtin_rps, check.wrk_rps), (1060.0, 1000.0));
-        assert_eq!(check.builtin_runs_rps.len(), 5);
         assert!(summarise(&[], &wrk).is_none());
-        assert_eq!(trimmed_mean(&[1.0, 2.0]), Some(1.5));
-        assert_eq!(trimmed_mean(&[1.0, 2.0, 4.0, 8.0]), Some(3.0));
     }
 }

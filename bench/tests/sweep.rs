@@ -47,6 +47,10 @@ fn a_tiny_sweep_has_one_point_per_server_and_count_and_a_valid_chart() {
         .map(|i| i.part.as_str())
         .collect();
     assert_eq!(parts, ["part1", "part2", "part3"]);
+    assert!(
+        report.generators.is_none(),
+        "no wrk check, no verdict on it"
+    );
     for implementation in &report.implementations {
         let part = &implementation.part;
         assert!(
