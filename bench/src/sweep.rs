@@ -206,20 +206,20 @@ impl Sweep<'_> {
         let ceiling_connections = self.connections.first().copied().unwrap_or(1);
         bar.set_message(format!("{part} · zero latency"));
         let mut server = start(&self.instant_url)?;
-        let (ceiling, wrk_check) = if self.checking {
-            let (ceiling, check) =
-                self.compare(server.addr(), ceiling_connections, || bar.inc(1))?;
-            (ceiling, Some(check))
+        let measured = if self.checking {
+            self.compare(server.addr(), ceiling_connections, || bar.inc(1))
+                .map(|(ceiling, check)| (ceiling, Some(check)))
         } else {
             let ceiling = self.measure(
                 config.generator,
                 server.addr(),
                 ceiling_connections,
                 config.duration,
-            )?;
+            );
             bar.inc(1);
-            (ceiling, None)
+            ceiling.map(|ceiling| (ceiling, None))
         };
+        let (ceiling, wrk_check) = measured.map_err(|err| blame(&mut server, err))?;
         // Where a bound comes near that ceiling, the ceiling at its own count.
         let mut more_ceilings = Vec::new();
         if ceiling.ok > 0 {
@@ -232,12 +232,10 @@ impl Sweep<'_> {
                 if littles_law::needs_own_ceiling(bound, ceiling.requests_per_s) {
                     bar.inc_length(1);
                     bar.set_message(format!("{part} · zero latency, {n} connections"));
-                    more_ceilings.push(self.measure(
-                        config.generator,
-                        server.addr(),
-                        n,
-                        config.duration,
-                    )?);
+                    let more = self
+                        .measure(config.generator, server.addr(), n, config.duration)
+                        .map_err(|err| blame(&mut server, err))?;
+                    more_ceilings.push(more);
                     bar.inc(1);
                 }
             }
@@ -255,7 +253,9 @@ impl Sweep<'_> {
         let mut points = Vec::new();
         for &n in self.connections {
             bar.set_message(format!("{part} · {n} connections"));
-            let measurement = self.measure(config.generator, server.addr(), n, config.duration)?;
+            let measurement = self
+                .measure(config.generator, server.addr(), n, config.duration)
+                .map_err(|err| blame(&mut server, err))?;
             server.check_alive()?;
             bar.inc(1);
             note_trouble(part, &measurement, warnings);
@@ -366,6 +366,15 @@ impl Sweep<'_> {
     }
 }
 
+/// A failed measurement, explained by the server's death where it died
+/// ("wrk: connection refused" says less than the server's last words).
+fn blame(server: &mut ServerProcess, err: BenchError) -> BenchError {
+    match server.check_alive() {
+        Err(died) if !matches!(err, BenchError::Interrupted) => died,
+        _ => err,
+    }
+}
+
 /// The run with the most answers a second.
 fn best(runs: &[Measurement]) -> Option<&Measurement> {
     runs.iter()
@@ -384,7 +393,7 @@ fn summarise(builtin: &[Measurement], wrk: &[Measurement]) -> Option<WrkCheck> {
     let rates = |runs: &[Measurement]| runs.iter().map(|m| m.requests_per_s).collect();
     Some(WrkCheck {
         connections: best_builtin.connections,
-        difference_percent: report::median(&pairs)?,
+        difference_percent: report::median(&pairs),
         pair_differences_percent: pairs,
         builtin_rps: best_builtin.requests_per_s,
         wrk_rps: best_wrk.requests_per_s,
@@ -542,10 +551,18 @@ mod tests {
             [1020.0, 950.0, 1040.0, 800.0, 1060.0].map(|rps| run(GeneratorKind::Builtin, rps));
         let wrk = [1000.0, 500.0, 1000.0, 1000.0, 1000.0].map(|rps| run(GeneratorKind::Wrk, rps));
         let check = summarise(&builtin, &wrk).unwrap();
-        assert!((check.difference_percent - 4.0).abs() < 1e-9, "{check:?}");
+        assert!(
+            (check.difference_percent.unwrap() - 4.0).abs() < 1e-9,
+            "{check:?}"
+        );
         assert_eq!(check.pair_differences_percent.len(), 5);
         assert!((check.pair_differences_percent[1] - 90.0).abs() < 1e-9);
         assert_eq!((check.builtin_rps, check.wrk_rps), (1060.0, 1000.0));
         assert!(summarise(&[], &wrk).is_none());
+        // A server that answered wrk nothing: kept, with nothing to compare.
+        let silent = [0.0; 5].map(|rps| run(GeneratorKind::Wrk, rps));
+        let check = summarise(&builtin, &silent).unwrap();
+        assert_eq!(check.difference_percent, None);
+        assert!(check.pair_differences_percent.is_empty());
     }
 }
