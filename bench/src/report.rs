@@ -266,25 +266,18 @@ pub fn table(report: &Report) -> String {
         for more in &implementation.more_ceilings {
             let _ = write!(out, ", {:.0} at {}", more.requests_per_s, more.connections);
         }
-        match implementation.wrk_check.as_ref().map(|check| {
-            (
-                check.difference_percent,
-                check.pair_differences_percent.len(),
-            )
-        }) {
-            Some((Some(difference), pairs)) => {
-                let _ = write!(
+        if let Some(check) = &implementation.wrk_check {
+            let _ = match check.difference_percent {
+                Some(difference) => write!(
                     out,
-                    " · built-in vs wrk {difference:+.1} % (median of {pairs} back-to-back pairs)"
-                );
-            }
-            Some((None, _)) => {
-                let _ = write!(
+                    " · built-in vs wrk {difference:+.1} % (median of {} back-to-back pairs)",
+                    check.pair_differences_percent.len()
+                ),
+                None => write!(
                     out,
                     " · built-in vs wrk: nothing to compare, wrk had no answer"
-                );
-            }
-            None => {}
+                ),
+            };
         }
         let _ = writeln!(out);
         let _ = writeln!(

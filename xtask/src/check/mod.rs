@@ -133,12 +133,12 @@ fn next_hint(
     args: &CheckArgs,
     gaps: &[gaps::GapLeft],
 ) -> Option<SummaryHint> {
-    let first = gaps.first()?;
-    let (_, gap) = part.gaps().find(|(number, _)| *number == first.number)?;
     if args.solution {
-        // The reference has no gaps to hint at; nothing to record either.
+        // The reference has no gaps to hint at, and no learner to record.
         return None;
     }
+    let first = gaps.first()?;
+    let (_, gap) = part.gaps().find(|(number, _)| *number == first.number)?;
     hint::for_summary(root, gap)
 }
 
