@@ -84,6 +84,9 @@ pub enum CheckKind {
     Concurrency,
     /// With P threads, N slow requests take ⌈N/P⌉ round trips.
     Threads,
+    /// The blocking pool has the size the exercise asks for: 2P slow
+    /// requests take two round trips, P answered in each.
+    Pool,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -16,13 +16,15 @@ pub fn check(binary: &Path) -> Verdict {
             return Verdict::fail("the test file has no #[tokio::test] left: nothing was tested");
         }
         Ok(Outcome::Passed(_)) => {}
+        Ok(Outcome::Failed(failures)) if failures.iter().any(|failure| failure.hung) => {
+            return Verdict::fail(timed_out());
+        }
         Ok(Outcome::Failed(failures)) => {
             let why = failures
                 .first()
                 .map_or("it failed".to_string(), |failure| failure.why.clone());
             return Verdict::fail(format!("your test fails against a correct client: {why}"));
         }
-        Ok(Outcome::TimedOut) => return Verdict::fail(timed_out()),
         Err(err) => return Verdict::fail(format!("cannot run your test: {err}")),
     }
 
@@ -30,8 +32,10 @@ pub fn check(binary: &Path) -> Verdict {
     for mutant in Mutant::ALL {
         match run(binary, &[("WORKSHOP_MUTANT", mutant.name())]) {
             Ok(Outcome::Passed(_)) => survivors.push(mutant),
+            Ok(Outcome::Failed(failures)) if failures.iter().any(|failure| failure.hung) => {
+                return Verdict::fail(timed_out());
+            }
             Ok(Outcome::Failed(_)) => {}
-            Ok(Outcome::TimedOut) => return Verdict::fail(timed_out()),
             Err(err) => return Verdict::fail(format!("cannot run your test: {err}")),
         }
     }

@@ -1,6 +1,11 @@
 //! The "not hard-coded" check: with random rates and random amounts, every
 //! answer must be the computed one. A server that always says `GBP 88.4`,
 //! or that rounds its own way, fails.
+//!
+//! Then sustained service: hundreds more conversions, on kept-alive and on
+//! new connections, many more than any pool has threads. A server that
+//! serves its first requests and then stops (a worker that ends after one
+//! request, a slot that is never given back) fails here, saying when.
 
 use std::path::Path;
 
@@ -11,6 +16,7 @@ use rust_decimal::Decimal;
 
 use super::contract::{SHOWN, without_url};
 use super::server::{Launch, Stage, stage};
+use super::sustained;
 use super::verdict::Verdict;
 
 /// Currencies with every number of minor units: two, none (JPY) and three (KWD).
@@ -55,10 +61,24 @@ pub fn check(bin: &Path) -> Verdict {
         }
     }
     if wrong.is_empty() {
-        return Verdict::pass(format!(
-            "{} conversions with random rates computed exactly",
-            CURRENCIES.len()
-        ));
+        let amounts: Vec<Decimal> = (0..SUSTAINED_EACH)
+            .map(|_| Decimal::new(rng.random_range(0..10_000_000), rng.random_range(0..=3)))
+            .collect();
+        return match sustained::serve(&server.url, &rates, &amounts) {
+            Ok(count) => Verdict::pass(format!(
+                "{} conversions with random rates computed exactly, then {count} more on \
+                 kept-alive and new connections",
+                CURRENCIES.len()
+            )),
+            Err(stopped) => {
+                let reason = server.trouble().unwrap_or(stopped.why);
+                Verdict::fail(format!(
+                    "the server stopped serving after {} conversions: {reason}",
+                    CURRENCIES.len() + stopped.served
+                ))
+                .with_details(stopped.example.into_iter().collect())
+            }
+        };
     }
     let trouble = server.trouble();
     if trouble.is_some() {
@@ -74,8 +94,11 @@ pub fn check(bin: &Path) -> Verdict {
     Verdict::fail(reason).with_details(wrong.into_iter().take(SHOWN).collect())
 }
 
+/// Conversions each connection sends in the sustained phase.
+const SUSTAINED_EACH: usize = 45;
+
 /// The answer, by the solution's own arithmetic.
-fn expected(code: &str, amount: Decimal, rate: Decimal) -> String {
+pub(super) fn expected(code: &str, amount: Decimal, rate: Decimal) -> String {
     let parsed: (Result<Currency, _>, Result<Amount, _>) =
         (code.parse(), amount.to_string().parse());
     match parsed {

@@ -19,11 +19,36 @@ pub fn panics(stderr: &str) -> Vec<Panic> {
         let Some((_, rest)) = line.split_once(" panicked at ") else {
             continue;
         };
-        let location = rest.trim_end_matches(':').to_string();
+        let location = normalize(rest.trim_end_matches(':'));
         let message = lines.next().unwrap_or_default().trim().to_string();
         found.push(Panic { location, message });
     }
     found
+}
+
+/// `tests/client_tests/learner/../../../exercises/part1/tests/x.rs:3:5` →
+/// `exercises/part1/tests/x.rs:3:5`: a harness that includes a learner's
+/// file by a relative path must not show that path to the learner.
+fn normalize(location: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in location.split('/') {
+        match part {
+            ".." if parts.last().is_some_and(|last| *last != "..") => {
+                parts.pop();
+            }
+            "." => {}
+            _ => parts.push(part),
+        }
+    }
+    parts.join("/")
+}
+
+/// Whether `panic` is a `todo!()` left in a gap.
+pub fn is_gap(panic: &Panic) -> bool {
+    panic
+        .message
+        .strip_prefix("not yet implemented: ")
+        .is_some_and(|rest| rest.starts_with("gap "))
 }
 
 /// The messages tokio gives when blocking code runs where it must not.
@@ -86,6 +111,17 @@ mod tests {
                       Cannot drop a runtime in a context where blocking is not allowed. This happens when a runtime is dropped from within an asynchronous context.\n";
         let explained = first(stderr).unwrap();
         assert!(explained.contains("spawn_blocking"), "{explained}");
+    }
+
+    #[test]
+    fn relative_paths_in_locations_are_resolved() {
+        let stderr = "thread 'x' panicked at tests/client_tests/learner/../../../exercises/part1/tests/client_test.rs:12:5:\n\
+                      not yet implemented: gap 5: write the client's test\n";
+        assert_eq!(
+            first(stderr).unwrap(),
+            "gap 5 is not filled yet: write the client's test (exercises/part1/tests/client_test.rs:12:5)"
+        );
+        assert_eq!(normalize("../a/./b/../c.rs:1:1"), "../a/c.rs:1:1");
     }
 
     #[test]

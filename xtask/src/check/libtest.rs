@@ -1,15 +1,29 @@
-//! Running a graded test binary (libtest) with a deadline, and reading which
-//! tests failed and why.
+//! Running a graded test binary (libtest): each test in a process of its
+//! own, with a deadline of its own, side by side.
+//!
+//! One process per test is what makes a verdict name its test: a test that
+//! hangs is stopped at its own deadline and named, while the others have
+//! already given their verdicts; a panic anywhere in a test's process (the
+//! test's thread, or a task it spawned on another thread) is read from that
+//! process's output alone, so a `todo!()` reads as its gap, not as a timeout.
 
 use std::path::Path;
 use std::process::Command;
+use std::sync::Mutex;
+use std::thread;
 use std::time::Duration;
 
-use super::explain;
+use super::explain::{self, Panic};
 use super::procs::Proc;
 use super::verdict::Verdict;
 
-pub const DEADLINE: Duration = Duration::from_secs(20);
+/// One test's deadline. The graded tests poll their futures by hand or talk
+/// to a local service: they take milliseconds. Only a real infinite loop
+/// comes near this.
+pub const DEADLINE: Duration = Duration::from_secs(5);
+
+/// Tests run at once: enough to overlap their start-up on two cores.
+const AT_ONCE: usize = 4;
 
 /// Runs the tests in `binary`; passes when all of them do.
 pub fn check(binary: &Path) -> Verdict {
@@ -27,11 +41,6 @@ pub fn check(binary: &Path) -> Verdict {
                 .collect();
             Verdict::fail(reason).with_details(details)
         }
-        Ok(Outcome::TimedOut) => Verdict::fail(format!(
-            "the tests did not finish within {} s: an infinite loop, or a future that is \
-             never completed?",
-            DEADLINE.as_secs()
-        )),
         Err(err) => Verdict::fail(format!("cannot run the tests: {err}")),
     }
 }
@@ -39,80 +48,168 @@ pub fn check(binary: &Path) -> Verdict {
 #[derive(Debug)]
 pub enum Outcome {
     Passed(usize),
+    /// Every test that failed or hung, in the binary's order, the gaps first.
     Failed(Vec<Failure>),
-    TimedOut,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Failure {
     pub name: String,
     pub why: String,
+    /// It was stopped at its deadline.
+    pub hung: bool,
 }
 
-/// Runs a libtest binary, with `env` set, and sorts out its result.
+/// Runs every test of a libtest binary, with `env` set, and sorts out the
+/// results.
 pub fn run(binary: &Path, env: &[(&str, &str)]) -> std::io::Result<Outcome> {
+    let names = list(binary)?;
+    if names.is_empty() {
+        return Ok(Outcome::Passed(0));
+    }
+    let queue = Mutex::new(names.iter().enumerate());
+    let results = Mutex::new(Vec::new());
+    thread::scope(|scope| {
+        for _ in 0..AT_ONCE.min(names.len()) {
+            scope.spawn(|| {
+                loop {
+                    let next = queue.lock().map(|mut queue| queue.next());
+                    let Ok(Some((index, name))) = next else {
+                        break;
+                    };
+                    let result = run_one(binary, name, env);
+                    if let Ok(mut results) = results.lock() {
+                        results.push((index, name.clone(), result));
+                    }
+                }
+            });
+        }
+    });
+    let mut results = results
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    results.sort_by_key(|(index, _, _)| *index);
+    let mut failures = Vec::new();
+    for (_, name, result) in results {
+        match result? {
+            One::Passed => {}
+            One::Failed { why, hung } => failures.push(Failure { name, why, hung }),
+        }
+    }
+    if failures.is_empty() {
+        return Ok(Outcome::Passed(names.len()));
+    }
+    // A gap not filled explains everything that follows from it: first.
+    failures.sort_by_key(|failure| !failure.why.contains("is not filled yet"));
+    Ok(Outcome::Failed(failures))
+}
+
+/// The binary's tests, in its order (`--list --format terse`).
+fn list(binary: &Path) -> std::io::Result<Vec<String>> {
+    let mut command = Command::new(binary);
+    command.args(["--list", "--format", "terse"]);
+    let proc = Proc::spawn(command, |_| {})?;
+    if proc.wait_timeout(DEADLINE)?.is_none() {
+        return Err(std::io::Error::other("listing its tests did not finish"));
+    }
+    proc.drain(Duration::from_secs(2));
+    Ok(proc
+        .stdout()
+        .lines()
+        .filter_map(|line| line.strip_suffix(": test"))
+        .map(str::to_string)
+        .collect())
+}
+
+enum One {
+    Passed,
+    Failed { why: String, hung: bool },
+}
+
+/// Runs the test `name` alone, with its deadline.
+fn run_one(binary: &Path, name: &str, env: &[(&str, &str)]) -> std::io::Result<One> {
     let mut command = Command::new(binary);
     command
-        .args(["--color", "never", "--test-threads", "4"])
+        .args(["--exact", name, "--color", "never", "--test-threads", "1"])
+        // Everything the test prints, on every thread, reaches our pipes.
+        .arg("--nocapture")
         .env("RUST_BACKTRACE", "0")
         .envs(env.iter().copied());
     let proc = Proc::spawn(command, |_| {})?;
-    let Some(status) = proc.wait_timeout(DEADLINE)? else {
-        return Ok(Outcome::TimedOut);
-    };
-    proc.drain(Duration::from_secs(2));
-    let stdout = proc.stdout();
-    if status.success() {
-        let count = stdout
-            .lines()
-            .filter(|line| line.ends_with(" ... ok"))
-            .count();
-        return Ok(Outcome::Passed(count));
+    let status = proc.wait_timeout(DEADLINE)?;
+    if status.is_none() {
+        proc.kill();
     }
-    Ok(Outcome::Failed(failures(&stdout)))
+    proc.drain(Duration::from_secs(2));
+    let output = format!("{}\n{}", proc.stderr(), proc.stdout());
+    let panics = explain::panics(&output);
+    Ok(match status {
+        Some(status) if status.success() => One::Passed,
+        Some(_) => One::Failed {
+            why: why_failed(&panics).unwrap_or_else(|| crashed(&output)),
+            hung: false,
+        },
+        None => One::Failed {
+            // A gap hit on another thread can leave the test waiting for it.
+            why: gap(&panics).unwrap_or_else(|| {
+                format!(
+                    "it did not finish within {} s: an infinite loop, or a wait for \
+                     something that never comes?",
+                    DEADLINE.as_secs()
+                )
+            }),
+            hung: true,
+        },
+    })
 }
 
-/// libtest prints each failure's output under `---- <name> stdout ----`,
-/// including the panic message.
-fn failures(stdout: &str) -> Vec<Failure> {
-    let mut failures = Vec::new();
-    for section in stdout.split("---- ").skip(1) {
-        let Some((name, body)) = section.split_once(" stdout ----") else {
-            continue;
-        };
-        let why = explain::first(body).unwrap_or_else(|| "it failed".to_string());
-        failures.push(Failure {
-            name: name.trim().to_string(),
-            why,
-        });
-    }
-    if failures.is_empty() {
-        // No sections: the binary died before reporting (a crash, an abort).
-        let why = explain::first(stdout).unwrap_or_else(|| "the test binary crashed".into());
-        failures.push(Failure {
-            name: "the tests".into(),
-            why,
-        });
-    }
-    failures
+/// The first gap left that the test ran into, anywhere in its process.
+fn gap(panics: &[Panic]) -> Option<String> {
+    panics
+        .iter()
+        .find(|panic| explain::is_gap(panic))
+        .map(explain::explain)
+}
+
+/// Why a test failed: a gap it ran into, else its first panic.
+fn why_failed(panics: &[Panic]) -> Option<String> {
+    gap(panics).or_else(|| panics.first().map(explain::explain))
+}
+
+/// No panic to quote: the process died another way (an abort, a signal).
+fn crashed(output: &str) -> String {
+    let last = output
+        .lines()
+        .rev()
+        .find(|line| !line.trim().is_empty() && !line.starts_with("test result"))
+        .unwrap_or("it printed nothing");
+    format!("the test process crashed: {last}")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn panics(text: &str) -> Vec<Panic> {
+        explain::panics(text)
+    }
+
     #[test]
-    fn reads_libtest_failures() {
-        let stdout = "running 2 tests\ntest a ... ok\ntest b ... FAILED\n\nfailures:\n\n\
-                      ---- b stdout ----\n\nthread 'b' (7) panicked at src/futures.rs:9:9:\n\
-                      not yet implemented: gap 2: parse a reply\n\n\nfailures:\n    b\n";
-        let found = failures(stdout);
-        assert_eq!(found.len(), 1);
-        assert_eq!(found[0].name, "b");
-        assert!(
-            found[0].why.starts_with("gap 2 is not filled yet"),
-            "{}",
-            found[0].why
-        );
+    fn a_gap_hit_on_another_thread_explains_the_failure() {
+        let output = "thread 'b' (7) panicked at tests/futures.rs:30:5:\n\
+                      assertion failed: the call was woken\n\
+                      thread 'tokio-runtime-worker' (9) panicked at src/futures.rs:60:9:\n\
+                      not yet implemented: gap 2: parse a reply\n";
+        let why = why_failed(&panics(output)).unwrap();
+        assert!(why.starts_with("gap 2 is not filled yet"), "{why}");
+    }
+
+    #[test]
+    fn otherwise_the_first_panic_explains_it() {
+        let output = "thread 'b' (7) panicked at tests/futures.rs:30:5:\npending; nobody replied\n";
+        let why = why_failed(&panics(output)).unwrap();
+        assert!(why.contains("pending; nobody replied"), "{why}");
+        assert_eq!(why_failed(&[]), None);
+        assert!(crashed("running 1 test\nAborted (core dumped)\n").contains("Aborted"));
     }
 }

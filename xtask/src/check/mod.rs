@@ -20,6 +20,7 @@ mod procs;
 mod protect;
 mod report;
 mod server;
+mod sustained;
 mod timing;
 mod verdict;
 
@@ -280,6 +281,7 @@ fn run_check(kind: CheckKind, binary: &Path) -> Verdict {
         CheckKind::Computed => computed::check(binary),
         CheckKind::Concurrency => timing::concurrency(binary),
         CheckKind::Threads => timing::threads(binary),
+        CheckKind::Pool => timing::pool(binary),
     }
 }
 
@@ -293,5 +295,6 @@ pub fn kind_name(kind: CheckKind) -> &'static str {
         CheckKind::Computed => "computed",
         CheckKind::Concurrency => "concurrency",
         CheckKind::Threads => "threads",
+        CheckKind::Pool => "pool",
     }
 }

@@ -70,7 +70,12 @@ impl Report {
             say!(self, "{GOOD}✓{GOOD:#} no gaps left");
             return;
         }
-        say!(self, "{BAD}✗{BAD:#} {} gaps left to fill:", gaps.len());
+        say!(
+            self,
+            "{BAD}✗{BAD:#} {} gap{} left to fill:",
+            gaps.len(),
+            plural(gaps.len())
+        );
         for gap in gaps {
             say!(
                 self,

@@ -1,0 +1,112 @@
+//! Sustained service: a server must go on serving, not just answer its
+//! first few requests. Eight clients side by side, four keeping their
+//! connection alive and four opening a new one for every request, each
+//! sending a run of conversions whose answers are checked: several times
+//! more requests than any pool in this workshop has threads.
+
+use std::collections::BTreeMap;
+use std::thread;
+
+use rust_decimal::Decimal;
+
+use super::computed::expected;
+use super::contract::{REQUEST_TIMEOUT, http_client, without_url};
+
+/// Clients of each kind.
+const CLIENTS: usize = 4;
+
+/// Where a server stopped serving.
+#[derive(Debug)]
+pub struct Stopped {
+    /// Conversions answered right before the first that was not.
+    pub served: usize,
+    pub why: String,
+    /// The request, and what came back.
+    pub example: Option<String>,
+}
+
+/// Sends each client's run of `amounts` (currencies in turn) to `url`; how
+/// many were answered, all right, or where it stopped.
+pub fn serve(
+    url: &str,
+    rates: &BTreeMap<String, Decimal>,
+    amounts: &[Decimal],
+) -> Result<usize, Stopped> {
+    let results: Vec<Result<usize, (usize, String, String)>> = thread::scope(|scope| {
+        let clients: Vec<_> = (0..2 * CLIENTS)
+            .map(|index| {
+                let kept_alive = index % 2 == 0;
+                scope.spawn(move || run(url, rates, amounts, kept_alive, index))
+            })
+            .collect();
+        clients
+            .into_iter()
+            .map(|client| {
+                client
+                    .join()
+                    .unwrap_or_else(|_| Err((0, "the client panicked".into(), String::new())))
+            })
+            .collect()
+    });
+    let served: usize = results
+        .iter()
+        .map(|result| match result {
+            Ok(count) => *count,
+            Err((count, _, _)) => *count,
+        })
+        .sum();
+    match results.into_iter().find_map(Result::err) {
+        None => Ok(served),
+        Some((_, why, example)) => Err(Stopped {
+            served,
+            why,
+            example: Some(example),
+        }),
+    }
+}
+
+/// One client's run: stops at its first wrong or missing answer.
+fn run(
+    url: &str,
+    rates: &BTreeMap<String, Decimal>,
+    amounts: &[Decimal],
+    kept_alive: bool,
+    offset: usize,
+) -> Result<usize, (usize, String, String)> {
+    let connection = if kept_alive { "kept-alive" } else { "new" };
+    let client = if kept_alive {
+        reqwest::blocking::Client::builder()
+            .timeout(REQUEST_TIMEOUT)
+            .pool_max_idle_per_host(1)
+            .build()
+            .map_err(|err| err.to_string())
+    } else {
+        http_client()
+    }
+    .map_err(|why| (0, why, String::new()))?;
+    let codes: Vec<&String> = rates.keys().collect();
+    for (served, amount) in amounts.iter().enumerate() {
+        let code = codes[(served + offset) % codes.len()];
+        let want = format!("200 {}", expected(code, *amount, rates[code]));
+        let path = format!("/convert/{code}/{amount}");
+        let got = match client.get(format!("{url}{path}")).send() {
+            Ok(response) => {
+                let status = response.status().as_u16();
+                format!("{status} {}", response.text().unwrap_or_default())
+            }
+            Err(err) => {
+                let why = format!(
+                    "a request on a {connection} connection failed: {}",
+                    without_url(&err)
+                );
+                return Err((served, why, format!("GET {path}: no answer")));
+            }
+        };
+        if got != want {
+            let example = format!("GET {path}\n  expected: {want}\n  actual:   {got}");
+            let why = format!("a request on a {connection} connection was answered wrong");
+            return Err((served, why, example));
+        }
+    }
+    Ok(amounts.len())
+}
