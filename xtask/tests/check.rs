@@ -173,9 +173,14 @@ attempt_tests! {
     an_infinite_loop_is_reported: 5,
     a_thread_and_a_oneshot_pass: 6,
     block_in_place_passes: 7,
+    a_pool_of_4_fails: 8,
+    the_default_pool_fails: 9,
+    a_join_error_always_called_a_panic_fails: 10,
+    ignoring_a_closed_wire_fails: 11,
+    workers_that_serve_one_request_fail: 12,
 }
 
 #[test]
 fn the_fixtures_and_the_tests_agree() {
-    assert_eq!(attempts().len(), 8, "every attempt has a test above");
+    assert_eq!(attempts().len(), 13, "every attempt has a test above");
 }

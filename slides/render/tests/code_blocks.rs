@@ -36,6 +36,7 @@ const DEPENDENCIES: &[&str] = &[
     "thiserror",
     "tiny_http",
     "tokio",
+    "tokio-test",
 ];
 
 /// One snippet: where it comes from and what it compiles as.

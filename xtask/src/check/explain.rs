@@ -85,9 +85,17 @@ pub fn explain(panic: &Panic) -> String {
     format!("your code panicked at {}: {message}", panic.location)
 }
 
-/// The explanation of the first panic in `stderr`, if there is one.
+/// The explanation of the first panic in `stderr`, if there is one; a gap
+/// left anywhere comes first, since it explains whatever follows from it
+/// (a task that panicked on a `todo!()`, then a caller that unwrapped its
+/// `JoinError`).
 pub fn first(stderr: &str) -> Option<String> {
-    panics(stderr).first().map(explain)
+    let panics = panics(stderr);
+    panics
+        .iter()
+        .find(|panic| is_gap(panic))
+        .or(panics.first())
+        .map(explain)
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use std::sync::Mutex;
 use std::thread;
 use std::time::Duration;
 
-use super::explain::{self, Panic};
+use super::explain;
 use super::procs::Proc;
 use super::verdict::Verdict;
 
@@ -142,16 +142,15 @@ fn run_one(binary: &Path, name: &str, env: &[(&str, &str)]) -> std::io::Result<O
     }
     proc.drain(Duration::from_secs(2));
     let output = format!("{}\n{}", proc.stderr(), proc.stdout());
-    let panics = explain::panics(&output);
     Ok(match status {
         Some(status) if status.success() => One::Passed,
         Some(_) => One::Failed {
-            why: why_failed(&panics).unwrap_or_else(|| crashed(&output)),
+            why: explain::first(&output).unwrap_or_else(|| crashed(&output)),
             hung: false,
         },
         None => One::Failed {
             // A gap hit on another thread can leave the test waiting for it.
-            why: gap(&panics).unwrap_or_else(|| {
+            why: gap(&output).unwrap_or_else(|| {
                 format!(
                     "it did not finish within {} s: an infinite loop, or a wait for \
                      something that never comes?",
@@ -164,16 +163,11 @@ fn run_one(binary: &Path, name: &str, env: &[(&str, &str)]) -> std::io::Result<O
 }
 
 /// The first gap left that the test ran into, anywhere in its process.
-fn gap(panics: &[Panic]) -> Option<String> {
-    panics
+fn gap(output: &str) -> Option<String> {
+    explain::panics(output)
         .iter()
         .find(|panic| explain::is_gap(panic))
         .map(explain::explain)
-}
-
-/// Why a test failed: a gap it ran into, else its first panic.
-fn why_failed(panics: &[Panic]) -> Option<String> {
-    gap(panics).or_else(|| panics.first().map(explain::explain))
 }
 
 /// No panic to quote: the process died another way (an abort, a signal).
@@ -190,26 +184,23 @@ fn crashed(output: &str) -> String {
 mod tests {
     use super::*;
 
-    fn panics(text: &str) -> Vec<Panic> {
-        explain::panics(text)
-    }
-
     #[test]
     fn a_gap_hit_on_another_thread_explains_the_failure() {
         let output = "thread 'b' (7) panicked at tests/futures.rs:30:5:\n\
                       assertion failed: the call was woken\n\
                       thread 'tokio-runtime-worker' (9) panicked at src/futures.rs:60:9:\n\
                       not yet implemented: gap 2: parse a reply\n";
-        let why = why_failed(&panics(output)).unwrap();
+        let why = explain::first(output).unwrap();
         assert!(why.starts_with("gap 2 is not filled yet"), "{why}");
+        assert_eq!(gap(output), Some(why));
     }
 
     #[test]
     fn otherwise_the_first_panic_explains_it() {
         let output = "thread 'b' (7) panicked at tests/futures.rs:30:5:\npending; nobody replied\n";
-        let why = why_failed(&panics(output)).unwrap();
+        let why = explain::first(output).unwrap();
         assert!(why.contains("pending; nobody replied"), "{why}");
-        assert_eq!(why_failed(&[]), None);
+        assert_eq!(gap(output), None);
         assert!(crashed("running 1 test\nAborted (core dumped)\n").contains("Aborted"));
     }
 }

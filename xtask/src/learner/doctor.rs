@@ -132,12 +132,20 @@ fn parse(version: &str) -> Option<(u64, u64, u64)> {
     Some((major, minor, patch))
 }
 
-/// Every dependency is on disk: `cargo fetch --offline` succeeds.
+/// Every dependency this machine builds is on disk: `cargo fetch --offline
+/// --target <host>` succeeds. Without `--target`, cargo also wants the crates
+/// of every other platform (Windows' `windows-sys` on a Linux laptop), which
+/// this laptop never builds and `setup` need not have fetched.
 fn offline(root: &Path) -> Finding {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let status = Command::new(cargo)
+    let mut command = Command::new(cargo);
+    command
         .current_dir(root)
-        .args(["fetch", "--offline", "--quiet"])
+        .args(["fetch", "--offline", "--quiet"]);
+    if let Some(host) = host_target() {
+        command.args(["--target", &host]);
+    }
+    let status = command
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -151,6 +159,16 @@ fn offline(root: &Path) -> Finding {
             "dependencies: cannot run cargo ({err}): is Rust installed?"
         )),
     }
+}
+
+/// This machine's target triple, as rustc says (`host: x86_64-unknown-linux-gnu`).
+fn host_target() -> Option<String> {
+    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let output = Command::new(rustc).arg("-vV").output().ok()?;
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .find_map(|line| line.strip_prefix("host: "))
+        .map(|host| host.trim().to_string())
 }
 
 /// `cargo xtask setup` ran, for this Cargo.lock and this compiler.
