@@ -18,12 +18,70 @@
     }
   }
 
+  // Fit: a slide whose content is taller or wider than its frame gets a
+  // smaller font (--fit, in whole percents) until it fits, so nothing is
+  // cut off in front of a room. The deck's own fonts make this rare; it is
+  // for what they cannot control, such as a browser's minimum font size.
+  // The tests fail a slide fitted below 85 %: authors still keep slides
+  // short. Below MIN_FIT, shrinking would not help anyone read it.
+  var MIN_FIT = 50;
+
+  function overflows(slide) {
+    var body = slide.querySelector(".body");
+    if (body.scrollHeight > body.clientHeight + 1 || body.scrollWidth > body.clientWidth + 1) {
+      return true;
+    }
+    return Array.prototype.some.call(slide.querySelectorAll("pre"), function (pre) {
+      return pre.scrollWidth > pre.clientWidth + 1 || pre.scrollHeight > pre.clientHeight + 1;
+    });
+  }
+
+  function fit(slide) {
+    slide.style.removeProperty("--fit");
+    var percent = 100;
+    if (overflows(slide)) {
+      // The largest percent that fits: it lies in [low, high].
+      var low = MIN_FIT;
+      var high = 99;
+      while (low < high) {
+        var middle = Math.ceil((low + high) / 2);
+        slide.style.setProperty("--fit", String(middle / 100));
+        if (overflows(slide)) {
+          high = middle - 1;
+        } else {
+          low = middle;
+        }
+      }
+      percent = low;
+      slide.style.setProperty("--fit", String(percent / 100));
+    }
+    slide.dataset.fit = String(percent);
+  }
+
+  // Every slide, each shown alone for the moment it is measured (nothing
+  // is drawn in between): the print view and the handout show them all.
+  function fitAll() {
+    var shown = slides.filter(function (slide) {
+      return slide.classList.contains("current");
+    });
+    slides.forEach(function (slide) {
+      slides.forEach(function (other) {
+        other.classList.toggle("current", other === slide);
+      });
+      fit(slide);
+    });
+    slides.forEach(function (slide) {
+      slide.classList.toggle("current", shown.indexOf(slide) !== -1);
+    });
+  }
+
   function show(n) {
     n = Math.min(Math.max(n, 1), slides.length);
     slides.forEach(function (slide, i) {
       slide.classList.toggle("current", i === n - 1);
     });
     current = n;
+    fit(slides[n - 1]);
     setHash("#" + n);
   }
 
@@ -68,5 +126,14 @@
     show(next);
   });
   window.addEventListener("hashchange", fromHash);
+  window.addEventListener("resize", fitAll);
+  window.addEventListener("beforeprint", fitAll);
   fromHash();
+  fitAll();
+  // Until a font has loaded, the browser lays its text out in another:
+  // measure again once it has.
+  if (document.fonts) {
+    document.fonts.addEventListener("loadingdone", fitAll);
+    document.fonts.ready.then(fitAll);
+  }
 })();

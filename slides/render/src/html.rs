@@ -8,6 +8,7 @@ use crate::SlidesError;
 use crate::assets::{Origin, figure};
 use crate::code::{hide_lines, info};
 use crate::deck::Deck;
+use crate::fonts::{CHARSET_PATH, font_faces, uncovered};
 use crate::highlight::{css, highlight};
 
 const STYLE: &str = include_str!("deck.css");
@@ -15,7 +16,7 @@ const SCRIPT: &str = include_str!("deck.js");
 
 /// Nothing may be fetched: not a script, a style, a font or an image. The
 /// deck needs nothing, and this makes sure it never asks.
-const CSP: &str = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; \
+const CSP: &str = "default-src 'none'; img-src data:; font-src data:; style-src 'unsafe-inline'; \
                    script-src 'unsafe-inline'; base-uri 'none'; form-action 'none'";
 
 /// Escapes text for HTML content and attribute values.
@@ -48,7 +49,16 @@ pub fn page(
     let total = deck.slides.len();
     let title = escape(&deck.title);
     let mut sections = String::new();
+    if let Some(warning) = lacking_glyphs(&deck.title, path, "its title")? {
+        warnings.push(warning);
+    }
     for slide in &deck.slides {
+        let texts = std::iter::once(&slide.markdown).chain(&slide.notes);
+        let text: String = texts.map(String::as_str).collect::<Vec<_>>().join("\n");
+        let place = format!("slide {}", slide.number);
+        if let Some(warning) = lacking_glyphs(&text, path, &place)? {
+            warnings.push(warning);
+        }
         let origin = Origin {
             deck: path,
             base,
@@ -90,6 +100,7 @@ pub fn page(
 <title>{title}</title>
 <link rel=\"icon\" href=\"data:,\">
 <style>
+{fonts}
 {STYLE}
 {code_css}
 </style>
@@ -103,8 +114,29 @@ pub fn page(
 </body>
 </html>
 ",
+        fonts = font_faces(),
         code_css = css()?,
     ))
+}
+
+/// A warning when `text` (at `place` in the deck `path`) has characters the
+/// embedded fonts lack: the browser would draw them in one of the
+/// machine's own fonts, and the layout would depend on the machine again.
+fn lacking_glyphs(text: &str, path: &Path, place: &str) -> Result<Option<String>, SlidesError> {
+    let missing = uncovered(text).map_err(SlidesError::Fonts)?;
+    if missing.is_empty() {
+        return Ok(None);
+    }
+    let listed: Vec<String> = missing
+        .iter()
+        .map(|ch| format!("{ch} (U+{:04X})", u32::from(*ch)))
+        .collect();
+    Ok(Some(format!(
+        "{}, {place}: the embedded fonts lack {}: add {} to {CHARSET_PATH} and run slides/render/fonts/subset.py",
+        path.display(),
+        listed.join(", "),
+        if missing.len() == 1 { "it" } else { "them" },
+    )))
 }
 
 /// One slide's Markdown as HTML, with code highlighted, images embedded and
@@ -220,6 +252,24 @@ mod tests {
             "{html}"
         );
         assert!(html.contains("<a href=\"#3\">here</a>"), "{html}");
+    }
+
+    #[test]
+    fn the_fonts_are_inline_and_a_character_they_lack_is_named() {
+        let deck = parse(
+            "---\ntitle: T\n---\n# A → B\n\n---\n\n# ☃\n<!-- a note: 中 -->\n",
+            Path::new("d.md"),
+        )
+        .expect("parses");
+        let mut warnings = Vec::new();
+        let html = page(&deck, Path::new("d.md"), Path::new("."), &mut warnings).expect("renders");
+        assert_eq!(html.matches("@font-face").count(), 4);
+        assert!(html.contains("font-src data:"));
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0].starts_with("d.md, slide 2: the embedded fonts lack ☃ (U+2603), 中 (U+4E2D): add them to slides/render/fonts/charset.txt"),
+            "{warnings:?}"
+        );
     }
 
     #[test]

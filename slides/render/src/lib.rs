@@ -8,8 +8,9 @@
 //! notes, as in Marp.
 //!
 //! The HTML needs no network at all: styles and the navigation script are
-//! inline, fonts are the system's, code is highlighted here at render time,
-//! and images are embedded as `data:` URLs.
+//! inline, code is highlighted here at render time, and fonts (subsets of
+//! DejaVu, so a deck lays out the same on every machine) and images are
+//! embedded as `data:` URLs.
 //!
 //! ```no_run
 //! let deck = workshop_slides::render_file("slides/part2.md".as_ref())?;
@@ -20,6 +21,7 @@
 mod assets;
 mod code;
 mod deck;
+mod fonts;
 mod highlight;
 mod html;
 
@@ -67,6 +69,8 @@ pub enum SlidesError {
     },
     #[error("cannot highlight code: {0}")]
     Highlight(String),
+    #[error("the embedded fonts: {0}")]
+    Fonts(String),
 }
 
 /// A rendered deck.

@@ -76,9 +76,10 @@ fn run(root: &Path, args: &SlidesArgs) -> anyhow::Result<ExitCode> {
         let file = out.join(format!("{name}.html"));
         fs::write(&file, &deck.html).with_context(|| format!("cannot write {}", file.display()))?;
         println!(
-            "wrote {} ({} slides): {}",
+            "wrote {} ({} slides, {} KB): {}",
             file.display(),
             deck.slides,
+            deck.html.len().div_ceil(1024),
             deck.title
         );
         written.push(file);

@@ -10,6 +10,7 @@
 //! WebSocket is a page of code, on `tungstenite`: synchronous, pure Rust, no
 //! TLS, no system library.
 
+use std::ffi::OsStr;
 use std::fs::{self, File};
 use std::io::ErrorKind;
 use std::net::TcpStream;
@@ -75,10 +76,25 @@ pub struct Browser {
 impl Browser {
     /// Starts `chromium` with a fresh profile and connects to it.
     pub fn launch(chromium: &Path) -> Result<Self> {
+        Self::launch_with_env(chromium, std::iter::empty::<(&str, &str)>())
+    }
+
+    /// As [`Browser::launch`], with these environment variables added to
+    /// the browser's own: `FONTCONFIG_FILE`, say, to choose the fonts it
+    /// sees.
+    pub fn launch_with_env<K, V>(
+        chromium: &Path,
+        env: impl IntoIterator<Item = (K, V)>,
+    ) -> Result<Self>
+    where
+        K: AsRef<OsStr>,
+        V: AsRef<OsStr>,
+    {
         let profile = tempfile::tempdir().map_err(|err| format!("no temp dir: {err}"))?;
         let log = File::create(profile.path().join("chromium.log"))
             .map_err(|err| format!("cannot create the browser's log: {err}"))?;
         let mut child = Command::new(chromium)
+            .envs(env)
             .args(FLAGS)
             .arg(format!("--user-data-dir={}", profile.path().display()))
             .arg("about:blank")

@@ -1,9 +1,10 @@
 //! What the integration tests share: where the decks and the target
-//! directory are.
+//! directory are, the DevTools client, the font sets.
 
 #![allow(dead_code, reason = "each test uses part of it")]
 
 pub mod cdp;
+pub mod fonts;
 
 use std::env;
 use std::path::{Path, PathBuf};
