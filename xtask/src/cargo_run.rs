@@ -41,6 +41,8 @@ pub fn run(
     let mut command = Command::new(&cargo);
     command
         .current_dir(root)
+        // Where the runner and the grader build: what they compiled is reused.
+        .env("CARGO_TARGET_DIR", crate::check::build::target_dir(root))
         .args(["run", "--quiet", "--package", package]);
     if let Some(bin) = bin {
         command.args(["--bin", bin]);

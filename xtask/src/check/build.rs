@@ -13,6 +13,8 @@ use super::procs::Proc;
 
 /// Where the grader builds: its own target directory, so an editor's
 /// rust-analyzer, busy in `target/`, never holds the lock the grader waits on.
+/// The runner itself is built there too (the `xtask` alias), and so are the
+/// binaries `serve`, `slides` and `bench` run: one build of the dependencies.
 pub fn target_dir(root: &Path) -> PathBuf {
     std::env::var_os("WORKSHOP_GRADER_TARGET_DIR")
         .map(PathBuf::from)

@@ -1,0 +1,70 @@
+//! The runner and the crates it grades share one build of their common
+//! dependencies (both build in `target/grader`). That holds only while
+//! cargo resolves each common crate with the same features for both: one
+//! feature more, and that crate and everything above it (tokio, hyper, axum,
+//! reqwest) are compiled twice on a learner's first check. `rates/Cargo.toml`
+//! asks for the features the runner's own dependencies add; this test says
+//! which crate differs when a new dependency changes that.
+
+use std::collections::BTreeMap;
+use std::process::Command;
+
+mod common;
+
+/// `name version` → its features, as `cargo tree` resolves them for a build
+/// of `package` (with its dev-dependencies when the grader builds its tests).
+fn features(package: &str, with_dev: bool) -> BTreeMap<String, String> {
+    let edges = if with_dev {
+        "normal,build,dev"
+    } else {
+        "normal,build"
+    };
+    let output = Command::new(env!("CARGO"))
+        .current_dir(common::root())
+        .args(["tree", "--offline", "--locked", "--package", package])
+        .args(["--edges", edges, "--prefix", "none", "--format", "{p}|{f}"])
+        .output()
+        .expect("cargo tree runs");
+    assert!(
+        output.status.success(),
+        "cargo tree -p {package}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| {
+            let (package, features) = line.trim_end_matches(" (*)").split_once('|')?;
+            // `name v1.2.3 (/path)` for workspace crates: the name and version.
+            let key: Vec<&str> = package.split_whitespace().take(2).collect();
+            Some((key.join(" "), features.to_string()))
+        })
+        .collect()
+}
+
+#[test]
+fn the_runner_and_the_graded_crates_resolve_common_crates_alike() {
+    let runner = features("xtask", false);
+    let mut differ = Vec::new();
+    for graded in [
+        "part1",
+        "part2",
+        "part3",
+        "part1-solution",
+        "part2-solution",
+    ] {
+        for (package, theirs) in features(graded, true) {
+            if let Some(ours) = runner.get(&package)
+                && *ours != theirs
+            {
+                differ.push(format!(
+                    "{package}: the runner [{ours}], {graded} [{theirs}]"
+                ));
+            }
+        }
+    }
+    assert!(
+        differ.is_empty(),
+        "built twice on a fresh clone; add the runner's features to rates/Cargo.toml:\n{}",
+        differ.join("\n")
+    );
+}
