@@ -10,6 +10,7 @@
 use std::path::Path;
 use std::process::Command;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::Duration;
 
@@ -30,15 +31,10 @@ pub fn check(binary: &Path) -> Verdict {
     match run(binary, &[]) {
         Ok(Outcome::Passed(count)) => Verdict::pass(format!("all {count} tests pass")),
         Ok(Outcome::Failed(failures)) => {
-            let reason = match failures.first() {
-                Some(first) => format!("{} failed: {}", first.name, first.why),
-                None => "the tests failed".to_string(),
-            };
-            let details = failures
-                .iter()
-                .skip(1)
-                .map(|failure| format!("{} failed: {}", failure.name, failure.why))
-                .collect();
+            let reason = failures
+                .first()
+                .map_or_else(|| "the tests failed".to_string(), Failure::describe);
+            let details = failures.iter().skip(1).map(Failure::describe).collect();
             Verdict::fail(reason).with_details(details)
         }
         Err(err) => Verdict::fail(format!("cannot run the tests: {err}")),
@@ -60,6 +56,19 @@ pub struct Failure {
     pub hung: bool,
 }
 
+const NOT_RUN: &str = "not run, since a test before them hung";
+
+impl Failure {
+    /// `name failed: why`, one line.
+    fn describe(&self) -> String {
+        if self.why == NOT_RUN {
+            format!("{}: {}", self.name, self.why)
+        } else {
+            format!("{} failed: {}", self.name, self.why)
+        }
+    }
+}
+
 /// Runs every test of a libtest binary, with `env` set, and sorts out the
 /// results.
 pub fn run(binary: &Path, env: &[(&str, &str)]) -> std::io::Result<Outcome> {
@@ -69,15 +78,21 @@ pub fn run(binary: &Path, env: &[(&str, &str)]) -> std::io::Result<Outcome> {
     }
     let queue = Mutex::new(names.iter().enumerate());
     let results = Mutex::new(Vec::new());
+    // After a test hangs, no new one starts: the others most likely hang the
+    // same way, and a verdict must not wait out a deadline per test.
+    let hung = AtomicBool::new(false);
     thread::scope(|scope| {
         for _ in 0..AT_ONCE.min(names.len()) {
             scope.spawn(|| {
-                loop {
+                while !hung.load(Ordering::SeqCst) {
                     let next = queue.lock().map(|mut queue| queue.next());
                     let Ok(Some((index, name))) = next else {
                         break;
                     };
                     let result = run_one(binary, name, env);
+                    if matches!(result, Ok(One::Failed { hung: true, .. })) {
+                        hung.store(true, Ordering::SeqCst);
+                    }
                     if let Ok(mut results) = results.lock() {
                         results.push((index, name.clone(), result));
                     }
@@ -85,6 +100,7 @@ pub fn run(binary: &Path, env: &[(&str, &str)]) -> std::io::Result<Outcome> {
             });
         }
     });
+    let not_run = names.len() - results.lock().map_or(0, |results| results.len());
     let mut results = results
         .into_inner()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -98,6 +114,13 @@ pub fn run(binary: &Path, env: &[(&str, &str)]) -> std::io::Result<Outcome> {
     }
     if failures.is_empty() {
         return Ok(Outcome::Passed(names.len()));
+    }
+    if not_run > 0 {
+        failures.push(Failure {
+            name: format!("{not_run} more test{}", if not_run == 1 { "" } else { "s" }),
+            why: NOT_RUN.into(),
+            hung: false,
+        });
     }
     // A gap not filled explains everything that follows from it: first.
     failures.sort_by_key(|failure| !failure.why.contains("is not filled yet"));
