@@ -1,7 +1,9 @@
 //! The rates services a server under test is pointed at.
 
-use std::net::TcpListener;
+use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
+
+use socket2::{Domain, Socket, Type};
 
 use rates::{RatesConfig, RatesService};
 
@@ -27,6 +29,8 @@ pub enum Upstream {
 pub struct RunningUpstream {
     pub url: String,
     _service: Option<RatesService>,
+    /// For `Down`: the port, bound and never listened on.
+    _reserved: Option<socket2::Socket>,
 }
 
 impl Upstream {
@@ -41,11 +45,21 @@ impl Upstream {
             },
             Self::Slow => RatesConfig::with_latency(UPSTREAM_TIMEOUT * 10),
             Self::Down => {
-                // A port that was free a moment ago and that nobody listens on.
-                let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+                // A port bound and never listened on: a connection is refused
+                // on every system, and no other process can take the port
+                // meanwhile (a port merely free a moment ago can be, by a
+                // test running beside this one, which then answers 404).
+                let socket = Socket::new(Domain::IPV4, Type::STREAM, None)?;
+                socket.bind(&SocketAddr::from((Ipv4Addr::LOCALHOST, 0)).into())?;
+                let port = socket
+                    .local_addr()?
+                    .as_socket()
+                    .map(|addr| addr.port())
+                    .ok_or_else(|| std::io::Error::other("no port bound"))?;
                 return Ok(RunningUpstream {
                     url: format!("http://127.0.0.1:{port}"),
                     _service: None,
+                    _reserved: Some(socket),
                 });
             }
         };
@@ -53,6 +67,7 @@ impl Upstream {
         Ok(RunningUpstream {
             url: service.url(),
             _service: Some(service),
+            _reserved: None,
         })
     }
 }

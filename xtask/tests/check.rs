@@ -171,7 +171,7 @@ attempt_tests! {
     wrong_rounding_fails: 3,
     a_test_that_asserts_nothing_fails: 4,
     an_infinite_loop_is_reported: 5,
-    a_thread_and_a_oneshot_pass: 6,
+    a_thread_per_request_fails_the_pool: 6,
     block_in_place_passes: 7,
     a_pool_of_4_fails: 8,
     the_default_pool_fails: 9,

@@ -76,12 +76,16 @@ pub fn pool(bin: &Path) -> Verdict {
     }
     let first = run.first_wave();
     // Noise can only delay an answer into a later wave, never advance one:
-    // a first wave above 32 is a pool above 32, whatever the machine did.
-    if first > POOL {
+    // a first wave above 32 is more than 32 threads, whatever the machine
+    // did. One more is allowed: `block_in_place` lends the worker thread
+    // itself to a conversion, beside the 32 of the pool.
+    if first > POOL + 1 {
         return Verdict::fail(format!(
-            "{measured}: {first} conversions ran at once, so the blocking pool has more \
-             than {POOL} threads (tokio's default is 512). Set \
-             .max_blocking_threads({POOL}) on the runtime's Builder"
+            "{measured}: {first} conversions ran at once, more than the {POOL} threads \
+             the exercise allows. Either the blocking pool is larger (tokio's default is \
+             512: set .max_blocking_threads({POOL}) on the runtime's Builder), or the \
+             conversions do not run on it (a std::thread each? use \
+             tokio::task::spawn_blocking)"
         ));
     }
     // A pool of 32 answers in two waves; a smaller one needs a third.
