@@ -51,6 +51,10 @@ struct Attempt {
     #[serde(default)]
     release: bool,
     fails: Vec<String>,
+    /// Checks whose verdict this attempt does not decide (each with a
+    /// comment in the fixture saying why); every other check is asserted.
+    #[serde(default)]
+    either: Vec<String>,
     says: String,
     gaps: BTreeMap<String, String>,
 }
@@ -145,6 +149,9 @@ fn grade(attempt: &Attempt) {
         else {
             continue;
         };
+        if attempt.either.iter().any(|either| either == id) {
+            continue;
+        }
         let should_fail = attempt.fails.iter().any(|failing| failing == id);
         assert_eq!(
             line.starts_with('✗'),
@@ -172,7 +179,7 @@ attempt_tests! {
     a_test_that_asserts_nothing_fails: 4,
     an_infinite_loop_is_reported: 5,
     a_thread_per_request_fails_the_pool: 6,
-    block_in_place_passes: 7,
+    block_in_place_fails_the_pool: 7,
     a_pool_of_4_fails: 8,
     the_default_pool_fails: 9,
     a_join_error_always_called_a_panic_fails: 10,

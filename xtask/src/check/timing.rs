@@ -319,11 +319,20 @@ impl Run {
                 self.first_wave(),
                 latency.as_millis()
             ),
-            Ok(latency) => format!(
+            Ok(latency) if self.first_wave() <= 1 => format!(
                 "they ran one after another, and /health waited {} ms behind them. \
                  Something blocks the runtime's only worker thread while it waits for the \
                  rates: a synchronous call (reqwest::blocking, std::thread::sleep) inside \
                  async code. Run it with tokio::task::spawn_blocking",
+                latency.as_millis()
+            ),
+            Ok(latency) => format!(
+                "{} ran at once, but /health waited {} ms behind them: the runtime's worker \
+                 thread itself was taken while they waited. A blocking call on the worker \
+                 (block_in_place lends it to the conversion, and once the blocking pool is \
+                 full nothing takes its place)? With tokio::task::spawn_blocking the \
+                 conversions queue for the pool and the worker stays free",
+                self.first_wave(),
                 latency.as_millis()
             ),
             Err(why) => format!(
