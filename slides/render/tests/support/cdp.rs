@@ -75,11 +75,18 @@ pub struct Browser {
 impl Browser {
     /// Starts `chromium` with a fresh profile and connects to it.
     pub fn launch(chromium: &Path) -> Result<Self> {
+        Self::launch_with(chromium, &[])
+    }
+
+    /// The same, with `extra` flags after the usual ones (where both set a
+    /// flag, the later wins).
+    pub fn launch_with(chromium: &Path, extra: &[&str]) -> Result<Self> {
         let profile = tempfile::tempdir().map_err(|err| format!("no temp dir: {err}"))?;
         let log = File::create(profile.path().join("chromium.log"))
             .map_err(|err| format!("cannot create the browser's log: {err}"))?;
         let mut child = Command::new(chromium)
             .args(FLAGS)
+            .args(extra)
             .arg(format!("--user-data-dir={}", profile.path().display()))
             .arg("about:blank")
             .stdin(Stdio::null())
