@@ -568,6 +568,10 @@ fn the_room_holds_500_learners_and_its_memory_stays_bounded_under_a_flood() {
     let state = board.state();
     assert_eq!(state["learners"].as_array().map(Vec::len), Some(500));
     if let (Some(before), Some(after)) = (before, rss(board.pid())) {
+        let _ = writeln!(
+            std::io::stderr(),
+            "the board's resident memory: {before} KiB with 500 learners, {after} KiB after the flood"
+        );
         // 500 learners × 3 exercises of 300-character reasons is under
         // 1 MiB; 4 800 posts of up to 15 KiB would be 70 MiB if kept.
         assert!(

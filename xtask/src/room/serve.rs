@@ -77,9 +77,10 @@ pub fn run(root: &Path, args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let port = listener.local_addr()?.port();
     if !args.host.is_loopback() {
         eprintln!(
-            "warning: the board listens on {addr}, open to this network. Learners send it \
+            "warning: the board listens on {}, open to this network. Learners send it \
              check results and the names they chose, nothing else; anyone with the join \
-             token can post to it, and only the view token shows it."
+             token can post to it, and only the view token shows it.",
+            SocketAddr::new(args.host, port)
         );
     }
     let base = format!("http://{}", SocketAddr::new(shown_host(args.host), port));
