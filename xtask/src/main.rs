@@ -9,6 +9,7 @@ mod generate;
 mod learner;
 mod manifest;
 mod rates;
+mod room;
 mod serve;
 
 use std::path::PathBuf;
@@ -91,6 +92,9 @@ enum Cmd {
     /// Fetch and build everything in advance, so the day needs no network.
     #[command(long_about = learner::setup::LONG_ABOUT)]
     Setup(learner::setup::SetupArgs),
+    /// The instructor's live board of who passes, who is stuck, and on what.
+    #[command(long_about = room::LONG_ABOUT)]
+    Room(room::RoomArgs),
 }
 
 fn main() -> ExitCode {
@@ -127,6 +131,7 @@ fn main() -> ExitCode {
         Cmd::List(args) => learner::list::run(&root, &args),
         Cmd::Doctor(args) => learner::doctor::run(&root, &args),
         Cmd::Setup(args) => learner::setup::run(&root, &args),
+        Cmd::Room(args) => room::run(&root, &args),
     };
     result.unwrap_or_else(|err| {
         // `:#` puts the causes on the same line: `error: a: b`.

@@ -22,7 +22,7 @@ mod report;
 mod server;
 mod sustained;
 mod timing;
-mod verdict;
+pub(crate) mod verdict;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -89,6 +89,7 @@ pub fn run(root: &Path, args: &CheckArgs) -> anyhow::Result<ExitCode> {
             let clock = clock(root, part, args, None, &gaps);
             let hint = next_hint(root, part, args, &gaps);
             report.summary(part, &[], &gaps, None, clock, hint);
+            crate::room::after_check(root, part, args.solution, None, &gaps);
             return Ok(ExitCode::FAILURE);
         }
     };
@@ -107,6 +108,7 @@ pub fn run(root: &Path, args: &CheckArgs) -> anyhow::Result<ExitCode> {
     let hint = next_hint(root, part, args, &gaps);
     report.summary(part, &results, &gaps, next, clock, hint);
     procs::kill_all();
+    crate::room::after_check(root, part, args.solution, Some(&results), &gaps);
     let passed = gaps.is_empty() && results.iter().all(|(_, verdict, _)| verdict.passed);
     Ok(if passed {
         ExitCode::SUCCESS

@@ -79,6 +79,12 @@ impl Browser {
         Self::launch_with_env(chromium, std::iter::empty::<(&str, &str)>())
     }
 
+    /// The same, with `extra` flags after the usual ones (where both set a
+    /// flag, the later wins).
+    pub fn launch_with(chromium: &Path, extra: &[&str]) -> Result<Self> {
+        Self::launch_full(chromium, std::iter::empty::<(&str, &str)>(), extra)
+    }
+
     /// As [`Browser::launch`], with these environment variables added to
     /// the browser's own: `FONTCONFIG_FILE`, say, to choose the fonts it
     /// sees.
@@ -90,12 +96,26 @@ impl Browser {
         K: AsRef<OsStr>,
         V: AsRef<OsStr>,
     {
+        Self::launch_full(chromium, env, &[])
+    }
+
+    /// Environment variables and extra flags both.
+    pub fn launch_full<K, V>(
+        chromium: &Path,
+        env: impl IntoIterator<Item = (K, V)>,
+        extra: &[&str],
+    ) -> Result<Self>
+    where
+        K: AsRef<OsStr>,
+        V: AsRef<OsStr>,
+    {
         let profile = tempfile::tempdir().map_err(|err| format!("no temp dir: {err}"))?;
         let log = File::create(profile.path().join("chromium.log"))
             .map_err(|err| format!("cannot create the browser's log: {err}"))?;
         let mut child = Command::new(chromium)
             .envs(env)
             .args(FLAGS)
+            .args(extra)
             .arg(format!("--user-data-dir={}", profile.path().display()))
             .arg("about:blank")
             .stdin(Stdio::null())

@@ -1,0 +1,197 @@
+//! `cargo xtask room`: the instructor's live view of the room: who passes,
+//! who is stuck, and on what.
+//!
+//! The instructor runs the board (`room serve`); each learner joins it once
+//! (`room join`), and from then on every check sends its outcome there:
+//! check ids, pass or fail and one-line reasons, gaps left, minutes, the
+//! hint reached. No code and no file paths leave a laptop, and a room that
+//! is down or slow never changes a check.
+//!
+//! - `wire`: what is sent; `scrub`: reasons made fit to send;
+//! - `membership`: `.workshop/room.toml`; `send`: the learner's side;
+//! - `board`: the board's data; `server`, `page`, `serve`, `state_file`:
+//!   the instructor's side.
+
+mod board;
+mod membership;
+mod page;
+mod scrub;
+mod send;
+mod serve;
+mod server;
+mod state_file;
+mod wire;
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context, anyhow, bail};
+use clap::Subcommand;
+
+use crate::check::gaps::GapLeft;
+use crate::check::verdict::Verdict;
+use crate::manifest::Part;
+use membership::Membership;
+
+/// What `cargo xtask room --help` says, above the commands.
+pub const LONG_ABOUT: &str = "\
+    The instructor's live view of the room. The instructor runs `room serve` and \
+    shows its join line; each learner runs it once. From then on every check sends \
+    the board its outcome: check ids, pass or fail and one-line reasons, gaps left, \
+    minutes spent, the hint reached. Never code, never file paths.";
+
+#[derive(Debug, clap::Args)]
+pub struct RoomArgs {
+    #[command(subcommand)]
+    command: RoomCmd,
+}
+
+#[derive(Debug, Subcommand)]
+enum RoomCmd {
+    /// Run the board: learners × exercises, live, until Ctrl-C.
+    Serve(serve::ServeArgs),
+    /// Send every check's outcome to the instructor's board from now on.
+    Join(JoinArgs),
+    /// Stop sending checks to the room.
+    Leave,
+}
+
+/// The room to join, as the board's join line gives it.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Example: cargo xtask room join http://192.168.1.10:8099 --token k7mp-x3rf-q9tw --name Ada"
+)]
+struct JoinArgs {
+    /// The board's address, e.g. http://192.168.1.10:8099.
+    url: String,
+    /// The join token on the instructor's slide.
+    #[arg(long)]
+    token: String,
+    /// The name the board shows for you (up to 40 characters).
+    #[arg(long)]
+    name: String,
+}
+
+/// Joining waits longer than a check's report: someone is watching it.
+const JOIN_DEADLINE: Duration = Duration::from_secs(5);
+
+pub fn run(root: &Path, args: &RoomArgs) -> anyhow::Result<ExitCode> {
+    match &args.command {
+        RoomCmd::Serve(serve) => serve::run(root, serve),
+        RoomCmd::Join(join) => self::join(root, join),
+        RoomCmd::Leave => leave(root),
+    }
+}
+
+/// After a check of `part`: its outcome to the room, if one is joined. A
+/// check of the solution is nobody's progress, and is not sent.
+pub fn after_check(
+    root: &Path,
+    part: &Part,
+    solution: bool,
+    results: Option<&[(String, Verdict, Duration)]>,
+    gaps: &[GapLeft],
+) {
+    if !solution {
+        send::after_check(root, part, results, gaps);
+    }
+}
+
+/// The line `list` ends with when a room is joined.
+pub fn status_line(root: &Path) -> Option<String> {
+    match Membership::load(root) {
+        Ok(Some(room)) => Some(format!(
+            "Room: every check is sent to {} as {} (`cargo xtask room leave` stops it).",
+            room.url, room.name
+        )),
+        Ok(None) => None,
+        Err(why) => Some(format!("Room: {why}")),
+    }
+}
+
+fn join(root: &Path, args: &JoinArgs) -> anyhow::Result<ExitCode> {
+    wire::check_name(&args.name).map_err(|why| anyhow!("{why}"))?;
+    let url = origin(&args.url)?;
+    let token = args.token.trim();
+    if token.is_empty() || token.len() > 100 || token.contains(char::is_whitespace) {
+        bail!("the token is one word, as on the join line: --token k7mp-x3rf-q9tw");
+    }
+    // Joining the same room again (another name) keeps the same row.
+    let learner = match Membership::load(root) {
+        Ok(Some(old)) if old.url == url => old.learner,
+        _ => wire::random_hex(16),
+    };
+    let room = Membership {
+        url: url.clone(),
+        token: token.to_string(),
+        name: args.name.clone(),
+        learner: learner.clone(),
+    };
+    let hello = wire::Join {
+        learner,
+        name: args.name.clone(),
+    };
+    send::post(&room, "/api/join", &hello, JOIN_DEADLINE)
+        .map_err(|why| anyhow!("cannot join the room at {url}: {why}. Nothing was saved"))?;
+    room.save(root)
+        .with_context(|| format!("cannot save {}", membership::FILE))?;
+    println!("Joined the room at {url} as {}.", args.name);
+    println!(
+        "From now on every `cargo xtask check` (and every check `watch` runs) sends the board \
+         its outcome: check ids, pass or fail and their one-line reasons, gaps left, minutes \
+         spent and the hint reached. Never code, never file paths."
+    );
+    println!("`cargo xtask room leave` stops it.");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn leave(root: &Path) -> anyhow::Result<ExitCode> {
+    let room = Membership::load(root).ok().flatten();
+    let forgotten =
+        Membership::forget(root).with_context(|| format!("cannot remove {}", membership::FILE))?;
+    match room {
+        Some(room) => println!("Left the room at {}: checks are no longer sent.", room.url),
+        None if forgotten => println!("Left the room: checks are no longer sent."),
+        None => println!("No room joined: nothing to leave."),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `http://host:port`, from what the learner typed.
+fn origin(text: &str) -> anyhow::Result<String> {
+    let url = reqwest::Url::parse(text.trim())
+        .map_err(|err| anyhow!("{text:?} is not a URL ({err}): copy it from the join line"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        bail!("{text:?} is not the board's address: it looks like http://192.168.1.10:8099");
+    }
+    if url.path() != "/" || url.query().is_some() {
+        bail!("{text:?}: the join address has no path: it looks like http://192.168.1.10:8099");
+    }
+    Ok(url.origin().ascii_serialization())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_address_is_the_boards_origin() {
+        assert_eq!(
+            origin("http://10.0.0.2:8099").unwrap(),
+            "http://10.0.0.2:8099"
+        );
+        assert_eq!(
+            origin(" http://10.0.0.2:8099/ ").unwrap(),
+            "http://10.0.0.2:8099"
+        );
+        for bad in [
+            "10.0.0.2:8099",
+            "ftp://x",
+            "http://x/?view=abc",
+            "http://x/state.json",
+        ] {
+            assert!(origin(bad).is_err(), "{bad}");
+        }
+    }
+}
