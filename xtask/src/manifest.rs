@@ -84,6 +84,16 @@ pub enum CheckKind {
     Concurrency,
     /// With P threads, N slow requests take ⌈N/P⌉ round trips.
     Threads,
+    /// A stalled or trickled body is a 504 at the deadline (part 4).
+    Deadline,
+    /// Simultaneous conversions share one fetch, reused for the TTL; errors
+    /// are not kept (part 4).
+    Singleflight,
+    /// A waiter whose client hangs up does not cancel the shared fetch
+    /// (part 4).
+    Cancellation,
+    /// SIGTERM: the requests in flight are answered, then exit 0 (part 4).
+    Shutdown,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -8,11 +8,13 @@
 //! 5. A summary: passed and failed, the part's clock, the next step.
 
 pub(crate) mod build;
+mod cancellation;
 mod cli;
 mod client_test;
 mod clock;
 mod computed;
 mod contract;
+mod deadline;
 mod explain;
 pub(crate) mod gaps;
 mod libtest;
@@ -20,6 +22,8 @@ mod procs;
 mod protect;
 mod report;
 mod server;
+mod shutdown;
+mod singleflight;
 mod timing;
 mod verdict;
 
@@ -280,6 +284,10 @@ fn run_check(kind: CheckKind, binary: &Path) -> Verdict {
         CheckKind::Computed => computed::check(binary),
         CheckKind::Concurrency => timing::concurrency(binary),
         CheckKind::Threads => timing::threads(binary),
+        CheckKind::Deadline => deadline::check(binary),
+        CheckKind::Singleflight => singleflight::check(binary),
+        CheckKind::Cancellation => cancellation::check(binary),
+        CheckKind::Shutdown => shutdown::check(binary),
     }
 }
 
@@ -293,5 +301,9 @@ pub fn kind_name(kind: CheckKind) -> &'static str {
         CheckKind::Computed => "computed",
         CheckKind::Concurrency => "concurrency",
         CheckKind::Threads => "threads",
+        CheckKind::Deadline => "deadline",
+        CheckKind::Singleflight => "singleflight",
+        CheckKind::Cancellation => "cancellation",
+        CheckKind::Shutdown => "shutdown",
     }
 }
