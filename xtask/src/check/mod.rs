@@ -21,6 +21,7 @@ mod libtest;
 mod procs;
 mod protect;
 mod report;
+mod requests;
 mod server;
 mod shutdown;
 mod singleflight;
