@@ -92,11 +92,11 @@ pub async fn serve(
         served = &mut server => return served,
         () = stop.cancelled() => {}
     }
-    // The signal came. Returning now would drop `server`, and the runtime
-    // would go with every request in flight when `main` returns: wait for
-    // `server` instead, but no longer than `grace`
-    // (`tokio::time::timeout`): a request that never ends must not keep
-    // the process alive forever. Say so on stderr if the grace runs out.
+    // The signal came. Returning now would not wait for the requests in
+    // flight: their connections run on tasks that end with the runtime,
+    // when `main` returns. Wait for `server` instead, but no longer than
+    // `grace` (`tokio::time::timeout`): a request that never ends must not
+    // keep the process alive forever. Say so on stderr if the grace is over.
     // BEGIN GAP part4.shutdown.drain
     match tokio::time::timeout(grace, server).await {
         Ok(served) => served,
