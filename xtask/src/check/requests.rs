@@ -23,7 +23,7 @@ impl Reply {
     pub fn shown(&self) -> String {
         match &self.answer {
             Ok((status, body)) => format!("{status} {body}"),
-            Err(why) => format!("no answer ({why})"),
+            Err(why) => no_answer(why),
         }
     }
 
@@ -32,8 +32,17 @@ impl Reply {
     pub fn quoted(&self) -> String {
         match &self.answer {
             Ok((status, body)) => format!("a {status} ({body})"),
-            Err(why) => format!("no answer ({why})"),
+            Err(why) => no_answer(why),
         }
+    }
+}
+
+/// `no answer (the connection closed…)`, or `no answer within 5 s` as it is.
+fn no_answer(why: &str) -> String {
+    if why.starts_with("no answer") {
+        why.to_string()
+    } else {
+        format!("no answer ({why})")
     }
 }
 
