@@ -31,6 +31,30 @@ pub enum Fault {
     GarbageJson,
     /// A `200` that promises a body and hangs up halfway through it.
     CloseMidResponse,
+    /// A `503 Service Unavailable`: the service is down for maintenance.
+    Unavailable,
+    /// A `200` whose headers come at once, and then no body, ever: a client
+    /// with a deadline on the headers only waits forever.
+    StallBody,
+    /// A `200` whose headers come at once, and then the body one byte every
+    /// [`TRICKLE_INTERVAL`]: a timeout on each read never fires, only a
+    /// deadline on the whole answer does.
+    TrickleBody,
+}
+
+/// How long [`Fault::TrickleBody`] waits between two bytes. The fixture's
+/// body of about 440 bytes then takes 45 s.
+pub const TRICKLE_INTERVAL: Duration = Duration::from_millis(100);
+
+impl Fault {
+    /// Every fault, with the name `cargo xtask rates --fault` knows it by.
+    pub const NAMED: [(&'static str, Fault); 5] = [
+        ("garbage-json", Self::GarbageJson),
+        ("close-mid-response", Self::CloseMidResponse),
+        ("unavailable", Self::Unavailable),
+        ("stall-body", Self::StallBody),
+        ("trickle-body", Self::TrickleBody),
+    ];
 }
 
 impl Default for RatesConfig {

@@ -1,39 +1,89 @@
 //! The HTTP side: `GET /latest`, served by axum on its own thread.
 
+use std::collections::BTreeMap;
 use std::io;
 use std::net::{SocketAddr, TcpListener};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread;
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::State;
+use axum::extract::{Request, State};
 use axum::http::{StatusCode, header};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use rust_decimal::Decimal;
 use serde_json::{Map, Number, Value, json};
 use tokio::sync::oneshot;
 
+use crate::config::TRICKLE_INTERVAL;
 use crate::{Fault, RatesConfig, fixture};
 
-/// What the handler shares: the configuration and the answer, serialised once.
+/// Distinct paths counted one by one; any more share one count, so that
+/// random paths cannot grow the table without end.
+const COUNTED_PATHS: usize = 64;
+/// The count every path beyond [`COUNTED_PATHS`] goes to.
+const OTHER_PATHS: &str = "(other)";
+
+/// What the handlers share: the configuration, the answer serialised once,
+/// the fault of the moment and the requests counted so far.
+#[derive(Debug)]
 struct Shared {
     config: RatesConfig,
     body: String,
+    /// Starts as `config.fault`; [`RatesService::set_fault`] changes it.
+    fault: Mutex<Option<Fault>>,
+    counts: Mutex<BTreeMap<String, u64>>,
+}
+
+impl Shared {
+    fn new(config: RatesConfig) -> Self {
+        Self {
+            body: latest_body(&config.rates),
+            fault: Mutex::new(config.fault),
+            counts: Mutex::new(BTreeMap::new()),
+            config,
+        }
+    }
+
+    fn fault(&self) -> Option<Fault> {
+        *lock(&self.fault)
+    }
+
+    fn count(&self, path: &str) {
+        let mut counts = lock(&self.counts);
+        let key = if counts.contains_key(path) || counts.len() < COUNTED_PATHS {
+            path
+        } else {
+            OTHER_PATHS
+        };
+        *counts.entry(key.to_string()).or_default() += 1;
+    }
 }
 
 /// The rates service's routes, for embedding in another axum app or a test.
 pub fn router(config: RatesConfig) -> Router {
-    let body = latest_body(&config.rates);
+    routes(Arc::new(Shared::new(config)))
+}
+
+fn routes(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/latest", get(latest))
         .route("/health", get(|| async { "ok" }))
-        .with_state(Arc::new(Shared { config, body }))
+        // Counted as they arrive, before any latency: a check can tell how
+        // many requests a server made while they are still being answered.
+        .layer(middleware::from_fn_with_state(Arc::clone(&shared), count))
+        .with_state(shared)
+}
+
+async fn count(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
+    shared.count(request.uri().path());
+    next.run(request).await
 }
 
 /// `{"base":"EUR","date":"…","rates":{…}}`, the shape api.fixer.io used to answer.
-fn latest_body(rates: &std::collections::BTreeMap<String, Decimal>) -> String {
+fn latest_body(rates: &BTreeMap<String, Decimal>) -> String {
     let rates: Map<String, Value> = rates
         .iter()
         .map(|(code, rate)| {
@@ -60,22 +110,44 @@ async fn latest(State(shared): State<Arc<Shared>>) -> Response {
             .into_response();
     }
     let json = [(header::CONTENT_TYPE, "application/json")];
-    match shared.config.fault {
+    // The whole body's length, promised up front by the faults that do not
+    // deliver it: the client knows more is due, and waits for it.
+    let length = [(header::CONTENT_LENGTH, shared.body.len().to_string())];
+    match shared.fault() {
         None => (json, shared.body.clone()).into_response(),
         Some(Fault::GarbageJson) => (json, "{\"base\": \"EUR\", \"rates\": oops").into_response(),
+        Some(Fault::Unavailable) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "rates service: down for maintenance\n",
+        )
+            .into_response(),
         Some(Fault::CloseMidResponse) => {
             // Half the body, then an error: hyper drops the connection with
             // the promised Content-Length unmet.
             let half = shared.body.as_bytes()[..shared.body.len() / 2].to_vec();
-            let chunks: [Result<Vec<u8>, std::io::Error>; 2] =
-                [Ok(half), Err(std::io::Error::other("hung up on purpose"))];
-            let length = [(header::CONTENT_LENGTH, shared.body.len().to_string())];
-            (
-                json,
-                length,
-                Body::from_stream(futures_util::stream::iter(chunks)),
-            )
-                .into_response()
+            let chunks: [Result<Vec<u8>, io::Error>; 2] =
+                [Ok(half), Err(io::Error::other("hung up on purpose"))];
+            let body = Body::from_stream(futures_util::stream::iter(chunks));
+            (json, length, body).into_response()
+        }
+        Some(Fault::StallBody) => {
+            // hyper sends the headers as soon as the response is returned;
+            // the body then never yields a byte, until the client gives up.
+            let never = futures_util::stream::pending::<Result<Vec<u8>, io::Error>>();
+            (json, length, Body::from_stream(never)).into_response()
+        }
+        Some(Fault::TrickleBody) => {
+            let bytes = shared.body.clone().into_bytes();
+            let trickle = futures_util::stream::unfold(0, move |next| {
+                let byte = bytes.get(next).copied();
+                async move {
+                    let byte = byte?;
+                    // The first byte waits too: the headers come alone.
+                    tokio::time::sleep(TRICKLE_INTERVAL).await;
+                    Some((Ok::<_, io::Error>(vec![byte]), next + 1))
+                }
+            });
+            (json, length, Body::from_stream(trickle)).into_response()
         }
     }
 }
@@ -84,6 +156,7 @@ async fn latest(State(shared): State<Arc<Shared>>) -> Response {
 #[derive(Debug)]
 pub struct RatesService {
     addr: SocketAddr,
+    shared: Arc<Shared>,
     stop: Option<oneshot::Sender<()>>,
 }
 
@@ -105,6 +178,8 @@ impl RatesService {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?;
+        let shared = Arc::new(Shared::new(config));
+        let app = routes(Arc::clone(&shared));
         let (stop, stopped) = oneshot::channel::<()>();
         thread::Builder::new()
             .name(format!("rates-service-{}", addr.port()))
@@ -113,7 +188,7 @@ impl RatesService {
                     let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
                         return;
                     };
-                    let serve = axum::serve(listener, router(config));
+                    let serve = axum::serve(listener, app);
                     // Whichever comes first; dropping the runtime then closes
                     // the port and every open connection.
                     tokio::select! {
@@ -124,6 +199,7 @@ impl RatesService {
             })?;
         Ok(Self {
             addr,
+            shared,
             stop: Some(stop),
         })
     }
@@ -137,6 +213,25 @@ impl RatesService {
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
     }
+
+    /// How many requests for `path` (e.g. `/latest`) it has received so far,
+    /// answered or not yet.
+    pub fn count(&self, path: &str) -> u64 {
+        lock(&self.shared.counts).get(path).copied().unwrap_or(0)
+    }
+
+    /// Every path asked for so far, with its count.
+    pub fn counts(&self) -> BTreeMap<String, u64> {
+        lock(&self.shared.counts).clone()
+    }
+
+    /// Breaks the service in another way from the next request on, or, with
+    /// `None`, mends it: e.g. `Some(Fault::Unavailable)` takes it down and
+    /// `None` brings it back. An answer takes the fault in force once its
+    /// latency is over.
+    pub fn set_fault(&self, fault: Option<Fault>) {
+        *lock(&self.shared.fault) = fault;
+    }
 }
 
 impl Drop for RatesService {
@@ -146,4 +241,10 @@ impl Drop for RatesService {
             let _ = stop.send(());
         }
     }
+}
+
+/// A poisoned lock only means a handler panicked holding it; a count or a
+/// fault is still good.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }

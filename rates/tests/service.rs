@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use rates::{RatesConfig, RatesService};
+use rates::{Fault, RatesConfig, RatesService};
 
 fn get(url: &str) -> reqwest::blocking::Response {
     reqwest::blocking::get(url).expect("the rates service answers")
@@ -63,4 +63,99 @@ fn a_busy_port_is_reported_at_start() {
     let service = RatesService::start(RatesConfig::default()).unwrap();
     let err = RatesService::start_on(service.addr(), RatesConfig::default()).unwrap_err();
     assert_eq!(err.kind(), std::io::ErrorKind::AddrInUse);
+}
+
+#[test]
+fn requests_are_counted_by_path_as_they_arrive() {
+    let service = RatesService::start(RatesConfig::default()).unwrap();
+    assert_eq!(service.count("/latest"), 0);
+    for _ in 0..3 {
+        get(&format!("{}/latest", service.url()));
+    }
+    get(&format!("{}/health", service.url()));
+    get(&format!("{}/nowhere", service.url()));
+    assert_eq!(service.count("/latest"), 3);
+    assert_eq!(service.count("/health"), 1);
+    assert_eq!(service.count("/nowhere"), 1, "unknown paths count too");
+    assert_eq!(service.counts().values().sum::<u64>(), 5);
+}
+
+#[test]
+fn a_slow_request_is_counted_before_it_is_answered() {
+    let service = RatesService::start(RatesConfig::with_latency(Duration::from_secs(5))).unwrap();
+    let url = format!("{}/latest", service.url());
+    std::thread::spawn(move || reqwest::blocking::get(url));
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while service.count("/latest") == 0 {
+        assert!(Instant::now() < deadline, "never counted");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn the_fault_can_be_switched_while_it_runs() {
+    let service = RatesService::start(RatesConfig::default()).unwrap();
+    let latest = format!("{}/latest", service.url());
+    assert_eq!(get(&latest).status(), 200);
+    service.set_fault(Some(Fault::Unavailable));
+    let down = get(&latest);
+    assert_eq!(down.status(), 503);
+    assert_eq!(down.text().unwrap().lines().count(), 1);
+    service.set_fault(None);
+    assert_eq!(get(&latest).status(), 200);
+}
+
+/// The headers of a `/latest` with `fault`, and the body as it comes.
+async fn headers_then_body(fault: Fault) -> (RatesService, reqwest::Response) {
+    let config = RatesConfig {
+        fault: Some(fault),
+        ..RatesConfig::default()
+    };
+    let service = RatesService::start(config).unwrap();
+    let response = tokio::time::timeout(
+        Duration::from_secs(3),
+        reqwest::get(format!("{}/latest", service.url())),
+    )
+    .await
+    .expect("the headers come at once")
+    .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/json");
+    let promised: usize = response.headers()["content-length"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(promised > 400, "the whole body is promised: {promised}");
+    (service, response)
+}
+
+#[tokio::test]
+async fn a_stalled_body_sends_its_headers_and_nothing_more() {
+    let (_service, mut response) = headers_then_body(Fault::StallBody).await;
+    let next = tokio::time::timeout(Duration::from_millis(500), response.chunk()).await;
+    assert!(next.is_err(), "a byte arrived: {next:?}");
+}
+
+#[tokio::test]
+async fn a_trickled_body_comes_one_byte_at_a_time() {
+    let (_service, mut response) = headers_then_body(Fault::TrickleBody).await;
+    let started = Instant::now();
+    let mut body = Vec::new();
+    for _ in 0..4 {
+        let chunk = tokio::time::timeout(Duration::from_secs(2), response.chunk())
+            .await
+            .expect("the next byte comes")
+            .unwrap()
+            .expect("more is due");
+        assert_eq!(chunk.len(), 1, "{chunk:?}");
+        body.extend_from_slice(&chunk);
+    }
+    assert_eq!(body, b"{\"ba");
+    // Four bytes, each after the interval: noise only makes it longer.
+    assert!(
+        started.elapsed() >= rates::TRICKLE_INTERVAL * 3,
+        "{:?}",
+        started.elapsed()
+    );
 }

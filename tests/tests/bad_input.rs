@@ -1,6 +1,6 @@
-//! Bad input, generated: 10 000 requests, each sent to all three solution
-//! servers. None may panic or answer a 5xx (the rates service works here),
-//! every body is one line, and the three answer alike, byte for byte.
+//! Bad input, generated: 10 000 requests, each sent to every solution
+//! server. None may panic or answer a 5xx (the rates service works here),
+//! every body is one line, and all answer alike, byte for byte.
 
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 use proptest::prelude::*;

@@ -1,5 +1,5 @@
 //! The contract, checked against each solution server over real HTTP: the
-//! same requests get the same status, content type and body from all three.
+//! same requests get the same status, content type and body from all four.
 
 use std::collections::BTreeMap;
 
@@ -48,7 +48,7 @@ fn honours_the_contract(implementation: Implementation) {
         CASES.len(),
         failures.join("\n")
     );
-    // The three servers share one snapshot: the same answers, byte for byte.
+    // The servers share one snapshot: the same answers, byte for byte.
     insta::assert_snapshot!("answers", rendered);
 }
 
@@ -65,6 +65,11 @@ fn part2_forceasync_server_honours_the_contract() {
 #[test]
 fn part3_sync_server_honours_the_contract() {
     honours_the_contract(Implementation::Sync);
+}
+
+#[test]
+fn part4_cached_server_honours_the_contract() {
+    honours_the_contract(Implementation::Cached);
 }
 
 #[test]

@@ -87,6 +87,16 @@ pub enum CheckKind {
     /// The blocking pool has the size the exercise asks for: 2P slow
     /// requests take two round trips, P answered in each.
     Pool,
+    /// A stalled or trickled body is a 504 at the deadline (part 4).
+    Deadline,
+    /// Simultaneous conversions share one fetch, reused for the TTL; errors
+    /// are not kept (part 4).
+    Singleflight,
+    /// A waiter whose client hangs up does not cancel the shared fetch
+    /// (part 4).
+    Cancellation,
+    /// SIGTERM: the requests in flight are answered, then exit 0 (part 4).
+    Shutdown,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -1,6 +1,7 @@
 //! `cargo xtask rates`: the rates service on its own, for servers started
 //! with `RATES_URL` and for trying it with curl.
 
+use std::collections::BTreeMap;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::process::ExitCode;
@@ -8,7 +9,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use anyhow::Context;
-use rates::{RatesConfig, RatesService};
+use rates::{Fault, RatesConfig, RatesService};
 
 /// How to run the service.
 #[derive(Debug, clap::Args)]
@@ -31,6 +32,22 @@ pub struct RatesArgs {
     /// The share of answers that are a 500, from 0.0 to 1.0.
     #[arg(long, default_value_t = 0.0, value_parser = parse_failure_rate)]
     failure_rate: f64,
+    /// Break every answer in one way: garbage-json, close-mid-response,
+    /// unavailable (503), stall-body (headers, then nothing) or trickle-body
+    /// (headers, then one byte every 100 ms).
+    #[arg(long, value_parser = parse_fault)]
+    fault: Option<Fault>,
+}
+
+fn parse_fault(text: &str) -> Result<Fault, String> {
+    Fault::NAMED
+        .iter()
+        .find(|(name, _)| *name == text)
+        .map(|(_, fault)| *fault)
+        .ok_or_else(|| {
+            let names: Vec<&str> = Fault::NAMED.iter().map(|(name, _)| *name).collect();
+            format!("expected one of {}", names.join(", "))
+        })
 }
 
 fn parse_failure_rate(text: &str) -> Result<f64, String> {
@@ -51,6 +68,7 @@ pub fn run(args: RatesArgs) -> anyhow::Result<ExitCode> {
         latency: args.latency,
         jitter: args.jitter,
         failure_rate: args.failure_rate,
+        fault: args.fault,
         ..RatesConfig::default()
     };
     // The handler is installed before the port is taken: nothing can be left
@@ -85,8 +103,22 @@ pub fn run(args: RatesArgs) -> anyhow::Result<ExitCode> {
     // channel cannot happen while `stop` lives in the handler, but it ends
     // the wait as well.
     let _ = stopped.recv();
+    println!("{}", answered(&service.counts()));
     drop(service);
     Ok(ExitCode::SUCCESS)
+}
+
+/// What the service was asked, said on the way out: with a caching server
+/// in front, far fewer `/latest` than conversions.
+fn answered(counts: &BTreeMap<String, u64>) -> String {
+    if counts.is_empty() {
+        return "requests received: none".to_string();
+    }
+    let each: Vec<String> = counts
+        .iter()
+        .map(|(path, count)| format!("{path} {count}"))
+        .collect();
+    format!("requests received: {}", each.join(", "))
 }
 
 /// The URL to use from this machine: `0.0.0.0` listens everywhere, but is
@@ -121,6 +153,27 @@ mod tests {
         for bad in ["1.5", "-0.1", "NaN", "ten", ""] {
             assert!(parse_failure_rate(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn faults_are_known_by_name() {
+        assert_eq!(parse_fault("stall-body"), Ok(Fault::StallBody));
+        assert_eq!(parse_fault("trickle-body"), Ok(Fault::TrickleBody));
+        let err = parse_fault("slow").unwrap_err();
+        assert!(
+            err.contains("garbage-json") && err.contains("unavailable"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn the_counts_are_one_line() {
+        assert_eq!(answered(&BTreeMap::new()), "requests received: none");
+        let counts = BTreeMap::from([("/health".to_string(), 1), ("/latest".to_string(), 12)]);
+        assert_eq!(
+            answered(&counts),
+            "requests received: /health 1, /latest 12"
+        );
     }
 
     #[test]

@@ -15,7 +15,7 @@ use common::{check, check_with, root, workspace};
 
 #[test]
 fn every_solution_passes() {
-    for part in ["part1", "part2", "part3"] {
+    for part in ["part1", "part2", "part3", "part4"] {
         let (passed, output) = check(&root(), &[part, "--solution"]);
         assert!(passed, "the {part} solution fails:\n{output}");
         assert!(output.contains(&format!("{part} passes")), "{output}");
@@ -25,7 +25,7 @@ fn every_solution_passes() {
 #[test]
 fn every_pristine_exercise_fails_and_names_exactly_its_gaps() {
     let copy = workspace("workspace");
-    for part in ["part1", "part2", "part3"] {
+    for part in ["part1", "part2", "part3", "part4"] {
         let (passed, output) = check(&copy, &[part]);
         assert!(!passed, "the pristine {part} passes:\n{output}");
         let gaps: Vec<&str> = output
@@ -105,6 +105,9 @@ fn apply(copy: &Path, attempt: &Attempt) {
         "src/futures.rs",
         "src/forceasync.rs",
         "src/sync_server.rs",
+        "src/fetch.rs",
+        "src/cache.rs",
+        "src/shutdown.rs",
     ] {
         let Ok(text) = fs::read_to_string(solution_dir.join(file)) else {
             continue;
@@ -185,9 +188,15 @@ attempt_tests! {
     a_join_error_always_called_a_panic_fails: 10,
     ignoring_a_closed_wire_fails: 11,
     workers_that_serve_one_request_fail: 12,
+    a_cache_that_never_expires_fails: 13,
+    a_cached_error_fails: 14,
+    a_fetch_cancelled_with_its_first_waiter_fails: 15,
+    a_deadline_on_the_headers_only_fails: 16,
+    a_shutdown_that_drops_requests_in_flight_fails: 17,
+    background_tasks_never_stopped_fail: 18,
 }
 
 #[test]
 fn the_fixtures_and_the_tests_agree() {
-    assert_eq!(attempts().len(), 13, "every attempt has a test above");
+    assert_eq!(attempts().len(), 19, "every attempt has a test above");
 }

@@ -1,5 +1,5 @@
-//! The three solution servers, each started in this process on a free port
-//! of 127.0.0.1, and left running until the process ends.
+//! The solution servers, each started in this process on a free port of
+//! 127.0.0.1, and left running until the process ends.
 
 use std::io;
 use std::net::TcpListener;
@@ -12,10 +12,13 @@ use part1::server;
 use part2::forceasync;
 use part2::sync_client::SyncCurrencyClient;
 use part3::sync_server;
+use part4::fetch::Fetcher;
+use part4::server::Converter;
+use part4::stats::Stats;
 
 use workshop_tests::upstream::UPSTREAM_TIMEOUT;
 
-/// The three ways the workshop builds the same service.
+/// The ways the workshop builds the same service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Implementation {
     /// Part 1: axum and an async client.
@@ -24,10 +27,12 @@ pub enum Implementation {
     ForceAsync,
     /// Part 3: tiny_http, a thread per request, a synchronous client.
     Sync,
+    /// Part 4: axum, and the rates of one fetch shared by many requests.
+    Cached,
 }
 
 impl Implementation {
-    pub const ALL: [Implementation; 3] = [Self::Async, Self::ForceAsync, Self::Sync];
+    pub const ALL: [Implementation; 4] = [Self::Async, Self::ForceAsync, Self::Sync, Self::Cached];
 
     /// Starts this implementation's solution against the rates service at
     /// `rates_url`, and returns its base URL.
@@ -63,6 +68,15 @@ impl Implementation {
                 let server =
                     tiny_http::Server::from_listener(listener, None).map_err(io::Error::other)?;
                 sync_server::serve(server, 8, client)
+            }),
+            Self::Cached => Box::new(move || {
+                let stats = Arc::new(Stats::default());
+                let fetcher = Fetcher::new(&rates_url, upstream_timeout, Arc::clone(&stats))
+                    .map_err(io::Error::other)?;
+                // The TTL the binary defaults to.
+                let converter = Converter::new(fetcher, Duration::from_secs(3600), stats);
+                tokio::runtime::Runtime::new()?
+                    .block_on(server::serve(listener, part4::server::router(converter)))
             }),
         };
         thread::Builder::new().name(name.clone()).spawn(move || {

@@ -8,19 +8,24 @@
 //! 5. A summary: passed and failed, the part's clock, the next step.
 
 pub(crate) mod build;
+mod cancellation;
 mod cli;
 mod client_test;
 mod clock;
 mod computed;
 mod contract;
+mod deadline;
 mod explain;
 pub(crate) mod gaps;
 mod libtest;
 mod procs;
 mod protect;
 mod report;
+mod requests;
 mod server;
 mod sustained;
+mod shutdown;
+mod singleflight;
 mod timing;
 pub(crate) mod verdict;
 
@@ -284,6 +289,10 @@ fn run_check(kind: CheckKind, binary: &Path) -> Verdict {
         CheckKind::Concurrency => timing::concurrency(binary),
         CheckKind::Threads => timing::threads(binary),
         CheckKind::Pool => timing::pool(binary),
+        CheckKind::Deadline => deadline::check(binary),
+        CheckKind::Singleflight => singleflight::check(binary),
+        CheckKind::Cancellation => cancellation::check(binary),
+        CheckKind::Shutdown => shutdown::check(binary),
     }
 }
 
@@ -298,5 +307,9 @@ pub fn kind_name(kind: CheckKind) -> &'static str {
         CheckKind::Concurrency => "concurrency",
         CheckKind::Threads => "threads",
         CheckKind::Pool => "pool",
+        CheckKind::Deadline => "deadline",
+        CheckKind::Singleflight => "singleflight",
+        CheckKind::Cancellation => "cancellation",
+        CheckKind::Shutdown => "shutdown",
     }
 }

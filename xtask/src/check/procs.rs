@@ -107,6 +107,11 @@ impl Proc {
         }
     }
 
+    /// Its process id (on Unix also its process group's).
+    pub fn id(&self) -> u32 {
+        lock(&self.child).id()
+    }
+
     /// Whether it has exited already.
     pub fn exited(&self) -> bool {
         !matches!(lock(&self.child).try_wait(), Ok(None))

@@ -133,7 +133,7 @@ impl Report {
         };
         say!(
             self,
-            "{style}{mark}{style:#} {id:<30} {DIM}{:>6}{DIM:#}  {}",
+            "{style}{mark}{style:#} {id:<31} {DIM}{:>6}{DIM:#}  {}",
             seconds(took),
             verdict.reason
         );
@@ -223,7 +223,7 @@ impl Report {
                 ),
                 None => say!(
                     self,
-                    "Next: compare the three servers: `cargo xtask bench`."
+                    "Next: compare the servers side by side: `cargo xtask bench`."
                 ),
             }
         } else if let Some((id, verdict, _)) =

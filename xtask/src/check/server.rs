@@ -27,6 +27,8 @@ pub struct Launch<'a> {
     pub threads: Option<usize>,
     /// `--upstream-timeout`; the contract's 300 ms when unset.
     pub upstream_timeout: Option<Duration>,
+    /// More arguments, for the options of one part (e.g. `--rates-ttl`).
+    pub args: &'a [String],
 }
 
 impl Server {
@@ -43,6 +45,7 @@ impl Server {
                     .unwrap_or(workshop_tests::upstream::UPSTREAM_TIMEOUT)
                     .as_millis()
             ))
+            .args(launch.args)
             .env("RATES_URL", launch.rates_url)
             // A learner's backtrace is noise here: the grader explains panics.
             .env("RUST_BACKTRACE", "0")
@@ -85,6 +88,11 @@ impl Server {
                 ));
             }
         }
+    }
+
+    /// The process, to signal it, wait for it or read what it printed.
+    pub fn proc(&self) -> &Proc {
+        &self.proc
     }
 
     /// Why the server misbehaved, if its stderr says: the first panic, or

@@ -102,7 +102,7 @@ pub fn run(root: &Path, args: &ListArgs) -> anyhow::Result<ExitCode> {
     match next {
         Some(command) => out.line(format!("Next: `{command}`.")),
         None if args.part.is_some() => out.line("It passes: `cargo xtask list` shows every part."),
-        None => out.line("Every part passes: compare the three servers with `cargo xtask bench`."),
+        None => out.line("Every part passes: compare the servers with `cargo xtask bench`."),
     }
     if let Some(room) = crate::room::status_line(root) {
         out.line(room);

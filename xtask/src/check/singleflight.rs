@@ -1,0 +1,209 @@
+//! Part 4's singleflight check: conversions that arrive together share one
+//! fetch of the rates, whose rates serve everyone for the TTL; after the
+//! TTL, one new fetch; and a failed fetch is shared by its waiters but never
+//! kept. What is counted is the rates service's own count of `/latest`, not
+//! a time, so no noise can flip it.
+//!
+//! Two scenarios run side by side, each against its own rates service and
+//! server: sharing and the TTL (about 6 s), and a rates service that is down
+//! and comes back (about 2 s).
+
+use std::path::Path;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use rates::{Fault, RatesConfig};
+
+use super::requests::{Reply, at_once, first_not, get, secs};
+use super::server::{Launch, Server, Stage, stage};
+use super::verdict::Verdict;
+
+/// The rates service's latency: one round trip.
+const ROUND_TRIP: Duration = Duration::from_secs(1);
+/// Conversions at once.
+const IN_FLIGHT: usize = 25;
+/// The server's `--rates-ttl`: long enough that the conversions right after
+/// the first fetch come well within it, however busy the machine.
+const TTL: Duration = Duration::from_secs(3);
+/// After the TTL, the check waits this much more before asking again.
+const PAST_TTL: Duration = Duration::from_millis(500);
+/// Conversions asked one after the other right after the first fetch.
+const REUSED: usize = 5;
+
+pub fn check(bin: &Path) -> Verdict {
+    let (shared, down) = thread::scope(|scope| {
+        let shared = scope.spawn(|| sharing(bin));
+        let down = scope.spawn(|| down_and_back(bin));
+        (join(shared), join(down))
+    });
+    match (shared, down) {
+        (Ok(shared), Ok(down)) => Verdict::pass(format!("{shared}; {down}")),
+        (Err(why), _) | (_, Err(why)) => Verdict::fail(why),
+    }
+}
+
+fn join(handle: thread::ScopedJoinHandle<'_, Result<String, String>>) -> Result<String, String> {
+    handle
+        .join()
+        .unwrap_or_else(|_| Err("the check itself panicked (a grader bug)".into()))
+}
+
+/// The server for a scenario, with `--rates-ttl ttl`, on one worker thread.
+fn start(bin: &Path, config: RatesConfig, ttl: Duration) -> Result<Stage, String> {
+    let args = ["--rates-ttl".to_string(), format!("{}ms", ttl.as_millis())];
+    let launch = Launch {
+        worker_threads: Some(1),
+        upstream_timeout: Some(ROUND_TRIP * 20),
+        args: &args,
+        ..Launch::default()
+    };
+    stage(bin, config, launch)
+}
+
+/// All `replies` are `status`, or the reason they are not: a panic if the
+/// server had one, else the first wrong answer.
+fn all(replies: &[Reply], status: u16, server: &Server, when: &str) -> Result<(), String> {
+    let Some((first, wrong)) = first_not(replies, status) else {
+        return Ok(());
+    };
+    let why = server.trouble().unwrap_or_else(|| first.shown());
+    Err(format!(
+        "{wrong} of {} conversions {when} got no {status}: {why}",
+        replies.len()
+    ))
+}
+
+/// 25 conversions at once: one fetch. Right after: no fetch. After the TTL:
+/// one more.
+fn sharing(bin: &Path) -> Result<String, String> {
+    let Stage {
+        service,
+        server,
+        client,
+    } = start(bin, RatesConfig::with_latency(ROUND_TRIP), TTL)?;
+    let convert = format!("{}/convert/GBP/100", server.url);
+    let fetches = || service.count("/latest");
+
+    let (replies, elapsed) = at_once(&client, &convert, IN_FLIGHT);
+    let first_done = Instant::now();
+    all(&replies, 200, &server, "at once")?;
+    match fetches() {
+        1 => {}
+        0 => {
+            return Err(format!(
+                "{IN_FLIGHT} conversions at once were answered without a fetch of /latest: \
+                 are the rates fetched from RATES_URL?"
+            ));
+        }
+        many => {
+            return Err(format!(
+                "{IN_FLIGHT} conversions at once made {many} fetches of /latest: they did \
+                 not share one fetch. A conversion that arrives while a fetch is in flight \
+                 must wait for that fetch, not start its own"
+            ));
+        }
+    }
+    if elapsed > ROUND_TRIP * 5 {
+        return Err(format!(
+            "{IN_FLIGHT} conversions at once made one fetch, but took {}, {:.1} round trips: \
+             did they wait for it one after another?",
+            secs(elapsed),
+            elapsed.as_secs_f64() / ROUND_TRIP.as_secs_f64()
+        ));
+    }
+
+    for _ in 0..REUSED {
+        let reply = get(&client, &convert);
+        if reply.status() != Some(200) {
+            let why = server.trouble().unwrap_or_else(|| reply.shown());
+            return Err(format!("a conversion right after the first ones got {why}"));
+        }
+    }
+    let reused_within = first_done.elapsed();
+    if fetches() > 1 && reused_within < TTL {
+        return Err(format!(
+            "{REUSED} conversions within {} of the first fetch made {} more fetches of \
+             /latest: the rates were not reused. Keep them for --rates-ttl ({} s here)",
+            secs(reused_within),
+            fetches() - 1,
+            TTL.as_secs()
+        ));
+    }
+
+    thread::sleep((TTL + PAST_TTL).saturating_sub(first_done.elapsed()));
+    let (replies, _) = at_once(&client, &convert, IN_FLIGHT);
+    all(&replies, 200, &server, "after the TTL")?;
+    let ttl = TTL.as_secs();
+    match fetches() {
+        2 => {}
+        1 => {
+            return Err(format!(
+                "{IN_FLIGHT} conversions {} after the first fetch, past its TTL of {ttl} s, \
+                 made no new fetch: the rates never expire, and a cache that never expires \
+                 serves old rates forever. Compare `until` with `Instant::now()`",
+                secs(first_done.elapsed())
+            ));
+        }
+        more => {
+            return Err(format!(
+                "{IN_FLIGHT} conversions past the TTL of {ttl} s made {} new fetches of \
+                 /latest: the new fetch was not shared",
+                more - 1
+            ));
+        }
+    }
+    Ok(format!(
+        "{IN_FLIGHT} conversions at once made 1 fetch of /latest and took {}; {REUSED} \
+         more reused its rates; past the TTL of {ttl} s, {IN_FLIGHT} more made 1 new fetch",
+        secs(elapsed)
+    ))
+}
+
+/// The rates service down (a 503 after a round trip): 25 conversions at once
+/// share one failed fetch, all 502. Back up: the next conversion is a 200.
+fn down_and_back(bin: &Path) -> Result<String, String> {
+    let config = RatesConfig {
+        fault: Some(Fault::Unavailable),
+        ..RatesConfig::with_latency(ROUND_TRIP)
+    };
+    let Stage {
+        service,
+        server,
+        client,
+    } = start(bin, config, Duration::from_secs(3600))?;
+    let convert = format!("{}/convert/GBP/100", server.url);
+
+    let (replies, _) = at_once(&client, &convert, IN_FLIGHT);
+    // The count first: waiters that each start over after a failure also
+    // run out of time, and the count says why.
+    let fetches = service.count("/latest");
+    if fetches > 1 {
+        return Err(format!(
+            "{IN_FLIGHT} conversions at once while the rates service was down made \
+             {fetches} fetches of /latest: the waiters of a failed fetch must share its \
+             error, not each start over"
+        ));
+    }
+    all(&replies, 502, &server, "while the rates service was down")?;
+
+    service.set_fault(None);
+    let reply = get(&client, &convert);
+    match reply.status() {
+        Some(200) => Ok(format!(
+            "with the rates service down, {IN_FLIGHT} conversions at once got 502 from 1 \
+             fetch, and the first after it came back got 200"
+        )),
+        Some(502) => Err(format!(
+            "the rates service is back, but the server still answered {}: a failed \
+             fetch was kept like rates. Keep rates for the TTL, never an error: the next \
+             request must try again",
+            reply.quoted()
+        )),
+        _ => Err(server.trouble().unwrap_or_else(|| {
+            format!(
+                "the rates service is back, and the first conversion got {}",
+                reply.quoted()
+            )
+        })),
+    }
+}
