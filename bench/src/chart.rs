@@ -1,6 +1,7 @@
 //! The chart, like the original workshop's: req/s against connections, one
-//! line per implementation, each bound dashed. SVG only: plotters' SVG backend
-//! writes `<text>` elements itself, so no font library is needed.
+//! line per implementation, each Little's-law bound dashed, each CPU ceiling
+//! dotted (part 4's bound: its line should hug it). SVG only: plotters' SVG
+//! backend writes `<text>` elements itself, so no font library is needed.
 
 use std::fmt::Display;
 use std::fs;
@@ -11,17 +12,23 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::BenchError;
+use crate::littles_law::Bound;
 use crate::report::Report;
 
 const SIZE: (u32, u32) = (960, 600);
 
-/// One colour per implementation (matplotlib's first three, as in most
+/// One colour per implementation (matplotlib's first four, as in most
 /// charts learners have seen).
-const COLOURS: [RGBColor; 3] = [
+const COLOURS: [RGBColor; 4] = [
     RGBColor(31, 119, 180),
     RGBColor(255, 127, 14),
     RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
 ];
+
+/// The legend's entries for the line styles, which every colour shares.
+pub const BOUND_LEGEND: &str = "dashed: Little's law bound, workers ÷ round trip";
+pub const CEILING_LEGEND: &str = "dotted: CPU ceiling (zero latency)";
 
 fn chart_error(err: impl Display) -> BenchError {
     BenchError::Chart(err.to_string())
@@ -52,8 +59,9 @@ pub fn render(report: &Report) -> Result<String, BenchError> {
     // x is log2(connections): 32…1024 evenly spaced, as the original had them.
     let x = |connections: usize| (connections.max(1) as f64).log2();
     let x_range = (x(first) - 0.3)..(x(last) + 0.3);
-    // The top leaves room for the legend; bounds far above every figure
-    // (async at 1024 connections) are cut at the top.
+    // The top leaves room for the legend, above a CPU-bound line that runs
+    // high from the first count; bounds far above every figure (async at
+    // 1024 connections) are cut at the top.
     let highest = implementations
         .iter()
         .flat_map(|implementation| {
@@ -67,7 +75,7 @@ pub fn render(report: &Report) -> Result<String, BenchError> {
             })
         })
         .fold(1.0_f64, f64::max);
-    let y_max = highest * 1.35;
+    let y_max = highest * 1.45;
 
     let mut svg = String::new();
     {
@@ -114,7 +122,15 @@ pub fn render(report: &Report) -> Result<String, BenchError> {
         }
 
         for (implementation, colour) in implementations.iter().zip(COLOURS.iter().cycle()) {
-            let label = format!("{} {}", implementation.part, implementation.name);
+            let bound_is_cpu = implementation.bound == Bound::Cpu;
+            let label = if bound_is_cpu {
+                format!(
+                    "{} {} · bound: CPU",
+                    implementation.part, implementation.name
+                )
+            } else {
+                format!("{} {}", implementation.part, implementation.name)
+            };
             let measured: Vec<(f64, f64)> = implementation
                 .points
                 .iter()
@@ -128,26 +144,26 @@ pub fn render(report: &Report) -> Result<String, BenchError> {
                     PathElement::new([(x, y), (x + 24, y)], colour.stroke_width(2))
                 });
 
-            let bound: Vec<(f64, f64)> = implementation
-                .points
-                .iter()
-                .map(|point| (x(point.connections), point.bound_rps))
-                .collect();
-            chart
-                .draw_series(DashedLineSeries::new(
-                    clip_at(&bound, y_max),
-                    8,
-                    5,
-                    colour.stroke_width(1),
-                ))
-                .map_err(chart_error)?
-                .label(format!("{} Little's law bound", implementation.part))
-                .legend(move |(x, y)| {
-                    DashedPathElement::new([(x, y), (x + 24, y)], 8, 5, colour.stroke_width(1))
-                });
+            // A CPU-bound implementation's bound is its ceiling, drawn below.
+            if !bound_is_cpu {
+                let bound: Vec<(f64, f64)> = implementation
+                    .points
+                    .iter()
+                    .map(|point| (x(point.connections), point.bound_rps))
+                    .collect();
+                chart
+                    .draw_series(DashedLineSeries::new(
+                        clip_at(&bound, y_max),
+                        8,
+                        5,
+                        colour.stroke_width(1),
+                    ))
+                    .map_err(chart_error)?;
+            }
 
             // Through the ceiling each point was judged against: flat, but
-            // where it was measured again at a point's own count.
+            // where it was measured again at a point's own count (at every
+            // count for a CPU-bound implementation).
             let ceilings: Vec<(f64, f64)> = implementation
                 .points
                 .iter()
@@ -167,15 +183,35 @@ pub fn render(report: &Report) -> Result<String, BenchError> {
                     4,
                     colour.mix(0.7).stroke_width(1),
                 ))
-                .map_err(chart_error)?
-                .label(format!(
-                    "{} CPU ceiling (zero latency)",
-                    implementation.part
-                ))
-                .legend(move |(x, y)| {
-                    PathElement::new([(x, y), (x + 3, y)], colour.mix(0.7).stroke_width(1))
-                });
+                .map_err(chart_error)?;
         }
+        // One legend entry for each line style, in grey: with four
+        // implementations, one a line would make a legend of twelve.
+        let grey = BLACK.mix(0.6);
+        let cpu_bound: Vec<&str> = implementations
+            .iter()
+            .filter(|implementation| implementation.bound == Bound::Cpu)
+            .map(|implementation| implementation.part.as_str())
+            .collect();
+        let ceiling_legend = if cpu_bound.is_empty() {
+            CEILING_LEGEND.to_string()
+        } else {
+            format!("{CEILING_LEGEND}, the bound of {}", cpu_bound.join(", "))
+        };
+        chart
+            .draw_series(std::iter::empty::<PathElement<(f64, f64)>>())
+            .map_err(chart_error)?
+            .label(BOUND_LEGEND)
+            .legend(move |(x, y)| {
+                DashedPathElement::new([(x, y), (x + 24, y)], 8, 5, grey.stroke_width(1))
+            });
+        chart
+            .draw_series(std::iter::empty::<PathElement<(f64, f64)>>())
+            .map_err(chart_error)?
+            .label(ceiling_legend)
+            .legend(move |(x, y)| {
+                DashedPathElement::new([(x, y), (x + 24, y)], 2, 4, grey.stroke_width(1))
+            });
         chart
             .configure_series_labels()
             .position(SeriesLabelPosition::UpperLeft)
