@@ -79,7 +79,14 @@ pub struct Point {
     /// `None` where the target does not apply: a Little's-law bound above
     /// the CPU ceiling. A CPU bound is held to it at every point.
     pub meets_target: Option<bool>,
+    /// One run; for a CPU-bound implementation, the best of its slices.
     pub measurement: Measurement,
+    /// A CPU-bound implementation's slices, in the order they were made:
+    /// the point's (against the slow rates service) and its ceiling's.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub runs_rps: Vec<f64>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ceiling_runs_rps: Vec<f64>,
 }
 
 /// The two generators side by side, same server, same load.
@@ -344,9 +351,14 @@ pub fn table(report: &Report) -> String {
             ),
             Bound::Cpu => write!(
                 out,
-                "  bound: the CPU ceiling (zero latency) at each count, not workers ÷ round trip: \
-                 {:.0} req/s at {}",
-                ceiling.requests_per_s, ceiling.connections
+                "  bound: the CPU ceiling (zero latency) at each count, not workers ÷ round trip; \
+                 each point and ceiling the best of {} interleaved slices: {:.0} req/s at {}",
+                implementation
+                    .points
+                    .first()
+                    .map_or(0, |point| point.runs_rps.len()),
+                ceiling.requests_per_s,
+                ceiling.connections
             ),
         };
         for more in &implementation.more_ceilings {
@@ -525,6 +537,8 @@ mod tests {
                     below_ceiling: false,
                     meets_target: None,
                     measurement,
+                    runs_rps: Vec::new(),
+                    ceiling_runs_rps: Vec::new(),
                 }
             })
             .collect();

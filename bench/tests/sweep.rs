@@ -111,6 +111,12 @@ fn a_tiny_sweep_has_one_point_per_server_and_count_and_a_valid_chart() {
                     Some(percent >= littles_law::TARGET_PERCENT),
                     "{part} at {n}"
                 );
+                // The best of interleaved slices, each side.
+                assert_eq!(point.runs_rps.len(), point.ceiling_runs_rps.len());
+                assert!(point.runs_rps.len() > 1, "{part} at {n}: {point:?}");
+                let best = |runs: &[f64]| runs.iter().copied().fold(0.0, f64::max);
+                assert_eq!(best(&point.runs_rps), m.requests_per_s, "{part} at {n}");
+                assert_eq!(best(&point.ceiling_runs_rps), own.requests_per_s);
                 continue;
             }
             let bound = n as f64 / (report.round_trip.measured_ms / 1000.0);
@@ -120,6 +126,7 @@ fn a_tiny_sweep_has_one_point_per_server_and_count_and_a_valid_chart() {
             );
             assert!(point.percent_of_bound > 0.0);
             assert_eq!(point.meets_target.is_some(), point.below_ceiling);
+            assert!(point.runs_rps.is_empty(), "{part}: one run a point");
             // Judged against the first ceiling, or against one measured at
             // its own count exactly where its bound comes near the first.
             let base = &implementation.ceiling;
