@@ -1,6 +1,8 @@
 //! The chart, like the original workshop's: req/s against connections, one
-//! line per implementation, each bound dashed. SVG only: plotters' SVG backend
-//! writes `<text>` elements itself, so no font library is needed.
+//! line per implementation, each Little's-law bound dashed, each CPU ceiling
+//! dotted (part 4's bound: its line should hug it). Both axes are
+//! logarithmic: part 4 serves a hundred times parts 2 and 3. SVG only: plotters' SVG
+//! backend writes `<text>` elements itself, so no font library is needed.
 
 use std::fmt::Display;
 use std::fs;
@@ -11,17 +13,30 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::BenchError;
+use crate::littles_law::Bound;
 use crate::report::Report;
 
-const SIZE: (u32, u32) = (960, 600);
+const SIZE: (u32, u32) = (960, 660);
 
-/// One colour per implementation (matplotlib's first three, as in most
+/// The legend's room beneath the plot, in columns of rows.
+const LEGEND_HEIGHT: u32 = 80;
+const LEGEND_COLUMNS: usize = 2;
+const LEGEND_LEFT: i32 = 80;
+const LEGEND_COLUMN_WIDTH: i32 = 440;
+const LEGEND_ROW_HEIGHT: i32 = 22;
+
+/// One colour per implementation (matplotlib's first four, as in most
 /// charts learners have seen).
-const COLOURS: [RGBColor; 3] = [
+const COLOURS: [RGBColor; 4] = [
     RGBColor(31, 119, 180),
     RGBColor(255, 127, 14),
     RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
 ];
+
+/// The legend's entries for the line styles, which every colour shares.
+pub const BOUND_LEGEND: &str = "dashed: Little's law bound, workers ÷ round trip";
+pub const CEILING_LEGEND: &str = "dotted: CPU ceiling (zero latency)";
 
 fn chart_error(err: impl Display) -> BenchError {
     BenchError::Chart(err.to_string())
@@ -52,27 +67,39 @@ pub fn render(report: &Report) -> Result<String, BenchError> {
     // x is log2(connections): 32…1024 evenly spaced, as the original had them.
     let x = |connections: usize| (connections.max(1) as f64).log2();
     let x_range = (x(first) - 0.3)..(x(last) + 0.3);
-    // The top leaves room for the legend; bounds far above every figure
-    // (async at 1024 connections) are cut at the top.
-    let highest = implementations
-        .iter()
-        .flat_map(|implementation| {
+    // y is logarithmic too: part 4 serves a hundred times what parts 2 and
+    // 3 do, and on a linear axis their lines would lie flat on the floor.
+    // Bounds far above every figure (async at 1024 connections) are cut at
+    // the top; nothing is drawn below the lowest power of ten.
+    let figures = || {
+        implementations.iter().flat_map(|implementation| {
             let ceiling = implementation.ceiling.requests_per_s;
             implementation.points.iter().map(move |point| {
-                point
-                    .measurement
-                    .requests_per_s
-                    .max(point.bound_rps.min(ceiling))
-                    .max(ceiling)
+                (
+                    point.measurement.requests_per_s,
+                    point.bound_rps.min(ceiling.max(point.ceiling_rps)),
+                    point.ceiling_rps.max(ceiling),
+                )
             })
         })
+    };
+    let highest = figures()
+        .map(|(measured, bound, ceiling)| measured.max(bound).max(ceiling))
         .fold(1.0_f64, f64::max);
-    let y_max = highest * 1.35;
+    let lowest = figures()
+        .flat_map(|(measured, bound, _)| [measured, bound])
+        .filter(|&y| y > 0.0)
+        .fold(highest, f64::min);
+    let y_min = 10_f64.powf(lowest.log10().floor());
+    let y_max = highest * 1.6;
+    // A server that answered nothing stays on the chart, at its floor.
+    let y = move |rps: f64| rps.max(y_min);
 
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
         root.fill(&WHITE).map_err(chart_error)?;
+        let (upper, legend_area) = root.split_vertically(SIZE.1 - LEGEND_HEIGHT);
         let caption = format!(
             "req/s against connections · round trip {:.1} ms · {} ({} cores) · {}",
             report.round_trip.measured_ms,
@@ -80,12 +107,12 @@ pub fn render(report: &Report) -> Result<String, BenchError> {
             report.machine.cores,
             report.date.get(..10).unwrap_or(&report.date),
         );
-        let mut chart = ChartBuilder::on(&root)
+        let mut chart = ChartBuilder::on(&upper)
             .caption(caption, ("sans-serif", 18))
             .margin(16)
             .x_label_area_size(44)
             .y_label_area_size(64)
-            .build_cartesian_2d(x_range, 0.0..y_max)
+            .build_cartesian_2d(x_range, (y_min..y_max).log_scale())
             .map_err(chart_error)?;
         // plotters would label the x axis at round log2 values; the labels
         // belong at the connection counts measured, so they are drawn here.
@@ -93,10 +120,11 @@ pub fn render(report: &Report) -> Result<String, BenchError> {
             .configure_mesh()
             .disable_x_mesh()
             .x_labels(0)
-            .light_line_style(WHITE)
+            .bold_line_style(BLACK.mix(0.15))
+            .light_line_style(BLACK.mix(0.04))
             .y_label_formatter(&|y| format!("{y:.0}"))
             .x_desc("connections (log scale)")
-            .y_desc("requests per second")
+            .y_desc("requests per second (log scale)")
             .draw()
             .map_err(chart_error)?;
         let label_style =
@@ -104,57 +132,67 @@ pub fn render(report: &Report) -> Result<String, BenchError> {
         for &n in &connections {
             chart
                 .draw_series([PathElement::new(
-                    [(x(n), 0.0), (x(n), y_max)],
+                    [(x(n), y_min), (x(n), y_max)],
                     BLACK.mix(0.12),
                 )])
                 .map_err(chart_error)?;
-            let (px, py) = chart.backend_coord(&(x(n), 0.0));
-            root.draw(&Text::new(n.to_string(), (px, py + 6), label_style.clone()))
+            let (px, py) = chart.backend_coord(&(x(n), y_min));
+            upper
+                .draw(&Text::new(n.to_string(), (px, py + 6), label_style.clone()))
                 .map_err(chart_error)?;
         }
 
+        let mut legend = Vec::new();
         for (implementation, colour) in implementations.iter().zip(COLOURS.iter().cycle()) {
-            let label = format!("{} {}", implementation.part, implementation.name);
+            let colour = *colour;
+            let bound_is_cpu = implementation.bound == Bound::Cpu;
+            legend.push((
+                if bound_is_cpu {
+                    format!(
+                        "{} {} · bound: CPU",
+                        implementation.part, implementation.name
+                    )
+                } else {
+                    format!("{} {}", implementation.part, implementation.name)
+                },
+                LegendLine::Solid(colour),
+            ));
             let measured: Vec<(f64, f64)> = implementation
                 .points
                 .iter()
-                .map(|point| (x(point.connections), point.measurement.requests_per_s))
+                .map(|point| (x(point.connections), y(point.measurement.requests_per_s)))
                 .collect();
             chart
                 .draw_series(LineSeries::new(measured, colour.stroke_width(2)).point_size(4))
-                .map_err(chart_error)?
-                .label(label)
-                .legend(move |(x, y)| {
-                    PathElement::new([(x, y), (x + 24, y)], colour.stroke_width(2))
-                });
+                .map_err(chart_error)?;
 
-            let bound: Vec<(f64, f64)> = implementation
-                .points
-                .iter()
-                .map(|point| (x(point.connections), point.bound_rps))
-                .collect();
-            chart
-                .draw_series(DashedLineSeries::new(
-                    clip_at(&bound, y_max),
-                    8,
-                    5,
-                    colour.stroke_width(1),
-                ))
-                .map_err(chart_error)?
-                .label(format!("{} Little's law bound", implementation.part))
-                .legend(move |(x, y)| {
-                    DashedPathElement::new([(x, y), (x + 24, y)], 8, 5, colour.stroke_width(1))
-                });
+            // A CPU-bound implementation's bound is its ceiling, drawn below.
+            if !bound_is_cpu {
+                let bound: Vec<(f64, f64)> = implementation
+                    .points
+                    .iter()
+                    .map(|point| (x(point.connections), y(point.bound_rps)))
+                    .collect();
+                chart
+                    .draw_series(DashedLineSeries::new(
+                        clip_at(&bound, y_max),
+                        8,
+                        5,
+                        colour.stroke_width(1),
+                    ))
+                    .map_err(chart_error)?;
+            }
 
             // Through the ceiling each point was judged against: flat, but
-            // where it was measured again at a point's own count.
+            // where it was measured again at a point's own count (at every
+            // count for a CPU-bound implementation).
             let ceilings: Vec<(f64, f64)> = implementation
                 .points
                 .iter()
-                .map(|point| (x(point.connections), point.ceiling_rps))
+                .map(|point| (x(point.connections), y(point.ceiling_rps)))
                 .collect();
             let level = |end: Option<&(f64, f64)>| {
-                end.map_or(implementation.ceiling.requests_per_s, |&(_, y)| y)
+                end.map_or(y(implementation.ceiling.requests_per_s), |&(_, y)| y)
             };
             let (left, right) = (x(first) - 0.3, x(last) + 0.3);
             let line = std::iter::once((left, level(ceilings.first())))
@@ -167,26 +205,71 @@ pub fn render(report: &Report) -> Result<String, BenchError> {
                     4,
                     colour.mix(0.7).stroke_width(1),
                 ))
-                .map_err(chart_error)?
-                .label(format!(
-                    "{} CPU ceiling (zero latency)",
-                    implementation.part
-                ))
-                .legend(move |(x, y)| {
-                    PathElement::new([(x, y), (x + 3, y)], colour.mix(0.7).stroke_width(1))
-                });
+                .map_err(chart_error)?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.4))
-            .label_font(("sans-serif", 13))
-            .draw()
-            .map_err(chart_error)?;
+        // One entry for each line style, in grey: with four implementations,
+        // one a line would make a legend of twelve.
+        let cpu_bound: Vec<&str> = implementations
+            .iter()
+            .filter(|implementation| implementation.bound == Bound::Cpu)
+            .map(|implementation| implementation.part.as_str())
+            .collect();
+        legend.push((BOUND_LEGEND.to_string(), LegendLine::Dashed));
+        legend.push((
+            if cpu_bound.is_empty() {
+                CEILING_LEGEND.to_string()
+            } else {
+                format!("{CEILING_LEGEND}, the bound of {}", cpu_bound.join(", "))
+            },
+            LegendLine::Dotted,
+        ));
+        draw_legend(&legend_area, &legend)?;
         root.present().map_err(chart_error)?;
     }
     Ok(svg)
+}
+
+/// How a legend entry's sample is drawn.
+#[derive(Clone, Copy)]
+enum LegendLine {
+    Solid(RGBColor),
+    Dashed,
+    Dotted,
+}
+
+/// The legend, beneath the plot in columns: inside it, it would hide the
+/// lines that run high from the first count.
+fn draw_legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+    entries: &[(String, LegendLine)],
+) -> Result<(), BenchError>
+where
+    DB::ErrorType: 'static,
+{
+    let grey = BLACK.mix(0.6);
+    let rows = entries.len().div_ceil(LEGEND_COLUMNS).max(1);
+    let style = TextStyle::from(("sans-serif", 13)).pos(Pos::new(HPos::Left, VPos::Center));
+    for (index, (label, line)) in entries.iter().enumerate() {
+        let (column, row) = (index / rows, index % rows);
+        let left = LEGEND_LEFT + column as i32 * LEGEND_COLUMN_WIDTH;
+        let top = 8 + row as i32 * LEGEND_ROW_HEIGHT;
+        let sample = [(left, top), (left + 28, top)];
+        match *line {
+            LegendLine::Solid(colour) => {
+                area.draw(&PathElement::new(sample, colour.stroke_width(2)))
+            }
+            LegendLine::Dashed => {
+                area.draw(&DashedPathElement::new(sample, 8, 5, grey.stroke_width(1)))
+            }
+            LegendLine::Dotted => {
+                area.draw(&DashedPathElement::new(sample, 2, 4, grey.stroke_width(1)))
+            }
+        }
+        .map_err(chart_error)?;
+        area.draw(&Text::new(label.as_str(), (left + 36, top), style.clone()))
+            .map_err(chart_error)?;
+    }
+    Ok(())
 }
 
 /// The line through `points`, cut where it rises above `top` (plotters does

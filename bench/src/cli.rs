@@ -13,7 +13,7 @@ use crate::{BenchConfig, BenchError, Code, GeneratorKind, Profile, report};
 #[derive(Debug, Clone, clap::Args)]
 #[command(after_help = "\
 Examples:
-  cargo xtask bench                                   the default sweep, about 2½ minutes
+  cargo xtask bench                                   the default sweep, about 3½ minutes
   cargo xtask bench --connections 32,256 --duration 5s
   cargo xtask bench --latency 200ms --learner         your servers, a slower rates service
   cargo xtask bench --wrk                             wrk sends the load (apt-get install wrk)

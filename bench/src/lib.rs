@@ -1,6 +1,7 @@
-//! The comparison (part 3's finale): the three servers of the workshop under
-//! the same closed-loop load, side by side, each figure next to the bound
-//! Little's law sets for it.
+//! The comparison (part 3's finale): the servers of the workshop under the
+//! same closed-loop load, side by side, each figure next to the bound
+//! Little's law sets for it, or, for part 4, whose requests do not wait for
+//! the rates service, next to its CPU ceiling.
 //!
 //! The original workshop ran `wrk -c N` against each server at 32…1024
 //! connections and plotted req/s. This crate does the same without anything
@@ -133,8 +134,8 @@ impl BenchConfig {
             profile: Profile::Release,
             connections: DEFAULT_CONNECTIONS.to_vec(),
             // 6 points × 3 servers × (3 s + 0.5 s), plus the zero-latency
-            // runs and the wrk check: about 2½ minutes on 2 cores, under the 3
-            // a room waits.
+            // runs and the wrk check, then part 4's 6 points and 6 ceilings:
+            // about 3½ minutes on 2 cores.
             duration: Duration::from_secs(3),
             warmup: Duration::from_millis(500),
             latency: Duration::from_millis(50),

@@ -2,6 +2,10 @@
 //! each spends in the system. A server that can hold `w` requests at once,
 //! each waiting one round trip to the rates service, can answer at most
 //! `w ÷ round trip` a second, however fast its CPU.
+//!
+//! Unless a request no longer waits for the rates service: part 4 fetches the
+//! rates once for many requests and keeps them, so its requests spend no
+//! round trip in the system, and what bounds it is the CPU alone.
 
 use std::time::Duration;
 
@@ -10,6 +14,20 @@ use serde::{Deserialize, Serialize};
 /// The share of its bound a server must reach wherever the bound, not the
 /// CPU, is what limits it (the target).
 pub const TARGET_PERCENT: f64 = 85.0;
+
+/// What holds an implementation back, and so what it is measured against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Bound {
+    /// Every request waits one round trip: `workers ÷ round trip`, where
+    /// that is below the CPU ceiling (parts 1 to 3).
+    #[default]
+    LittlesLaw,
+    /// No request waits for the rates service: the CPU ceiling measured at
+    /// each point's own connection count, the target applying at every one
+    /// (part 4).
+    Cpu,
+}
 
 /// How many requests an implementation can have waiting at once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use workshop_bench::cli::{self, BenchArgs};
 
-/// The three implementations side by side, with Little's law.
+/// The four implementations side by side, each against its bound.
 #[derive(Parser)]
 #[command(name = "workshop-bench", bin_name = "cargo xtask bench")]
 struct Cli {

@@ -7,12 +7,13 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::limits::OpenFiles;
-use crate::littles_law::{TARGET_PERCENT, Workers};
+use crate::littles_law::{Bound, TARGET_PERCENT, Workers};
 use crate::machine::Machine;
 use crate::{BenchError, Code, GeneratorKind, Profile};
 
 /// Bumped when a field changes meaning, so shared results stay comparable.
-pub const FORMAT_VERSION: u32 = 2;
+/// 3: part 4, each implementation's `bound`, and the `speedup`.
+pub const FORMAT_VERSION: u32 = 3;
 
 /// The built-in generator and wrk agree when they differ by no more.
 pub const GENERATORS_AGREE_PERCENT: f64 = 10.0;
@@ -57,25 +58,35 @@ impl Measurement {
     }
 }
 
-/// One point of the sweep, next to its Little's-law bound.
+/// One point of the sweep, next to its bound: Little's law's, or the CPU's.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Point {
     pub connections: usize,
     /// Requests the server can hold waiting: min(connections, its workers).
     pub workers: usize,
-    /// workers ÷ measured round trip.
+    /// workers ÷ measured round trip; for a CPU-bound implementation, its
+    /// CPU ceiling at this count.
     pub bound_rps: f64,
     pub percent_of_bound: f64,
     /// The CPU ceiling this point is judged against: measured at its own
-    /// connection count where the bound comes near the first one.
+    /// connection count where the bound comes near the first one, and at
+    /// every count for a CPU-bound implementation.
     pub ceiling_rps: f64,
     pub ceiling_connections: usize,
-    /// Whether the bound is below that ceiling: only then is the target
-    /// held against this point.
+    /// Whether a Little's-law bound is below that ceiling: only then is the
+    /// target held against it. (A CPU bound is the ceiling: never below.)
     pub below_ceiling: bool,
-    /// `None` where the target does not apply.
+    /// `None` where the target does not apply: a Little's-law bound above
+    /// the CPU ceiling. A CPU bound is held to it at every point.
     pub meets_target: Option<bool>,
+    /// One run; for a CPU-bound implementation, the best of its slices.
     pub measurement: Measurement,
+    /// A CPU-bound implementation's slices, in the order they were made:
+    /// the point's (against the slow rates service) and its ceiling's.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub runs_rps: Vec<f64>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ceiling_runs_rps: Vec<f64>,
 }
 
 /// The two generators side by side, same server, same load.
@@ -103,10 +114,15 @@ pub struct ImplementationReport {
     pub part: String,
     pub name: String,
     pub workers: Workers,
+    /// What its points are judged against: `littles_law` (parts 1 to 3) or
+    /// `cpu` (part 4, whose requests do not wait for the rates service).
+    #[serde(default)]
+    pub bound: Bound,
     /// The same load at zero latency: what the CPU allows at best, at the
     /// smallest connection count.
     pub ceiling: Measurement,
-    /// The ceiling again, at the counts whose bounds come near the first.
+    /// The ceiling again, at the counts whose bounds come near the first
+    /// (at every other count for a CPU-bound implementation).
     #[serde(default)]
     pub more_ceilings: Vec<Measurement>,
     pub wrk_check: Option<WrkCheck>,
@@ -149,6 +165,9 @@ pub struct Report {
     pub implementations: Vec<ImplementationReport>,
     /// The verdict on the built-in generator, where wrk was there to compare.
     pub generators: Option<GeneratorAgreement>,
+    /// How many times part 1's load part 4 serves, where both were measured.
+    #[serde(default)]
+    pub speedup: Option<Speedup>,
     /// Anything that makes these figures less than the full picture.
     pub warnings: Vec<String>,
     /// Wall time of the whole run, build included.
@@ -195,6 +214,59 @@ impl GeneratorAgreement {
             pairs: pairs.len(),
             difference_percent,
             agree: difference_percent.abs() <= GENERATORS_AGREE_PERCENT,
+        })
+    }
+}
+
+/// How many times faster one implementation is than another, at the
+/// smallest connection count both were measured at.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Speedup {
+    /// The faster one (`part4`) and the one it is compared with (`part1`).
+    pub part: String,
+    pub over: String,
+    pub connections: usize,
+    /// Its req/s ÷ the other's.
+    pub times: f64,
+    /// Against [`SPEEDUP_TARGET`], which is set at
+    /// [`SPEEDUP_CONNECTIONS`]: `None` at any other count.
+    pub meets_target: Option<bool>,
+}
+
+/// Part 4 at 32 connections serves 10 times part 1's req/s at least (the
+/// issue's target, at the default 50 ms latency).
+pub const SPEEDUP_TARGET: f64 = 10.0;
+pub const SPEEDUP_CONNECTIONS: usize = 32;
+
+impl Speedup {
+    /// `part` against `over`, if both were measured at a common count (and
+    /// the slower one answered something there).
+    pub fn between(
+        implementations: &[ImplementationReport],
+        part: &str,
+        over: &str,
+    ) -> Option<Self> {
+        let find = |name: &str| implementations.iter().find(|i| i.part == name);
+        let (fast, slow) = (find(part)?, find(over)?);
+        let (fast, slow) = fast.points.iter().find_map(|fast| {
+            let slow = slow
+                .points
+                .iter()
+                .find(|slow| slow.connections == fast.connections)?;
+            Some((fast, slow))
+        })?;
+        let slow_rps = slow.measurement.requests_per_s;
+        if slow_rps <= 0.0 {
+            return None;
+        }
+        let times = fast.measurement.requests_per_s / slow_rps;
+        Some(Self {
+            part: part.to_string(),
+            over: over.to_string(),
+            connections: fast.connections,
+            times,
+            meets_target: (fast.connections == SPEEDUP_CONNECTIONS)
+                .then_some(times >= SPEEDUP_TARGET),
         })
     }
 }
@@ -247,22 +319,48 @@ pub fn table(report: &Report) -> String {
         "Little's law bound = min(connections, workers) ÷ round trip; ✓ at least {TARGET_PERCENT:.0} % of it, \
          ✗ less, `cpu` where the bound is above the CPU ceiling (no target there)"
     );
+    let cpu_bound = cpu_bound_parts(report);
+    if !cpu_bound.is_empty() {
+        let _ = writeln!(
+            out,
+            "bound: CPU for {}: no request waits for the rates service, so the bound is the CPU ceiling \
+             at each count, and the target holds at every point",
+            cpu_bound.join(", ")
+        );
+    }
     for implementation in &report.implementations {
         let workers = match implementation.workers {
             Workers::PerConnection => "one per connection".to_string(),
             Workers::Threads(threads) => format!("{threads} threads"),
         };
         let ceiling = &implementation.ceiling;
+        let bound = match implementation.bound {
+            Bound::LittlesLaw => "",
+            Bound::Cpu => " · bound: CPU",
+        };
         let _ = writeln!(
             out,
-            "\n{} · {} · workers: {workers}",
+            "\n{} · {} · workers: {workers}{bound}",
             implementation.part, implementation.name
         );
-        let _ = write!(
-            out,
-            "  CPU ceiling (zero latency, {} connections): {:.0} req/s",
-            ceiling.connections, ceiling.requests_per_s
-        );
+        let _ = match implementation.bound {
+            Bound::LittlesLaw => write!(
+                out,
+                "  CPU ceiling (zero latency, {} connections): {:.0} req/s",
+                ceiling.connections, ceiling.requests_per_s
+            ),
+            Bound::Cpu => write!(
+                out,
+                "  bound: the CPU ceiling (zero latency) at each count, not workers ÷ round trip; \
+                 each point and ceiling the best of {} interleaved slices: {:.0} req/s at {}",
+                implementation
+                    .points
+                    .first()
+                    .map_or(0, |point| point.runs_rps.len()),
+                ceiling.requests_per_s,
+                ceiling.connections
+            ),
+        };
         for more in &implementation.more_ceilings {
             let _ = write!(out, ", {:.0} at {}", more.requests_per_s, more.connections);
         }
@@ -316,10 +414,32 @@ pub fn table(report: &Report) -> String {
         }
     }
     let (met, judged) = report.target_score();
+    let held = if cpu_bound.is_empty() {
+        "points below the CPU ceiling".to_string()
+    } else {
+        format!(
+            "points held to it (below the CPU ceiling, and all of {})",
+            cpu_bound.join(", ")
+        )
+    };
     let _ = writeln!(
         out,
-        "\ntarget: {met} of {judged} points below the CPU ceiling reach {TARGET_PERCENT:.0} % of their bound"
+        "\ntarget: {met} of {judged} {held} reach {TARGET_PERCENT:.0} % of their bound"
     );
+    if let Some(speedup) = &report.speedup {
+        let verdict = match speedup.meets_target {
+            Some(true) => format!("target: at least {SPEEDUP_TARGET:.0}× ✓"),
+            Some(false) => format!("target: at least {SPEEDUP_TARGET:.0}× ✗"),
+            None => format!(
+                "the target, at least {SPEEDUP_TARGET:.0}×, is set at {SPEEDUP_CONNECTIONS} connections"
+            ),
+        };
+        let _ = writeln!(
+            out,
+            "speed-up: {} serves {:.1}× the req/s of {} at {} connections ({verdict})",
+            speedup.part, speedup.times, speedup.over, speedup.connections
+        );
+    }
     if let Some(generators) = &report.generators {
         let verdict = if generators.agree {
             format!("within {GENERATORS_AGREE_PERCENT:.0} % ✓")
@@ -338,6 +458,16 @@ pub fn table(report: &Report) -> String {
     out
 }
 
+/// The parts whose bound is the CPU.
+fn cpu_bound_parts(report: &Report) -> Vec<&str> {
+    report
+        .implementations
+        .iter()
+        .filter(|implementation| implementation.bound == Bound::Cpu)
+        .map(|implementation| implementation.part.as_str())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -348,6 +478,7 @@ mod tests {
             part: "part1".into(),
             name: "async".into(),
             workers: Workers::PerConnection,
+            bound: Bound::LittlesLaw,
             ceiling: run.clone(),
             more_ceilings: Vec::new(),
             wrk_check: Some(WrkCheck {
@@ -385,5 +516,59 @@ mod tests {
         assert_eq!((apart.difference_percent, apart.agree), (-12.0, false));
         assert!(GeneratorAgreement::pool(&[]).is_none());
         assert_eq!(median(&[8.0, 1.0, 4.0, 2.0]), Some(3.0));
+    }
+
+    /// An implementation measured at `points`: (connections, req/s).
+    fn measured(part: &str, points: &[(usize, f64)]) -> ImplementationReport {
+        let mut implementation = implementation(&[]);
+        implementation.part = part.into();
+        implementation.points = points
+            .iter()
+            .map(|&(connections, rps)| {
+                let mut measurement = Measurement::empty(GeneratorKind::Builtin, connections);
+                measurement.requests_per_s = rps;
+                Point {
+                    connections,
+                    workers: connections,
+                    bound_rps: 0.0,
+                    percent_of_bound: 0.0,
+                    ceiling_rps: 0.0,
+                    ceiling_connections: connections,
+                    below_ceiling: false,
+                    meets_target: None,
+                    measurement,
+                    runs_rps: Vec::new(),
+                    ceiling_runs_rps: Vec::new(),
+                }
+            })
+            .collect();
+        implementation
+    }
+
+    #[test]
+    fn the_speedup_is_taken_at_the_first_common_count_and_judged_at_32() {
+        let part1 = measured("part1", &[(32, 600.0), (64, 1200.0)]);
+        let fast = measured("part4", &[(16, 9000.0), (32, 9000.0), (64, 8400.0)]);
+        let speedup = Speedup::between(&[part1.clone(), fast], "part4", "part1").unwrap();
+        assert_eq!((speedup.connections, speedup.times), (32, 15.0));
+        assert_eq!(speedup.meets_target, Some(true));
+
+        let slow = measured("part4", &[(32, 5400.0)]);
+        let speedup = Speedup::between(&[part1.clone(), slow], "part4", "part1").unwrap();
+        assert_eq!((speedup.times, speedup.meets_target), (9.0, Some(false)));
+
+        // Elsewhere than at 32 connections: a figure, no verdict.
+        let (a, b) = (
+            measured("part1", &[(8, 100.0)]),
+            measured("part4", &[(8, 2000.0)]),
+        );
+        let speedup = Speedup::between(&[a, b], "part4", "part1").unwrap();
+        assert_eq!((speedup.times, speedup.meets_target), (20.0, None));
+
+        // Nothing to divide by, or no part 4: none.
+        let silent = measured("part1", &[(32, 0.0)]);
+        let fast = measured("part4", &[(32, 9000.0)]);
+        assert!(Speedup::between(&[silent, fast], "part4", "part1").is_none());
+        assert!(Speedup::between(&[part1], "part4", "part1").is_none());
     }
 }

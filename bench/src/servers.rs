@@ -1,4 +1,4 @@
-//! The three servers: which binaries, how they are built, and how they run
+//! The four servers: which binaries, how they are built, and how they run
 //! as child processes that never outlive the bench.
 
 use std::collections::VecDeque;
@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::littles_law::Workers;
+use crate::littles_law::{Bound, Workers};
 use crate::{BenchError, Code, Profile};
 
 /// Part 2's blocking pool, as `forceasync::runtime` builds it
@@ -26,10 +26,10 @@ const STARTUP_TIMEOUT: Duration = Duration::from_secs(30);
 /// How many of a server's last stderr lines are kept to explain its death.
 const STDERR_TAIL: usize = 8;
 
-/// One of the three implementations.
+/// One of the four implementations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Implementation {
-    /// `part1`, `part2`, `part3`: the learner's package too.
+    /// `part1` … `part4`: the learner's package too.
     pub part: &'static str,
     /// What it is, for tables and legends.
     pub name: &'static str,
@@ -48,10 +48,13 @@ pub enum Model {
     SpawnBlocking,
     /// A blocking call on one of `--threads` threads.
     ThreadPool,
+    /// It mostly does not: one fetch of the rates serves every request for
+    /// the server's own `--rates-ttl` (part 4).
+    Cached,
 }
 
-/// The three, in the workshop's order.
-pub const IMPLEMENTATIONS: [Implementation; 3] = [
+/// The four, in the workshop's order.
+pub const IMPLEMENTATIONS: [Implementation; 4] = [
     Implementation {
         part: "part1",
         name: "async (axum + reqwest)",
@@ -70,7 +73,18 @@ pub const IMPLEMENTATIONS: [Implementation; 3] = [
         bin: "sync_server",
         model: Model::ThreadPool,
     },
+    Implementation {
+        part: "part4",
+        name: "async, rates cached (one fetch per TTL)",
+        bin: "webserver_cached",
+        model: Model::Cached,
+    },
 ];
+
+/// The async server of part 1 and the one of part 4 with its cache: the
+/// second should serve the first's load ten times faster at least.
+pub const ASYNC_PART: &str = "part1";
+pub const CACHED_PART: &str = "part4";
 
 impl Implementation {
     pub fn binary_name(&self, code: Code) -> String {
@@ -83,13 +97,22 @@ impl Implementation {
     /// How many requests it can hold waiting; `threads` is part 3's pool.
     pub fn workers(&self, threads: usize) -> Workers {
         match self.model {
-            Model::Async => Workers::PerConnection,
+            Model::Async | Model::Cached => Workers::PerConnection,
             Model::SpawnBlocking => Workers::Threads(PART2_BLOCKING_THREADS),
             Model::ThreadPool => Workers::Threads(threads),
         }
     }
 
-    /// The arguments besides `--port`, `--host` and the timeout.
+    /// What limits it: the round trip its workers wait, or the CPU alone.
+    pub fn bound(&self) -> Bound {
+        match self.model {
+            Model::Cached => Bound::Cpu,
+            Model::Async | Model::SpawnBlocking | Model::ThreadPool => Bound::LittlesLaw,
+        }
+    }
+
+    /// The arguments besides `--port`, `--host` and the timeout. Part 4
+    /// keeps its own `--rates-ttl`: the bench measures it as it ships.
     fn extra_args(&self, threads: usize) -> Vec<String> {
         if self.model == Model::ThreadPool {
             vec!["--threads".to_string(), threads.to_string()]
@@ -103,7 +126,7 @@ impl Implementation {
 /// and the rates service while they measure.
 pub const RUNNER: &str = "workshop-bench";
 
-/// Builds the three servers with one cargo call and returns their binaries,
+/// Builds the four servers with one cargo call and returns their binaries,
 /// in the order of [`IMPLEMENTATIONS`]. In release the runner is built in
 /// the same call: one feature resolution, so no dependency is compiled twice.
 pub fn build(
@@ -253,6 +276,8 @@ impl ServerProcess {
             .env_remove("HOST")
             .env_remove("UPSTREAM_TIMEOUT")
             .env_remove("THREADS")
+            .env_remove("RATES_TTL")
+            .env_remove("GRACE")
             // A panic's message, not its backtrace, is what fits in the tail.
             .env("RUST_BACKTRACE", "0")
             .stdin(Stdio::null())
@@ -412,5 +437,17 @@ mod tests {
         assert_eq!(part2.binary_name(Code::Learner), "webserver_forceasync");
         assert_eq!(IMPLEMENTATIONS[0].workers(32), Workers::PerConnection);
         assert_eq!(IMPLEMENTATIONS[2].workers(16), Workers::Threads(16));
+        let part4 = IMPLEMENTATIONS[3];
+        assert_eq!(
+            part4.binary_name(Code::Solutions),
+            "webserver_cached-solution"
+        );
+        assert_eq!((part4.part, part4.bound()), (CACHED_PART, Bound::Cpu));
+        assert_eq!(IMPLEMENTATIONS[0].part, ASYNC_PART);
+        assert!(
+            IMPLEMENTATIONS[..3]
+                .iter()
+                .all(|implementation| implementation.bound() == Bound::LittlesLaw)
+        );
     }
 }

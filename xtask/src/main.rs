@@ -55,7 +55,7 @@ enum Cmd {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
-    /// The three implementations side by side, with Little's law.
+    /// The four implementations side by side, each against its bound.
     #[command(
         disable_help_flag = true,
         after_help = "Example: cargo xtask bench --connections 32,256 --duration 2s"

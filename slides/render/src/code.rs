@@ -1,9 +1,13 @@
 //! The code blocks of a deck, and rustdoc's conventions for them.
 //!
 //! The info string is read as rustdoc and mdBook read it: ```` ```rust ````,
-//! ```` ```rust,no_run ```` or ```` ```rust,ignore ````. Whatever follows the
-//! first space is free text; an `ignore` block must use it to say why it
-//! cannot compile, e.g. ```` ```rust,ignore (reason: a fragment of a match) ````.
+//! ```` ```rust,no_run ````, ```` ```rust,ignore ```` or
+//! ```` ```rust,compile_fail ````. Whatever follows the first space is free
+//! text; an `ignore` block must use it to say why it cannot compile, e.g.
+//! ```` ```rust,ignore (reason: a fragment of a match) ````, and a
+//! `compile_fail` block to say what rustc must fail with, e.g.
+//! ```` ```rust,compile_fail (future cannot be sent between threads safely) ````:
+//! a block that fails for another reason (a typo) proves nothing.
 //!
 //! In a Rust block, a line that starts with `# ` (or is just `#`) is
 //! compiled but not shown, so a slide can hide its `use` lines and
@@ -15,7 +19,7 @@ use crate::SlidesError;
 use crate::deck::Deck;
 
 /// The attributes a block may carry after its language.
-const ATTRIBUTES: &[&str] = &["ignore", "no_run"];
+const ATTRIBUTES: &[&str] = &["ignore", "no_run", "compile_fail"];
 
 /// One fenced code block of a deck.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,9 +30,11 @@ pub struct CodeBlock {
     pub line: usize,
     /// `rust`, `console`, … (lower case; empty when none is given).
     pub lang: String,
-    /// What follows the language, comma-separated: `ignore`, `no_run`.
+    /// What follows the language, comma-separated: `ignore`, `no_run`,
+    /// `compile_fail`.
     pub attributes: Vec<String>,
-    /// The free text after the attributes: for `ignore`, the reason.
+    /// The free text after the attributes: for `ignore`, the reason; for
+    /// `compile_fail`, a piece of the error rustc must give.
     pub reason: Option<String>,
     /// The code as written, hidden lines included.
     pub code: String,
@@ -42,6 +48,15 @@ impl CodeBlock {
     /// Marked `ignore`: not compiled.
     pub fn is_ignored(&self) -> bool {
         self.attributes.iter().any(|attr| attr == "ignore")
+    }
+
+    /// Marked `compile_fail`: compiled, and must fail with the error its
+    /// free text quotes.
+    pub fn compile_fail(&self) -> Option<&str> {
+        self.attributes
+            .iter()
+            .any(|attr| attr == "compile_fail")
+            .then(|| self.reason.as_deref().unwrap_or_default())
     }
 
     /// The code to compile: hidden lines revealed.
@@ -130,6 +145,12 @@ pub fn code_blocks(deck: &Deck) -> Result<Vec<CodeBlock>, SlidesError> {
                     if attributes.iter().any(|attr| attr == "ignore") && reason.is_none() {
                         return Err(error(format!(
                             "```{lang},ignore needs a reason: ```{lang},ignore (reason: why it cannot compile)"
+                        )));
+                    }
+                    if attributes.iter().any(|attr| attr == "compile_fail") && reason.is_none() {
+                        return Err(error(format!(
+                            "```{lang},compile_fail needs the error it must fail with: \
+                             ```{lang},compile_fail (a piece of rustc's message)"
                         )));
                     }
                     open = Some(CodeBlock {
@@ -222,6 +243,29 @@ mod tests {
         let err = code_blocks(&deck).unwrap_err().to_string();
         assert!(
             err.starts_with("d.md:3: ") && err.contains("needs a reason"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_compile_fail_says_what_it_must_fail_with() {
+        let deck = parse(
+            "```rust,compile_fail (cannot be sent between threads)\nx\n```\n\n```rust\ny\n```\n",
+            Path::new("d.md"),
+        )
+        .expect("parses");
+        let blocks = code_blocks(&deck).expect("valid blocks");
+        assert_eq!(
+            blocks[0].compile_fail(),
+            Some("cannot be sent between threads")
+        );
+        assert!(!blocks[0].is_ignored());
+        assert_eq!(blocks[1].compile_fail(), None);
+
+        let deck = parse("```rust,compile_fail\nx\n```\n", Path::new("d.md")).expect("parses");
+        let err = code_blocks(&deck).unwrap_err().to_string();
+        assert!(
+            err.starts_with("d.md:1: ") && err.contains("needs the error it must fail with"),
             "{err}"
         );
     }

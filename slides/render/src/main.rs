@@ -19,7 +19,7 @@ Keys: → or Space next, ← previous, Home first, End last. Add #all to the\n\
 URL for the handout (every slide with its notes); print for one slide a page."
 )]
 pub struct SlidesArgs {
-    /// The deck: part1, part2, part3, or all.
+    /// The deck: part1, part2, part3, part4, or all.
     deck: String,
     /// Where to write the HTML files [default: target/slides].
     #[arg(long, value_name = "DIR")]
@@ -144,7 +144,7 @@ mod tests {
         let out = tempfile::tempdir().expect("a temp dir");
         let code = run(&workspace_root(), &args("all", out.path())).expect("renders");
         assert_eq!(code, ExitCode::SUCCESS);
-        for part in ["part1", "part2", "part3"] {
+        for part in ["part1", "part2", "part3", "part4"] {
             let html = fs::read_to_string(out.path().join(format!("{part}.html")))
                 .expect("the deck is written");
             assert!(html.contains("<section class=\"slide"), "{part}");
@@ -156,6 +156,9 @@ mod tests {
     fn an_unknown_deck_names_the_known_ones() {
         let out = tempfile::tempdir().expect("a temp dir");
         let err = run(&workspace_root(), &args("part9", out.path())).unwrap_err();
-        assert!(err.to_string().contains("part1, part2, part3"), "{err}");
+        assert!(
+            err.to_string().contains("part1, part2, part3, part4"),
+            "{err}"
+        );
     }
 }

@@ -7,11 +7,12 @@
 //! all. As in rustdoc, a block without `fn main` is wrapped in one, and
 //! `# ` lines are compiled but not shown. A block marked `ignore` is skipped
 //! and must say why; `no_run` blocks are compiled like the others (nothing is
-//! run). A failure names the deck, the line and the slide, with rustc's error.
+//! run); a `compile_fail` block must fail, with the error it quotes. A
+//! failure names the deck, the line and the slide, with rustc's error.
 
 mod support;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::env;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -37,6 +38,7 @@ const DEPENDENCIES: &[&str] = &[
     "tiny_http",
     "tokio",
     "tokio-test",
+    "tokio-util",
 ];
 
 /// One snippet: where it comes from and what it compiles as.
@@ -89,7 +91,8 @@ fn program(deck: &Path, block: &CodeBlock) -> (String, usize) {
 }
 
 /// `[dependencies]` for the snippets: the workspace's own entries, with
-/// paths made absolute, and part 3's solution as `part3`.
+/// paths made absolute, and the solutions of parts 3 and 4 as `part3` and
+/// `part4`.
 fn manifest(root: &Path) -> String {
     let text = fs::read_to_string(root.join("Cargo.toml")).expect("the workspace's Cargo.toml");
     let workspace: toml::Table = text.parse().expect("the workspace's Cargo.toml parses");
@@ -110,13 +113,19 @@ fn manifest(root: &Path) -> String {
         absolute(root, &mut spec);
         dependencies.insert(name.to_string(), spec);
     }
-    let mut part3 = toml::Table::new();
-    part3.insert("package".into(), "part3-solution".into());
-    part3.insert(
-        "path".into(),
-        root.join("solutions/part3").display().to_string().into(),
-    );
-    dependencies.insert("part3".into(), toml::Value::Table(part3));
+    for part in ["part3", "part4"] {
+        let mut solution = toml::Table::new();
+        solution.insert("package".into(), format!("{part}-solution").into());
+        solution.insert(
+            "path".into(),
+            root.join("solutions")
+                .join(part)
+                .display()
+                .to_string()
+                .into(),
+        );
+        dependencies.insert(part.into(), toml::Value::Table(solution));
+    }
 
     let mut manifest = toml::Table::new();
     let mut package = toml::Table::new();
@@ -207,7 +216,8 @@ fn every_rust_block_on_a_slide_compiles() {
         }
     }
 
-    // `--tests` too, so `#[tokio::test]` functions are compiled as well.
+    // `--tests` too, so `#[tokio::test]` functions are compiled as well;
+    // `--keep-going`, so a `compile_fail` block failing stops no other.
     let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let output = Command::new(cargo)
         .current_dir(&dir)
@@ -215,6 +225,7 @@ fn every_rust_block_on_a_slide_compiles() {
             "check",
             "--bins",
             "--tests",
+            "--keep-going",
             "--message-format=json",
             "--quiet",
         ])
@@ -225,6 +236,9 @@ fn every_rust_block_on_a_slide_compiles() {
         .expect("cargo runs");
 
     let mut failures = Vec::new();
+    // Bins with an error, and the errors of the `compile_fail` ones.
+    let mut failed = BTreeSet::new();
+    let mut expected_errors = BTreeMap::<&str, String>::new();
     for line in String::from_utf8_lossy(&output.stdout).lines() {
         let Ok(message) = serde_json::from_str::<Value>(line) else {
             continue;
@@ -234,7 +248,14 @@ fn every_rust_block_on_a_slide_compiles() {
         }
         let bin = message["target"]["name"].as_str().unwrap_or_default();
         let rendered = message["message"]["rendered"].as_str().unwrap_or_default();
+        failed.insert(bin.to_string());
         match snippets.iter().find(|snippet| snippet.bin == bin) {
+            Some(snippet) if snippet.block.compile_fail().is_some() => {
+                expected_errors
+                    .entry(&snippet.bin)
+                    .or_default()
+                    .push_str(rendered);
+            }
             Some(snippet) => {
                 let generated_line = message["message"]["spans"]
                     .as_array()
@@ -252,11 +273,29 @@ fn every_rust_block_on_a_slide_compiles() {
             None => failures.push(format!("{bin}: {rendered}")),
         }
     }
-    if !output.status.success() && failures.is_empty() {
+    if !output.status.success() && failed.is_empty() {
         failures.push(format!(
             "cargo check failed in {}:\n{}",
             dir.display(),
             String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    for snippet in &snippets {
+        let Some(expected) = snippet.block.compile_fail() else {
+            continue;
+        };
+        let problem = match expected_errors.get(snippet.bin.as_str()) {
+            None => "compiles, but is marked compile_fail".to_string(),
+            Some(errors) if !errors.contains(expected) => {
+                format!("fails to compile, but not with the error it quotes:\n{errors}")
+            }
+            Some(_) => continue,
+        };
+        failures.push(format!(
+            "{}:{} (slide {}): the block must fail with {expected:?}; it {problem}",
+            snippet.deck.display(),
+            snippet.block.line,
+            snippet.block.slide,
         ));
     }
     assert!(
@@ -265,8 +304,12 @@ fn every_rust_block_on_a_slide_compiles() {
         failures.join("\n"),
         dir.display()
     );
+    let must_fail = snippets
+        .iter()
+        .filter(|snippet| snippet.block.compile_fail().is_some())
+        .count();
     eprintln!(
-        "{} Rust blocks compiled, {ignored} ignored with a reason, in {:.0?}",
+        "{} Rust blocks compiled ({must_fail} failing as they must), {ignored} ignored with a reason, in {:.0?}",
         snippets.len(),
         started.elapsed()
     );

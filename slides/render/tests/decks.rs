@@ -1,6 +1,7 @@
 //! The decks themselves: they render, they carry what the workshop needs
-//! (part 2: every slide of the original, PyDay 2016's), they load nothing
-//! from anywhere, and they stay usable by Marp and reveal.js.
+//! (part 2: every slide of the original, PyDay 2016's; part 4: what goes
+//! past it), they load nothing from anywhere, and they stay usable by Marp
+//! and reveal.js.
 
 mod support;
 
@@ -155,6 +156,61 @@ fn part3_compares_the_three_and_explains_why() {
             "L = λ W",
             "assets/bench-reference.svg",
             "exercises/part3/src/sync_server.rs",
+        ],
+    );
+}
+
+#[test]
+fn part4_goes_past_the_original_and_says_why() {
+    let (deck, markdown) = deck("part4");
+    in_order(
+        &titles(&deck),
+        &[
+            "Why part 4",
+            "A future dropped is a future cancelled",
+            "Deadlines: the headers, and the body",
+            "Deadlines",
+            "One fetch for many",
+            "One producer, many consumers",
+            "Cancellation: the fetch is nobody's",
+            "One fetch for many",
+            "A clean stop",
+            "A clean stop",
+            "The trap: a lock across an `.await`",
+            "What to use instead",
+            "Part 4 in the bench",
+            "The results",
+        ],
+    )
+    .unwrap_or_else(|err| panic!("{err}"));
+    contains_all(
+        "part4",
+        &markdown,
+        &[
+            "L = λ W",
+            // The exercises, in the manifest's order, and their files.
+            "exercises/part4/src/fetch.rs",
+            "exercises/part4/src/cache.rs",
+            "exercises/part4/src/shutdown.rs",
+            "cargo xtask check part4",
+            "--rates-ttl",
+            "--grace",
+            // The lessons.
+            "tokio::time::timeout",
+            "watch::channel",
+            "tokio::spawn",
+            "with_graceful_shutdown",
+            "CancellationToken",
+            "TaskTracker",
+            "```rust,compile_fail (future cannot be sent between threads safely)",
+            "await_holding_lock",
+            "tokio::sync::Mutex",
+            // The bench: bound by the CPU, and the targets.
+            "cargo xtask bench",
+            "CPU ceiling",
+            "10×",
+            "85 %",
+            "assets/bench-reference.svg",
         ],
     );
 }
