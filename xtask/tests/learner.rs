@@ -202,7 +202,7 @@ fn solution_shows_a_diff_and_changes_nothing_until_apply() {
 
     let applied = ok(
         copy.path(),
-        &["solution", "part2", "forceasync.rs", "--apply"],
+        &["solution", "part2", "src/forceasync.rs", "--apply"],
     );
     snapshot!("solution_apply", &applied);
     let backup = backup_path(&applied, copy.path());

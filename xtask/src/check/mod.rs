@@ -23,9 +23,9 @@ mod protect;
 mod report;
 mod requests;
 mod server;
-mod sustained;
 mod shutdown;
 mod singleflight;
+mod sustained;
 mod timing;
 pub(crate) mod verdict;
 
