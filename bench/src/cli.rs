@@ -19,7 +19,7 @@ Examples:
   cargo xtask bench --wrk                             wrk sends the load (apt-get install wrk)
   cargo xtask bench --json > results.json             for machines: share it with the room
 
-The JSON and the SVG chart are written to target/bench/ (or --out), and their
+The JSON and the SVG chart are written to bench/ in the target directory (or --out), and their
 paths printed.")]
 pub struct BenchArgs {
     /// Connection counts to sweep, comma-separated.
@@ -50,7 +50,7 @@ pub struct BenchArgs {
     /// Print the results as JSON on stdout instead of the table.
     #[arg(long)]
     pub json: bool,
-    /// Where to write the JSON and the chart [default: target/bench].
+    /// Where to write the JSON and the chart [default: <target dir>/bench].
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Build the servers in this profile: dev builds faster, runs slower.
