@@ -9,6 +9,7 @@ mod generate;
 mod learner;
 mod manifest;
 mod rates;
+mod selftest;
 mod serve;
 
 use std::path::PathBuf;
@@ -91,6 +92,9 @@ enum Cmd {
     /// Fetch and build everything in advance, so the day needs no network.
     #[command(long_about = learner::setup::LONG_ABOUT)]
     Setup(learner::setup::SetupArgs),
+    /// Prove the grader (authors): solutions pass, exercises and attempts
+    /// fail as they should, and every mutant of every gap fails a check.
+    Selftest(selftest::SelftestArgs),
 }
 
 fn main() -> ExitCode {
@@ -127,6 +131,7 @@ fn main() -> ExitCode {
         Cmd::List(args) => learner::list::run(&root, &args),
         Cmd::Doctor(args) => learner::doctor::run(&root, &args),
         Cmd::Setup(args) => learner::setup::run(&root, &args),
+        Cmd::Selftest(args) => selftest::run(&root, &args),
     };
     result.unwrap_or_else(|err| {
         // `:#` puts the causes on the same line: `error: a: b`.
