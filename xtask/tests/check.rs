@@ -4,13 +4,26 @@
 //! workspace, never to the real exercises.
 
 use std::process::Command;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 mod common;
 
 use common::{check, check_with, grader_target, root, workspace};
 
+/// Held by the tests that build solution binaries, the real tree's or a
+/// copy's: in the one target directory they share, `debug/<bin>` is whichever
+/// was linked last, and cargo links it again only when it rebuilds.
+static SOLUTION_BINARIES: Mutex<()> = Mutex::new(());
+
+fn solution_binaries() -> MutexGuard<'static, ()> {
+    SOLUTION_BINARIES
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+}
+
 #[test]
 fn every_solution_passes() {
+    let _turn = solution_binaries();
     for part in ["part1", "part2", "part3"] {
         let (passed, output) = check(&root(), &[part, "--solution"]);
         assert!(passed, "the {part} solution fails:\n{output}");
@@ -110,6 +123,7 @@ fn the_committed_mutants_fit_the_solutions() {
 #[test]
 fn a_sample_of_the_mutants_is_caught() {
     let copy = workspace("workspace");
+    let _turn = solution_binaries();
     let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
         .args([
             "selftest",

@@ -32,8 +32,12 @@ pub struct Attempt {
     /// Graded with `--release` (debug assertions off).
     #[serde(default)]
     pub release: bool,
-    /// The checks that must fail; every other must pass.
+    /// The checks that must fail; every other must pass, but for `either`.
     pub fails: Vec<String>,
+    /// Checks whose verdict this attempt does not decide (the fixture says
+    /// why in a comment).
+    #[serde(default)]
+    pub either: Vec<String>,
     /// A phrase the grader's output must contain: the reason it gives.
     pub says: String,
     /// Gap id → the code that fills it instead of the solution's.
@@ -108,6 +112,9 @@ impl Attempt {
             else {
                 continue;
             };
+            if self.either.iter().any(|either| either == id) {
+                continue;
+            }
             let should_fail = self.fails.iter().any(|failing| failing == id);
             if line.starts_with('✗') != should_fail {
                 let wrongly = if should_fail { "passes" } else { "fails" };

@@ -20,9 +20,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use crate::manifest::Manifest;
+use crate::manifest::{Manifest, Part};
 use copy::Copy;
-use report::{Outcome, Tried};
+use equivalent::Equivalent;
+use mutants::Mutant;
+use report::{ByGap, Outcome, Tried};
 
 /// Which parts, and how much of them.
 #[derive(Debug, clap::Args)]
@@ -76,20 +78,7 @@ pub fn run(root: &Path, args: &SelftestArgs) -> anyhow::Result<ExitCode> {
     let equivalent = equivalent::load(root, &all)?;
     let attempts = attempts::load(root).map_err(anyhow::Error::msg)?;
     if args.list {
-        let mut shown = 0;
-        for part in &parts {
-            for mutant in all
-                .iter()
-                .filter(|mutant| mutant.file.starts_with(&part.solution))
-            {
-                shown += 1;
-                let equivalent = equivalent::reason(&equivalent, mutant)
-                    .map_or_else(String::new, |reason| format!("  (equivalent: {reason})"));
-                println!("{}  {}{equivalent}", mutant.gap, mutant.name);
-            }
-        }
-        println!("{shown} mutants, none stale.");
-        return Ok(ExitCode::SUCCESS);
+        return Ok(list(&parts, &all, &equivalent));
     }
 
     let started = Instant::now();
@@ -97,8 +86,11 @@ pub fn run(root: &Path, args: &SelftestArgs) -> anyhow::Result<ExitCode> {
         .copy
         .clone()
         .unwrap_or_else(|| std::env::temp_dir().join("async-workshop-selftest"));
-    // Its own target directory, so that it never waits for a learner's
-    // check; the tests share theirs through WORKSHOP_GRADER_TARGET_DIR.
+    // Its own target directory: it never waits for a learner's check, and
+    // no other copy of the workspace builds there. Two copies sharing one
+    // would share `target/debug/<bin>`, which cargo links again only when it
+    // rebuilds: a check can then run the other copy's server. The tests
+    // share theirs (WORKSHOP_GRADER_TARGET_DIR), and take turns.
     let target = std::env::var_os("WORKSHOP_GRADER_TARGET_DIR")
         .map_or_else(|| root.join("target/selftest"), PathBuf::from);
     println!(
@@ -113,7 +105,7 @@ pub fn run(root: &Path, args: &SelftestArgs) -> anyhow::Result<ExitCode> {
     for part in &parts {
         println!("\n{}: {}", part.id, part.title);
         copy.forget_progress();
-        if let Some(failure) = phases::solution(&copy, part)? {
+        if let Some(failure) = phases::solution(&copy, part, "")? {
             // Every mutant would be "caught": nothing to learn from them.
             failures.push(failure);
             continue;
@@ -138,7 +130,12 @@ pub fn run(root: &Path, args: &SelftestArgs) -> anyhow::Result<ExitCode> {
         }
         println!("  {} mutants:", chosen.len());
         let tried = phases::mutants(root, &copy, part, &chosen, &equivalent)?;
-        let by_gap: Vec<(String, Vec<Tried>)> = gap_ids
+        if !chosen.is_empty() {
+            // Nothing of the mutants is left behind, and the binaries in the
+            // target directory are the solution's again (see `target` above).
+            failures.extend(phases::solution(&copy, part, ", after the mutants")?);
+        }
+        let by_gap: ByGap = gap_ids
             .iter()
             .map(|gap| {
                 let ours = tried.iter().filter(|one| one.mutant.gap == *gap);
@@ -148,53 +145,64 @@ pub fn run(root: &Path, args: &SelftestArgs) -> anyhow::Result<ExitCode> {
         tables.push((part.id.clone(), by_gap));
     }
     copy.forget_progress();
+    Ok(conclude(&tables, failures, &equivalent, started))
+}
 
+/// `--list`: every mutant of `parts`, by the name `equivalent.toml` uses.
+fn list(parts: &[Part], all: &[Mutant], equivalent: &[Equivalent]) -> ExitCode {
+    let mut shown = 0;
+    for part in parts {
+        let ours = all
+            .iter()
+            .filter(|mutant| part.gaps().any(|(_, gap)| gap.id == mutant.gap));
+        for mutant in ours {
+            shown += 1;
+            let equivalent = equivalent::reason(equivalent, mutant)
+                .map_or_else(String::new, |reason| format!("  (equivalent: {reason})"));
+            println!("{}  {}{equivalent}", mutant.gap, mutant.name);
+        }
+    }
+    println!("{shown} mutants, none stale.");
+    ExitCode::SUCCESS
+}
+
+/// Each part's table and missed mutants, the total score, what failed;
+/// success only when nothing did and no mutant was missed unexplained.
+fn conclude(
+    tables: &[(String, ByGap)],
+    mut failures: Vec<String>,
+    equivalent: &[Equivalent],
+    started: Instant,
+) -> ExitCode {
     let mut unlisted = 0;
-    for (part, by_gap) in &tables {
+    for (part, by_gap) in tables {
         println!("\n{part}\n\n{}", report::table(by_gap));
         let missed = report::missed(by_gap);
         if !missed.is_empty() {
             println!("{missed}");
         }
-        for (_, tried) in by_gap {
-            for one in tried {
-                if one.mutant.must_not_compile() && !matches!(one.outcome, Outcome::Caught(_)) {
-                    failures.push(format!(
-                        "the semantic mutant {} {:?} compiles, yet says `compiles = false`: fix it in {}",
-                        one.mutant.gap,
-                        one.mutant.name,
-                        mutants::SEMANTIC_FILE
-                    ));
-                }
-                if matches!(one.outcome, Outcome::Caught(_))
-                    && equivalent::reason(&equivalent, &one.mutant).is_some()
-                {
-                    println!(
-                        "note: {} {:?} is listed in {} but a check catches it now: remove it from there",
-                        one.mutant.gap,
-                        one.mutant.name,
-                        equivalent::FILE
-                    );
-                }
-                match one.outcome {
-                    Outcome::Missed | Outcome::Flaky(_) => unlisted += 1,
-                    Outcome::Unviable if one.mutant.semantic() => failures.push(format!(
-                        "the semantic mutant {} {:?} does not compile: fix it in {}:\n{}",
-                        one.mutant.gap,
-                        one.mutant.name,
-                        mutants::SEMANTIC_FILE,
-                        one.diff
-                    )),
-                    _ => {}
-                }
+        for one in by_gap.iter().flat_map(|(_, tried)| tried) {
+            if matches!(one.outcome, Outcome::Missed | Outcome::Flaky(_)) {
+                unlisted += 1;
+            }
+            failures.extend(semantic_fault(one));
+            if matches!(one.outcome, Outcome::Caught(_))
+                && equivalent::reason(equivalent, &one.mutant).is_some()
+            {
+                println!(
+                    "note: {} {:?} is listed in {} but a check catches it now: remove it from there",
+                    one.mutant.gap,
+                    one.mutant.name,
+                    equivalent::FILE
+                );
             }
         }
     }
-    let all_tried: Vec<&Tried> = tables
-        .iter()
-        .flat_map(|(_, by_gap)| by_gap.iter().flat_map(|(_, tried)| tried))
-        .collect();
-    let counts = report::Counts::of(all_tried.iter().copied());
+    let counts = report::Counts::of(
+        tables
+            .iter()
+            .flat_map(|(_, by_gap)| by_gap.iter().flat_map(|(_, tried)| tried)),
+    );
     let score = counts
         .score()
         .map_or_else(|| "n/a".to_string(), |score| format!("{score:.0} %"));
@@ -216,10 +224,35 @@ pub fn run(root: &Path, args: &SelftestArgs) -> anyhow::Result<ExitCode> {
             equivalent::FILE
         );
     }
-    let ok = failures.is_empty() && unlisted == 0;
-    Ok(if ok {
+    if failures.is_empty() && unlisted == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
-    })
+    }
+}
+
+/// A hand-written mutant that does not do what its entry says: one that
+/// should compile and does not, or the other way round.
+fn semantic_fault(one: &Tried) -> Option<String> {
+    let builds = !matches!(one.outcome, Outcome::Unviable);
+    if one.mutant.must_not_compile()
+        && !matches!(one.outcome, Outcome::Caught(ref by) if by == &["the build"])
+    {
+        Some(format!(
+            "the semantic mutant {} {:?} compiles, yet says `compiles = false`: fix it in {}",
+            one.mutant.gap,
+            one.mutant.name,
+            mutants::SEMANTIC_FILE
+        ))
+    } else if one.mutant.semantic() && !builds {
+        Some(format!(
+            "the semantic mutant {} {:?} does not compile: fix it in {}:\n{}",
+            one.mutant.gap,
+            one.mutant.name,
+            mutants::SEMANTIC_FILE,
+            one.diff
+        ))
+    } else {
+        None
+    }
 }

@@ -21,14 +21,15 @@ pub type Failure = String;
 
 /// The solution passes every check: without that, every mutant would be
 /// "caught" and prove nothing.
-pub fn solution(copy: &Copy, part: &Part) -> anyhow::Result<Option<Failure>> {
+pub fn solution(copy: &Copy, part: &Part, when: &str) -> anyhow::Result<Option<Failure>> {
     let graded = copy.check(&[&part.id, "--solution"], &[])?;
     println!(
-        "  solution: {} ({:.1} s)",
+        "  solution{when}: {} ({:.1} s)",
         verdict(graded.passed),
         graded.took.as_secs_f64()
     );
-    Ok((!graded.passed).then(|| format!("the {} solution fails:\n{}", part.id, graded.output)))
+    Ok((!graded.passed)
+        .then(|| format!("the {} solution{when} fails:\n{}", part.id, graded.output)))
 }
 
 /// The pristine exercise fails, lists every gap (number, file, line, title)

@@ -30,6 +30,9 @@ pub struct Tried {
     pub took: Duration,
 }
 
+/// A part's mutants, gap by gap (gap id, what became of its mutants).
+pub type ByGap = Vec<(String, Vec<Tried>)>;
+
 /// One gap's counts.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Counts {
