@@ -10,6 +10,7 @@ mod learner;
 mod manifest;
 mod rates;
 mod room;
+mod selftest;
 mod serve;
 
 use std::path::PathBuf;
@@ -95,6 +96,9 @@ enum Cmd {
     /// The instructor's live board of who passes, who is stuck, and on what.
     #[command(long_about = room::LONG_ABOUT)]
     Room(room::RoomArgs),
+    /// Prove the grader (authors): solutions pass, exercises and attempts
+    /// fail as they should, and every mutant of every gap fails a check.
+    Selftest(selftest::SelftestArgs),
 }
 
 fn main() -> ExitCode {
@@ -132,6 +136,7 @@ fn main() -> ExitCode {
         Cmd::Doctor(args) => learner::doctor::run(&root, &args),
         Cmd::Setup(args) => learner::setup::run(&root, &args),
         Cmd::Room(args) => room::run(&root, &args),
+        Cmd::Selftest(args) => selftest::run(&root, &args),
     };
     result.unwrap_or_else(|err| {
         // `:#` puts the causes on the same line: `error: a: b`.

@@ -3,18 +3,27 @@
 //! ones, for the right reason. Attempts are applied to a copy of the
 //! workspace, never to the real exercises.
 
-use std::collections::BTreeMap;
-use std::fs;
-use std::path::Path;
-
-use serde::Deserialize;
+use std::process::Command;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 mod common;
 
-use common::{check, check_with, root, workspace};
+use common::{check, check_with, grader_target, root, workspace};
+
+/// Held by the tests that build solution binaries, the real tree's or a
+/// copy's: in the one target directory they share, `debug/<bin>` is whichever
+/// was linked last, and cargo links it again only when it rebuilds.
+static SOLUTION_BINARIES: Mutex<()> = Mutex::new(());
+
+fn solution_binaries() -> MutexGuard<'static, ()> {
+    SOLUTION_BINARIES
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+}
 
 #[test]
 fn every_solution_passes() {
+    let _turn = solution_binaries();
     for part in ["part1", "part2", "part3", "part4"] {
         let (passed, output) = check(&root(), &[part, "--solution"]);
         assert!(passed, "the {part} solution fails:\n{output}");
@@ -39,129 +48,28 @@ fn every_pristine_exercise_fails_and_names_exactly_its_gaps() {
 
 // --- attempts ---
 
-#[derive(Debug, Deserialize)]
-struct Attempts {
-    attempt: Vec<Attempt>,
-}
+// The attempts are read, applied and judged by the same code as
+// `cargo xtask selftest`'s.
+#[allow(dead_code, reason = "selftest uses more of these than the tests do")]
+#[path = "../src/selftest/attempts.rs"]
+mod attempts;
+#[allow(dead_code, reason = "selftest uses more of these than the tests do")]
+#[path = "../src/selftest/regions.rs"]
+mod regions;
 
-#[derive(Debug, Deserialize)]
-struct Attempt {
-    name: String,
-    part: String,
-    #[serde(default)]
-    release: bool,
-    fails: Vec<String>,
-    /// Checks whose verdict this attempt does not decide (each with a
-    /// comment in the fixture saying why); every other check is asserted.
-    #[serde(default)]
-    either: Vec<String>,
-    says: String,
-    gaps: BTreeMap<String, String>,
-}
+use attempts::Attempt;
 
 fn attempts() -> Vec<Attempt> {
-    let text = fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/attempts.toml"),
-    )
-    .unwrap();
-    toml::from_str::<Attempts>(&text).unwrap().attempt
-}
-
-/// The solution's `file`, with the gaps of `overrides` filled differently and
-/// every other gap filled as in the solution, named as the exercise.
-fn fill(solution: &str, part: &str, overrides: &BTreeMap<String, String>) -> String {
-    let mut out = String::new();
-    let mut skipping = false;
-    for line in solution.split_inclusive('\n') {
-        let trimmed = line.trim();
-        if let Some(id) = trimmed.strip_prefix("// BEGIN GAP ") {
-            if let Some(code) = overrides.get(id) {
-                let indent = &line[..line.len() - line.trim_start().len()];
-                for code_line in code.trim().lines() {
-                    out.push_str(&format!("{indent}{code_line}\n"));
-                }
-                skipping = true;
-            }
-            continue;
-        }
-        if trimmed == "// END GAP" {
-            skipping = false;
-            continue;
-        }
-        if !skipping {
-            out.push_str(line);
-        }
-    }
-    out.replace(&format!("{part}_solution"), part)
-}
-
-/// Writes `attempt` into the copy: every file of the part that holds a gap.
-fn apply(copy: &Path, attempt: &Attempt) {
-    let solution_dir = root().join("solutions").join(&attempt.part);
-    for file in [
-        "src/client.rs",
-        "src/server.rs",
-        "tests/client_test.rs",
-        "src/futures.rs",
-        "src/forceasync.rs",
-        "src/sync_server.rs",
-        "src/fetch.rs",
-        "src/cache.rs",
-        "src/shutdown.rs",
-    ] {
-        let Ok(text) = fs::read_to_string(solution_dir.join(file)) else {
-            continue;
-        };
-        let target = copy.join("exercises").join(&attempt.part).join(file);
-        fs::write(target, fill(&text, &attempt.part, &attempt.gaps)).unwrap();
-    }
+    attempts::load(&root()).unwrap()
 }
 
 fn grade(attempt: &Attempt) {
     let copy = workspace("workspace");
-    apply(&copy, attempt);
-    let mut args = vec![attempt.part.as_str()];
-    let mut env = Vec::new();
-    if attempt.release {
-        args.push("--release");
-        // What matters in release is that debug assertions are off; full
-        // optimisation would only make CI compile every dependency for minutes.
-        env.push(("CARGO_PROFILE_RELEASE_OPT_LEVEL", "1"));
-    }
+    attempt.apply(&copy).unwrap();
+    let (args, env) = attempt.check_args();
     let (passed, output) = check_with(&copy, &args, &env);
-    assert_eq!(
-        passed,
-        attempt.fails.is_empty(),
-        "{}: wrong verdict:\n{output}",
-        attempt.name
-    );
-    assert!(
-        output.contains(&attempt.says),
-        "{}: the output does not say {:?}:\n{output}",
-        attempt.name,
-        attempt.says
-    );
-    for line in output
-        .lines()
-        .filter(|line| line.starts_with('✓') || line.starts_with('✗'))
-    {
-        let Some(id) = line
-            .split_whitespace()
-            .nth(1)
-            .filter(|id| id.starts_with("part"))
-        else {
-            continue;
-        };
-        if attempt.either.iter().any(|either| either == id) {
-            continue;
-        }
-        let should_fail = attempt.fails.iter().any(|failing| failing == id);
-        assert_eq!(
-            line.starts_with('✗'),
-            should_fail,
-            "{}: {id}:\n{output}",
-            attempt.name
-        );
+    if let Err(why) = attempt.judge(passed, &output) {
+        panic!("{why}:\n{output}");
     }
 }
 
@@ -199,4 +107,53 @@ attempt_tests! {
 #[test]
 fn the_fixtures_and_the_tests_agree() {
     assert_eq!(attempts().len(), 19, "every attempt has a test above");
+}
+
+// --- selftest: the grader's mutation test ---
+
+/// `cargo xtask selftest --list` reads the committed mutants and applies
+/// each to its gap: a gap edited without `--refresh` fails here, at once.
+#[test]
+fn the_committed_mutants_fit_the_solutions() {
+    let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["selftest", "--list"])
+        .output()
+        .expect("xtask runs");
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(text.contains("none stale"), "{text}");
+}
+
+/// A fixed sample of the mutants, the first of each of part 2's gaps, all
+/// caught: the full run (`cargo xtask selftest`) is an authoring command.
+/// It grades in the copy the attempts use, whose builds are warm.
+#[test]
+fn a_sample_of_the_mutants_is_caught() {
+    let copy = workspace("workspace");
+    let _turn = solution_binaries();
+    let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args([
+            "selftest",
+            "part2",
+            "--mutants-only",
+            "--sample",
+            "1",
+            "--copy",
+        ])
+        .arg(&*copy)
+        .env("NO_COLOR", "1")
+        .env("WORKSHOP_GRADER_TARGET_DIR", grader_target())
+        .output()
+        .expect("xtask runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(output.status.success(), "{text}");
+    assert!(text.contains("Mutation score 100 %"), "{text}");
 }
