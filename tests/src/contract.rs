@@ -27,7 +27,7 @@ const fn get(upstream: Upstream, path: &'static str, status: u16, body: &'static
     }
 }
 
-use Upstream::{Down, Failing, Slow, Working};
+use Upstream::{Down, Failing, Garbage, Slow, Working};
 
 pub const CASES: &[Case] = &[
     // The slides' answers, and any case of currency code.
@@ -129,6 +129,14 @@ pub const CASES: &[Case] = &[
         "/convert/GBP/100",
         502,
         "rates service unavailable: it answered 500 Internal Server Error",
+    ),
+    // A 200 whose body is not the rates is no unknown currency: the
+    // service is broken, and says so.
+    get(
+        Garbage,
+        "/convert/GBP/100",
+        502,
+        "rates service unavailable: its answer is not the expected JSON",
     ),
     get(
         Slow,

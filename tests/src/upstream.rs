@@ -22,6 +22,8 @@ pub enum Upstream {
     Failing,
     /// Every answer comes long after `UPSTREAM_TIMEOUT`.
     Slow,
+    /// Every answer is a 200 whose body is not the rates.
+    Garbage,
 }
 
 /// A rates service of a kind, and the URL to give a server. Keep it alive for
@@ -34,7 +36,13 @@ pub struct RunningUpstream {
 }
 
 impl Upstream {
-    pub const ALL: [Upstream; 4] = [Self::Working, Self::Down, Self::Failing, Self::Slow];
+    pub const ALL: [Upstream; 5] = [
+        Self::Working,
+        Self::Down,
+        Self::Failing,
+        Self::Slow,
+        Self::Garbage,
+    ];
 
     pub fn start(self) -> std::io::Result<RunningUpstream> {
         let config = match self {
@@ -44,6 +52,10 @@ impl Upstream {
                 ..RatesConfig::default()
             },
             Self::Slow => RatesConfig::with_latency(UPSTREAM_TIMEOUT * 10),
+            Self::Garbage => RatesConfig {
+                fault: Some(rates::Fault::GarbageJson),
+                ..RatesConfig::default()
+            },
             Self::Down => {
                 // A port bound and never listened on: a connection is refused
                 // on every system, and no other process can take the port
