@@ -8,7 +8,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 mod common;
 
-use common::{check, check_with, grader_target, root, workspace};
+use common::{check, check_with, grader_target, root, run, workspace};
 
 /// Held by the tests that build solution binaries, the real tree's or a
 /// copy's: in the one target directory they share, `debug/<bin>` is whichever
@@ -115,16 +115,9 @@ fn the_fixtures_and_the_tests_agree() {
 /// each to its gap: a gap edited without `--refresh` fails here, at once.
 #[test]
 fn the_committed_mutants_fit_the_solutions() {
-    let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .args(["selftest", "--list"])
-        .output()
-        .expect("xtask runs");
-    let text = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{text}{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let (passed, text) =
+        run(Command::new(env!("CARGO_BIN_EXE_xtask")).args(["selftest", "--list"]));
+    assert!(passed, "{text}");
     assert!(text.contains("none stale"), "{text}");
 }
 
@@ -135,25 +128,12 @@ fn the_committed_mutants_fit_the_solutions() {
 fn a_sample_of_the_mutants_is_caught() {
     let copy = workspace("workspace");
     let _turn = solution_binaries();
-    let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .args([
-            "selftest",
-            "part2",
-            "--mutants-only",
-            "--sample",
-            "1",
-            "--copy",
-        ])
+    let (passed, text) = run(Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["selftest", "part2", "--mutants-only", "--sample", "1"])
+        .arg("--copy")
         .arg(&*copy)
         .env("NO_COLOR", "1")
-        .env("WORKSHOP_GRADER_TARGET_DIR", grader_target())
-        .output()
-        .expect("xtask runs");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(output.status.success(), "{text}");
+        .env("WORKSHOP_GRADER_TARGET_DIR", grader_target()));
+    assert!(passed, "{text}");
     assert!(text.contains("Mutation score 100 %"), "{text}");
 }

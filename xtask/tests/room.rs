@@ -625,19 +625,13 @@ fn joining_listing_and_leaving() {
     )
     .expect("the manifest");
     let xtask = |args: &[&str]| {
-        let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
-            .arg("--root")
-            .arg(root.path())
-            .args(args)
-            .env("NO_COLOR", "1")
-            .output()
-            .expect("xtask runs");
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
-        (output.status.success(), text)
+        common::run(
+            Command::new(env!("CARGO_BIN_EXE_xtask"))
+                .arg("--root")
+                .arg(root.path())
+                .args(args)
+                .env("NO_COLOR", "1"),
+        )
     };
     let join = |token: &str, name: &str| {
         xtask(&[

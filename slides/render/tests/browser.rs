@@ -259,14 +259,7 @@ fn machine_fonts(browser: &mut Browser, page: &Page) -> Result<Vec<String>, Stri
 /// Opens a tab that records what the page does, at 1280×720, network off.
 fn open_page(browser: &mut Browser) -> Result<Page, String> {
     let page = browser.new_page()?;
-    for method in [
-        "Page.enable",
-        "Runtime.enable",
-        "Log.enable",
-        "Network.enable",
-    ] {
-        page.call(browser, method, json!({}))?;
-    }
+    page.record_events(browser)?;
     page.call(
         browser,
         "Network.emulateNetworkConditions",

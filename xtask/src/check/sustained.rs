@@ -32,7 +32,7 @@ pub fn serve(
     rates: &BTreeMap<String, Decimal>,
     amounts: &[Decimal],
 ) -> Result<usize, Stopped> {
-    let results: Vec<Result<usize, (usize, String, String)>> = thread::scope(|scope| {
+    let results: Vec<Result<usize, Stopped>> = thread::scope(|scope| {
         let clients: Vec<_> = (0..2 * CLIENTS)
             .map(|index| {
                 let kept_alive = index % 2 == 0;
@@ -44,7 +44,7 @@ pub fn serve(
             .map(|client| {
                 client
                     .join()
-                    .unwrap_or_else(|_| Err((0, "the client panicked".into(), String::new())))
+                    .unwrap_or_else(|_| Err(Stopped::at(0, "the client panicked", None)))
             })
             .collect()
     });
@@ -52,16 +52,22 @@ pub fn serve(
         .iter()
         .map(|result| match result {
             Ok(count) => *count,
-            Err((count, _, _)) => *count,
+            Err(stopped) => stopped.served,
         })
         .sum();
     match results.into_iter().find_map(Result::err) {
         None => Ok(served),
-        Some((_, why, example)) => Err(Stopped {
+        Some(stopped) => Err(Stopped { served, ..stopped }),
+    }
+}
+
+impl Stopped {
+    fn at(served: usize, why: impl Into<String>, example: Option<String>) -> Self {
+        Self {
             served,
-            why,
-            example: Some(example),
-        }),
+            why: why.into(),
+            example,
+        }
     }
 }
 
@@ -72,7 +78,7 @@ fn run(
     amounts: &[Decimal],
     kept_alive: bool,
     offset: usize,
-) -> Result<usize, (usize, String, String)> {
+) -> Result<usize, Stopped> {
     let connection = if kept_alive { "kept-alive" } else { "new" };
     let client = if kept_alive {
         reqwest::blocking::Client::builder()
@@ -83,7 +89,7 @@ fn run(
     } else {
         http_client()
     }
-    .map_err(|why| (0, why, String::new()))?;
+    .map_err(|why| Stopped::at(0, why, None))?;
     let codes: Vec<&String> = rates.keys().collect();
     for (served, amount) in amounts.iter().enumerate() {
         let code = codes[(served + offset) % codes.len()];
@@ -99,13 +105,17 @@ fn run(
                     "a request on a {connection} connection failed: {}",
                     without_url(&err)
                 );
-                return Err((served, why, format!("GET {path}: no answer")));
+                return Err(Stopped::at(
+                    served,
+                    why,
+                    Some(format!("GET {path}: no answer")),
+                ));
             }
         };
         if got != want {
             let example = format!("GET {path}\n  expected: {want}\n  actual:   {got}");
             let why = format!("a request on a {connection} connection was answered wrong");
-            return Err((served, why, example));
+            return Err(Stopped::at(served, why, Some(example)));
         }
     }
     Ok(amounts.len())

@@ -40,10 +40,13 @@ pub fn check(root: &Path, args: &[&str]) -> (bool, String) {
 
 /// The same, with `env` set for xtask and the builds it runs.
 pub fn check_with(root: &Path, args: &[&str], env: &[(&str, &str)]) -> (bool, String) {
-    let output: Output = check_command(root, args)
-        .envs(env.iter().copied())
-        .output()
-        .expect("xtask runs");
+    run(check_command(root, args).envs(env.iter().copied()))
+}
+
+/// Runs `command` to its end: whether it succeeded, and its stdout then
+/// its stderr.
+pub fn run(command: &mut Command) -> (bool, String) {
+    let output: Output = command.output().expect("xtask runs");
     let text = format!(
         "{}{}",
         String::from_utf8_lossy(&output.stdout),

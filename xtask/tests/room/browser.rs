@@ -178,14 +178,7 @@ fn drive(browser: &mut Browser, board: &Board) -> Result<Vec<String>, String> {
     let mut problems = Vec::new();
     let page = browser.new_page()?;
     let since = browser.events.len();
-    for method in [
-        "Page.enable",
-        "Runtime.enable",
-        "Log.enable",
-        "Network.enable",
-    ] {
-        page.call(browser, method, json!({}))?;
-    }
+    page.record_events(browser)?;
     page.call(
         browser,
         "Emulation.setDeviceMetricsOverride",

@@ -262,6 +262,14 @@ pub struct Page {
 }
 
 impl Page {
+    /// Turns on the events a test records: page, console, log and network.
+    pub fn record_events(&self, browser: &mut Browser) -> Result<()> {
+        for domain in ["Page", "Runtime", "Log", "Network"] {
+            self.call(browser, &format!("{domain}.enable"), json!({}))?;
+        }
+        Ok(())
+    }
+
     pub fn call(&self, browser: &mut Browser, method: &str, params: Value) -> Result<Value> {
         browser.call(Some(&self.session), method, params)
     }
