@@ -102,7 +102,7 @@ fn generate_part(part: &Part, root: &Path) -> Result<Files, GenError> {
     if !root.join(&part.solution).is_dir() {
         return Err(GenError::NoSolution {
             path: part.solution.clone(),
-            part: part.id.clone(),
+            part: part.id.to_string(),
         });
     }
     let numbered: HashMap<&str, (usize, &Gap)> = part
@@ -162,9 +162,9 @@ fn generate_part(part: &Part, root: &Path) -> Result<Files, GenError> {
     }
 
     for (_, gap) in part.gaps() {
-        if !found.contains_key(&gap.id) {
+        if !found.contains_key(gap.id.as_str()) {
             let path = part.solution.join(&gap.file);
-            let id = gap.id.clone();
+            let id = gap.id.to_string();
             return Err(if root.join(&path).is_file() {
                 GenError::MissingMarker { id, path }
             } else {

@@ -6,8 +6,10 @@ mod cargo_run;
 mod check;
 // `gen` is a reserved keyword in edition 2024, hence the longer module name.
 mod generate;
+mod ids;
 mod learner;
 mod manifest;
+mod progress;
 mod rates;
 mod room;
 mod selftest;
@@ -67,7 +69,7 @@ enum Cmd {
         args: Vec<String>,
     },
     /// Grade a part: gaps, build, checks, and what to do next.
-    Check(check::CheckArgs),
+    Check(learner::check::CheckArgs),
     // The learner's loop, in the order a learner meets it.
     /// Start a part's clock and see its exercises and gaps.
     #[command(long_about = learner::start::LONG_ABOUT)]
@@ -126,7 +128,7 @@ fn main() -> ExitCode {
             Duration::from_secs(10),
             args,
         ),
-        Cmd::Check(args) => check::run(&root, &args),
+        Cmd::Check(args) => learner::check::run(&root, &args),
         Cmd::Start(args) => learner::start::run(&root, &args),
         Cmd::Hint(args) => learner::hint::run(&root, &args),
         Cmd::Watch(args) => learner::watch::run(&root, &args),

@@ -12,6 +12,8 @@ use std::path::{Component, Path, PathBuf};
 use serde::Deserialize;
 use thiserror::Error;
 
+pub use crate::ids::{CheckId, CheckKind, ExerciseId, GapId, PartId};
+
 /// The only `format_version` this xtask reads.
 pub const FORMAT_VERSION: u32 = 1;
 
@@ -40,7 +42,7 @@ pub struct Manifest {
 #[allow(dead_code, reason = "the whole format is modelled")]
 pub struct Part {
     /// `part1`: also the exercise's package and library name.
-    pub id: String,
+    pub id: PartId,
     pub title: String,
     /// The solution crate, relative to the workspace root.
     pub solution: PathBuf,
@@ -55,7 +57,7 @@ pub struct Part {
 #[serde(deny_unknown_fields)]
 #[allow(dead_code, reason = "the whole format is modelled")]
 pub struct Exercise {
-    pub id: String,
+    pub id: ExerciseId,
     pub title: String,
     #[serde(default = "default_minutes")]
     pub minutes: u32,
@@ -65,45 +67,11 @@ pub struct Exercise {
     pub checks: Vec<CheckKind>,
 }
 
-/// The kinds of graded check. An exercise's check id is `<exercise>.<kind>`,
-/// e.g. `part2.forceasync.concurrency`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CheckKind {
-    /// The part's command-line client converts (`client USD 100`).
-    Cli,
-    /// The learner's own test fails against deliberately broken clients.
-    ClientTest,
-    /// The exercise's graded tests (`tests/<exercise>.rs`) pass.
-    Tests,
-    /// The server answers the contract's requests exactly.
-    Contract,
-    /// Answers are computed from the rates service, not hard-coded.
-    Computed,
-    /// On one worker thread, N slow requests take one round trip, not N.
-    Concurrency,
-    /// With P threads, N slow requests take ⌈N/P⌉ round trips.
-    Threads,
-    /// The blocking pool has the size the exercise asks for: 2P slow
-    /// requests take two round trips, P answered in each.
-    Pool,
-    /// A stalled or trickled body is a 504 at the deadline (part 4).
-    Deadline,
-    /// Simultaneous conversions share one fetch, reused for the TTL; errors
-    /// are not kept (part 4).
-    Singleflight,
-    /// A waiter whose client hangs up does not cancel the shared fetch
-    /// (part 4).
-    Cancellation,
-    /// SIGTERM: the requests in flight are answered, then exit 0 (part 4).
-    Shutdown,
-}
-
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[allow(dead_code, reason = "the whole format is modelled")]
 pub struct Gap {
-    pub id: String,
+    pub id: GapId,
     pub title: String,
     /// The file holding the gap's markers, relative to the solution crate.
     pub file: PathBuf,
@@ -201,20 +169,20 @@ impl Manifest {
             }
         };
         for part in &self.parts {
-            unique(&part.id)?;
-            if !is_identifier(&part.id) {
+            unique(part.id.as_str())?;
+            if !is_identifier(part.id.as_str()) {
                 return Err(format!(
                     "part id {:?} must be a Rust identifier: it names the exercise's crate",
-                    part.id
+                    part.id.as_str()
                 ));
             }
-            inside_workspace(&part.solution, &part.id)?;
-            inside_workspace(&part.exercise, &part.id)?;
+            inside_workspace(&part.solution, part.id.as_str())?;
+            inside_workspace(&part.exercise, part.id.as_str())?;
             for exercise in &part.exercises {
-                unique(&exercise.id)?;
+                unique(exercise.id.as_str())?;
                 for gap in &exercise.gaps {
-                    unique(&gap.id)?;
-                    inside_workspace(&gap.file, &gap.id)?;
+                    unique(gap.id.as_str())?;
+                    inside_workspace(&gap.file, gap.id.as_str())?;
                 }
             }
         }
@@ -244,7 +212,55 @@ impl Manifest {
     }
 }
 
+/// Whose crate of a part: the learner's exercise, or the solution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Whose {
+    Learner,
+    Solution,
+}
+
+impl Whose {
+    /// The crate graded, relative to the workspace root.
+    pub fn crate_dir(self, part: &Part) -> &Path {
+        match self {
+            Whose::Learner => &part.exercise,
+            Whose::Solution => &part.solution,
+        }
+    }
+
+    /// A package or binary of the exercise, as this side names it: the
+    /// solution's are `<name>-solution`, so the two never collide.
+    pub fn name(self, exercise_name: &str) -> String {
+        match self {
+            Whose::Learner => exercise_name.to_string(),
+            Whose::Solution => format!("{exercise_name}-solution"),
+        }
+    }
+
+    /// `learner` or `solution`, as the client test's harness names its side.
+    pub fn side(self) -> &'static str {
+        match self {
+            Whose::Learner => "learner",
+            Whose::Solution => "solution",
+        }
+    }
+}
+
+impl Exercise {
+    /// The ids of the exercise's checks, in the manifest's order.
+    pub fn check_ids(&self) -> impl Iterator<Item = CheckId> + '_ {
+        self.checks.iter().map(|kind| CheckId::new(&self.id, *kind))
+    }
+}
+
 impl Part {
+    /// The part-wide numbers of `exercise`'s gaps (the `N` of `gap N`).
+    pub fn gap_numbers<'a>(&'a self, exercise: &'a Exercise) -> impl Iterator<Item = usize> + 'a {
+        self.gaps()
+            .filter(|(_, gap)| exercise.gaps.iter().any(|own| own.id == gap.id))
+            .map(|(number, _)| number)
+    }
+
     /// Every gap of the part in manifest order, with its 1-based number:
     /// the `N` of `todo!("gap N: …")`.
     pub fn gaps(&self) -> impl Iterator<Item = (usize, &Gap)> {

@@ -12,7 +12,7 @@ use crate::cargo_run;
 
 /// How long a server may take to stop after Ctrl-C before it is killed.
 const GRACE: Duration = Duration::from_secs(3);
-use crate::manifest::Manifest;
+use crate::manifest::{Manifest, Whose};
 
 /// Which server to run.
 #[derive(Debug, clap::Args)]
@@ -31,14 +31,12 @@ pub struct ServeArgs {
 pub fn run(root: &Path, args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let manifest = Manifest::load(root)?;
     let part = manifest.part(&args.part)?;
-    // By convention: exercise `part1`/`webserver`, solution
-    // `part1-solution`/`webserver-solution`.
-    let (package, bin, whose) = if args.solution {
-        let package = format!("{}-solution", part.id);
-        (package, format!("{}-solution", part.server), "solution")
+    let (side, whose) = if args.solution {
+        (Whose::Solution, "solution")
     } else {
-        (part.id.clone(), part.server.clone(), "your exercise")
+        (Whose::Learner, "your exercise")
     };
+    let (package, bin) = (side.name(&part.id), side.name(&part.server));
 
     println!("serving {} ({whose}) — Ctrl-C stops it", part.id);
     let port = args.port.to_string();

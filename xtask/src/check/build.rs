@@ -38,8 +38,8 @@ pub struct Built {
 }
 
 #[derive(Debug)]
-pub enum Outcome {
-    Built(Built),
+pub enum Outcome<T = Built> {
+    Built(T),
     /// The compiler's errors, rendered as rustc prints them.
     Failed(Vec<String>),
 }

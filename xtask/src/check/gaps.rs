@@ -3,12 +3,14 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use crate::ids::GapId;
 use crate::manifest::Part;
 
 /// A gap not filled yet.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GapLeft {
     pub number: usize,
+    pub id: GapId,
     pub title: String,
     /// The file, relative to the workspace root, with `/`.
     pub file: String,
@@ -28,6 +30,7 @@ pub fn left(root: &Path, crate_dir: &Path, part: &Part) -> Vec<GapLeft> {
         if let Some(index) = text.lines().position(|line| line.contains(&needle)) {
             left.push(GapLeft {
                 number,
+                id: gap.id.clone(),
                 title: gap.title.clone(),
                 file: relative.to_string_lossy().replace('\\', "/"),
                 line: index + 1,

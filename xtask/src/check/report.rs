@@ -1,243 +1,137 @@
-//! What the learner reads. Colour only on a terminal (anstream strips it
-//! otherwise, and honours NO_COLOR); every line makes sense without it.
+//! What the grader returns: the whole outcome of one check of a part, as
+//! data. The commands print it, record it and send it; the grader itself
+//! knows nothing of them.
 
-use std::io::Write;
-use std::path::Path;
 use std::time::Duration;
 
-use anstream::{AutoStream, ColorChoice};
-use anstyle::{AnsiColor, Style};
-
-use super::clock::Clock;
 use super::gaps::GapLeft;
 use super::verdict::Verdict;
-use crate::generate::slash;
-use crate::learner::hint::SummaryHint;
-use crate::manifest::Part;
+use crate::ids::{CheckId, PartId};
+pub use crate::manifest::Whose;
 
-const GOOD: Style = AnsiColor::Green.on_default().bold();
-const BAD: Style = AnsiColor::Red.on_default().bold();
-const DIM: Style = Style::new().dimmed();
-const BOLD: Style = Style::new().bold();
-
-pub struct Report {
-    out: AutoStream<std::io::Stdout>,
+/// How the build went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Build {
+    Built {
+        took: Duration,
+    },
+    /// The compiler's errors, as rustc renders them.
+    Failed {
+        errors: Vec<String>,
+    },
 }
 
-// Writing to stdout fails only when it is closed (a closed pipe): then there
-// is nobody to tell, so write errors are ignored throughout.
-macro_rules! say {
-    ($report:expr, $($arg:tt)*) => {{
-        let _ = writeln!($report.out, $($arg)*);
-    }};
+/// One check's outcome.
+#[derive(Debug, Clone)]
+pub struct CheckResult {
+    pub id: CheckId,
+    pub verdict: Verdict,
+    pub took: Duration,
+}
+
+/// The grader's report on one part.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub part: PartId,
+    pub whose: Whose,
+    pub gaps: Vec<GapLeft>,
+    pub build: Build,
+    /// In the manifest's order; empty when the build failed.
+    pub checks: Vec<CheckResult>,
 }
 
 impl Report {
-    pub fn new() -> Self {
-        Self {
-            out: AutoStream::auto(std::io::stdout()),
-        }
+    pub fn built(&self) -> bool {
+        matches!(self.build, Build::Built { .. })
     }
 
-    /// Whether colour reaches the terminal (and so cargo may send ANSI too).
-    pub fn color(&self) -> bool {
-        self.out.current_choice() != ColorChoice::Never
+    /// Everything passes: it builds, no gap is left, every check passes.
+    pub fn passed(&self) -> bool {
+        self.built() && self.gaps.is_empty() && self.checks.iter().all(|check| check.verdict.passed)
     }
 
-    pub fn header(&mut self, part: &Part, crate_dir: &Path, solution: bool) {
-        let whose = if solution {
-            "the solution"
-        } else {
-            "your code"
-        };
-        say!(
-            self,
-            "{BOLD}Checking {}{BOLD:#}: {} ({whose} in {})",
-            part.id,
-            part.title,
-            slash(crate_dir)
-        );
-    }
-
-    pub fn notices(&mut self, notices: &[String]) {
-        for notice in notices {
-            say!(self, "{BAD}note{BAD:#} {notice}");
-        }
-    }
-
-    pub fn gaps(&mut self, gaps: &[GapLeft]) {
-        if gaps.is_empty() {
-            say!(self, "{GOOD}✓{GOOD:#} no gaps left");
-            return;
-        }
-        say!(
-            self,
-            "{BAD}✗{BAD:#} {} gap{} left to fill:",
-            gaps.len(),
-            plural(gaps.len())
-        );
-        for gap in gaps {
-            say!(
-                self,
-                "    gap {}  {}:{}  {}",
-                gap.number,
-                gap.file,
-                gap.line,
-                gap.title
-            );
-        }
-    }
-
-    pub fn building(&mut self, part: &Part) {
-        say!(
-            self,
-            "{DIM}  building {}… (the first build compiles every dependency: a minute or two){DIM:#}",
-            part.id
-        );
-    }
-
-    pub fn built(&mut self, took: Duration) {
-        say!(
-            self,
-            "{GOOD}✓{GOOD:#} it builds {DIM}({}){DIM:#}",
-            seconds(took)
-        );
-    }
-
-    pub fn build_failed(&mut self, errors: &[String], verbose: bool) {
-        let count = errors.len();
-        say!(
-            self,
-            "{BAD}✗{BAD:#} it does not build: {count} error{}",
-            plural(count)
-        );
-        let shown = if verbose { count } else { 1 };
-        for error in errors.iter().take(shown) {
-            say!(self, "{error}\n");
-        }
-        if count > shown {
-            say!(
-                self,
-                "  … and {} more error{} (cargo xtask check … --verbose shows them all)",
-                count - shown,
-                plural(count - shown)
-            );
-        }
-    }
-
-    pub fn check(&mut self, id: &str, verdict: &Verdict, took: Duration) {
-        let (mark, style) = if verdict.passed {
-            ("✓", GOOD)
-        } else {
-            ("✗", BAD)
-        };
-        say!(
-            self,
-            "{style}{mark}{style:#} {id:<31} {DIM}{:>6}{DIM:#}  {}",
-            seconds(took),
-            verdict.reason
-        );
-        for detail in &verdict.details {
-            for line in detail.lines() {
-                say!(self, "      {line}");
-            }
-        }
-    }
-
-    pub fn summary(
-        &mut self,
-        part: &Part,
-        results: &[(String, Verdict, Duration)],
-        gaps: &[GapLeft],
-        next: Option<&Part>,
-        clock: Option<Clock>,
-        hint: Option<SummaryHint>,
-    ) {
-        let passed = results
+    /// How many checks pass.
+    pub fn passing(&self) -> usize {
+        self.checks
             .iter()
-            .filter(|(_, verdict, _)| verdict.passed)
-            .count();
-        let all_pass = gaps.is_empty() && !results.is_empty() && passed == results.len();
-        let (style, word) = if all_pass {
-            (GOOD, "passes")
-        } else {
-            (BAD, "does not pass yet")
-        };
-        let mut line = format!(
-            "{style}{} {word}{style:#}: {passed} of {} checks pass",
-            part.id,
-            results.len()
-        );
-        if !gaps.is_empty() {
-            line.push_str(&format!(", {} gap{} left", gaps.len(), plural(gaps.len())));
-        }
-        if let Some(clock) = &clock {
-            let budget: u32 = part.exercises.iter().map(|exercise| exercise.minutes).sum();
-            line.push_str(&format!(
-                ". Clock: {} min of {budget}",
-                clock.elapsed.as_secs() / 60
-            ));
-        }
-        say!(self, "");
-        for passed in clock.iter().flat_map(|clock| &clock.passed) {
-            say!(
-                self,
-                "{GOOD}✓{GOOD:#} {} passes, after {} min of its {}.",
-                passed.exercise,
-                passed.took.as_secs() / 60,
-                passed.minutes
-            );
-        }
-        say!(self, "{line}.");
+            .filter(|check| check.verdict.passed)
+            .count()
+    }
 
-        // The next step: the first gap and its hint, or the next part.
-        if let Some(gap) = gaps.first() {
-            say!(
-                self,
-                "Next: gap {} in {}:{}, {}.",
-                gap.number,
-                gap.file,
-                gap.line,
-                gap.title
-            );
-            if let Some(hint) = hint {
-                say!(
-                    self,
-                    "  Hint {} of {}: {}",
-                    hint.level,
-                    hint.total,
-                    hint.text
-                );
-                if hint.level < hint.total {
-                    say!(self, "  The next one: `cargo xtask hint {}`.", part.id);
-                }
-            }
-        } else if all_pass {
-            match next {
-                Some(next) => say!(
-                    self,
-                    "Next: {}, {}: `cargo xtask check {}`.",
-                    next.id,
-                    next.title,
-                    next.id
-                ),
-                None => say!(
-                    self,
-                    "Next: compare the servers side by side: `cargo xtask bench`."
-                ),
-            }
-        } else if let Some((id, verdict, _)) =
-            results.iter().find(|(_, verdict, _)| !verdict.passed)
-        {
-            say!(self, "Next: make {id} pass: {}", verdict.reason);
-        }
+    /// The outcome of the check `id`, if it ran.
+    pub fn check(&self, id: &CheckId) -> Option<&CheckResult> {
+        self.checks.iter().find(|check| check.id == *id)
+    }
+
+    pub fn first_failure(&self) -> Option<&CheckResult> {
+        self.checks.iter().find(|check| !check.verdict.passed)
     }
 }
 
-fn seconds(took: Duration) -> String {
-    format!("{:.1} s", took.as_secs_f64())
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::{CheckKind, ExerciseId};
 
-fn plural(count: usize) -> &'static str {
-    if count == 1 { "" } else { "s" }
+    fn report(gaps: usize, build: Build, verdicts: &[bool]) -> Report {
+        let exercise = ExerciseId::new("part1.webserver");
+        Report {
+            part: PartId::new("part1"),
+            whose: Whose::Learner,
+            gaps: (1..=gaps)
+                .map(|number| GapLeft {
+                    number,
+                    id: crate::ids::GapId::new(format!("part1.webserver.g{number}")),
+                    title: "a gap".into(),
+                    file: "src/server.rs".into(),
+                    line: number,
+                })
+                .collect(),
+            build,
+            checks: verdicts
+                .iter()
+                .zip(CheckKind::ALL)
+                .map(|(passed, kind)| CheckResult {
+                    id: CheckId::new(&exercise, *kind),
+                    verdict: if *passed {
+                        Verdict::pass("ok")
+                    } else {
+                        Verdict::fail("no")
+                    },
+                    took: Duration::ZERO,
+                })
+                .collect(),
+        }
+    }
+
+    const BUILT: Build = Build::Built {
+        took: Duration::ZERO,
+    };
+
+    #[test]
+    fn a_part_passes_when_it_builds_with_no_gap_and_every_check_passing() {
+        assert!(report(0, BUILT, &[true, true]).passed());
+        assert!(!report(1, BUILT, &[true, true]).passed());
+        assert!(!report(0, BUILT, &[true, false]).passed());
+        let failed = Build::Failed {
+            errors: vec!["error".into()],
+        };
+        assert!(!report(0, failed, &[]).passed());
+    }
+
+    #[test]
+    fn checks_are_found_by_id_and_counted() {
+        let report = report(0, BUILT, &[true, false, true]);
+        assert_eq!(report.passing(), 2);
+        let failing = report.first_failure().map(|check| check.id.to_string());
+        assert_eq!(failing.as_deref(), Some("part1.webserver.client_test"));
+        let id = CheckId::new(&ExerciseId::new("part1.webserver"), CheckKind::Tests);
+        assert!(report.check(&id).is_some_and(|check| check.verdict.passed));
+    }
+
+    #[test]
+    fn the_solution_names_its_packages_apart() {
+        assert_eq!(Whose::Learner.name("part2"), "part2");
+        assert_eq!(Whose::Solution.name("webserver"), "webserver-solution");
+    }
 }

@@ -7,11 +7,11 @@ use std::process::ExitCode;
 
 use anyhow::bail;
 
-use super::progress::Progress;
 use super::{BOLD, DIM, Out, gaps_left};
 use crate::check::gaps::GapLeft;
 use crate::generate::slash;
 use crate::manifest::{Gap, Manifest, Part};
+use crate::progress::Progress;
 
 /// What `cargo xtask hint --help` says, above the options.
 pub const LONG_ABOUT: &str = "\
@@ -94,7 +94,7 @@ pub fn run(root: &Path, args: &HintArgs) -> anyhow::Result<ExitCode> {
             // The command as they typed it: asking again is the same words.
             let again = match &args.gap {
                 Some(name) => format!("{} {name}", part.id),
-                None => part.id.clone(),
+                None => part.id.to_string(),
             };
             out.line(format!(
                 "Ask again for the next hint: `cargo xtask hint {again}`."
@@ -112,12 +112,12 @@ pub fn run(root: &Path, args: &HintArgs) -> anyhow::Result<ExitCode> {
         }
         progress
             .hints
-            .insert(gap.id.clone(), level.max(shown) as u32);
+            .insert(gap.id.to_string(), level.max(shown) as u32);
     }
     if let Err(err) = progress.save(root) {
         eprintln!(
             "warning: cannot save the hint level in {}: {err}",
-            super::progress::FILE
+            crate::progress::FILE
         );
     }
     Ok(ExitCode::SUCCESS)
@@ -143,7 +143,7 @@ pub fn for_summary(root: &Path, gap: &Gap) -> Option<SummaryHint> {
     }
     Progress::update(root, |progress| {
         let level = (progress.hint_level(&gap.id) as usize).clamp(1, total);
-        progress.hints.insert(gap.id.clone(), level as u32);
+        progress.hints.insert(gap.id.to_string(), level as u32);
         Some(SummaryHint {
             level,
             total,

@@ -6,11 +6,10 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime};
 
-use super::progress::{Last, Progress};
+use crate::progress::{Last, Progress};
 use anstyle::Style;
 
-use super::{BAD, BOLD, DIM, GOOD, Out, WARN, gap_numbers, gaps_left, minutes};
-use crate::check::kind_name;
+use super::{BAD, BOLD, DIM, GOOD, Out, WARN, gaps_left, minutes};
 use crate::manifest::{Exercise, Manifest, Part};
 
 /// What `cargo xtask list --help` says, above the options.
@@ -163,15 +162,11 @@ struct Row<'a> {
 
 impl<'a> Row<'a> {
     fn new(part: &Part, exercise: &'a Exercise, left: &[usize], progress: &Progress) -> Self {
-        let numbers: Vec<usize> = gap_numbers(part, exercise).collect();
+        let numbers: Vec<usize> = part.gap_numbers(exercise).collect();
         let filled = numbers.iter().filter(|n| !left.contains(n)).count();
         let checks: Vec<_> = exercise
-            .checks
-            .iter()
-            .map(|kind| {
-                let name = kind_name(*kind);
-                (name, progress.last(&format!("{}.{name}", exercise.id)))
-            })
+            .check_ids()
+            .map(|id| (id.kind.name(), progress.last(&id.to_string())))
             .collect();
         let passes =
             filled == numbers.len() && checks.iter().all(|(_, last)| *last == Some(Last::Pass));
@@ -242,6 +237,11 @@ impl<'a> Row<'a> {
                 .unzip();
             Cell::styled(styled.join("  "), &plain.join("  "))
         };
-        [Cell::plain(self.exercise.id.clone()), gaps, time, checks]
+        [
+            Cell::plain(self.exercise.id.to_string()),
+            gaps,
+            time,
+            checks,
+        ]
     }
 }

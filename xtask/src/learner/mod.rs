@@ -5,10 +5,10 @@
 //! Every command prints through [`Out`]: colour only on a terminal, NO_COLOR
 //! respected, every line meaningful without colour.
 
+pub mod check;
 pub mod doctor;
 pub mod hint;
 pub mod list;
-pub mod progress;
 pub mod reset;
 pub mod setup;
 pub mod solution;
@@ -23,7 +23,7 @@ use anstream::AutoStream;
 use anstyle::{AnsiColor, Style};
 
 use crate::check::gaps;
-use crate::manifest::{Exercise, Part};
+use crate::manifest::Part;
 
 pub const GOOD: Style = AnsiColor::Green.on_default().bold();
 pub const BAD: Style = AnsiColor::Red.on_default().bold();
@@ -59,13 +59,6 @@ impl Out {
 /// The gap numbers of `part` still left in the learner's exercise.
 pub fn gaps_left(root: &Path, part: &Part) -> Vec<gaps::GapLeft> {
     gaps::left(root, &part.exercise, part)
-}
-
-/// The part-wide numbers of `exercise`'s gaps (the `N` of `gap N`).
-pub fn gap_numbers<'a>(part: &'a Part, exercise: &'a Exercise) -> impl Iterator<Item = usize> + 'a {
-    part.gaps()
-        .filter(|(_, gap)| exercise.gaps.iter().any(|own| own.id == gap.id))
-        .map(|(number, _)| number)
 }
 
 /// `12 min`: the workshop counts in whole minutes.

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{BAD, BOLD, DIM, GOOD, Out, WARN};
 use crate::check;
+use crate::check::report::Whose;
 use crate::manifest::Manifest;
 
 /// What `cargo xtask setup --help` says, above the options.
@@ -52,7 +53,7 @@ pub fn current_stamp(root: &Path) -> anyhow::Result<Stamp> {
     Ok(Stamp {
         cargo_lock: format!("{:016x}", fnv1a(&lock)),
         rustc: rustc_version()?,
-        finished_at: super::progress::stamp(SystemTime::now()),
+        finished_at: crate::progress::stamp(SystemTime::now()),
     })
 }
 
@@ -92,10 +93,10 @@ pub fn run(root: &Path, _args: &SetupArgs) -> anyhow::Result<ExitCode> {
 
     let mut unbuilt = Vec::new();
     for part in &manifest.parts {
-        for (solution, whose) in [(true, "solution"), (false, "exercise")] {
+        for (side, whose) in [(Whose::Solution, "solution"), (Whose::Learner, "exercise")] {
             let what = format!("build {}'s {whose} for the grader", part.id);
             let built = step(&mut out, &what, || {
-                check::prebuild(root, part, solution).map(|built| {
+                check::prebuild(root, part, side).map(|built| {
                     built
                         .then_some(())
                         .ok_or_else(|| "does not compile".to_string())
@@ -105,7 +106,7 @@ pub fn run(root: &Path, _args: &SetupArgs) -> anyhow::Result<ExitCode> {
                 Ok(()) => {}
                 // A learner's exercise mid-way may not compile; cargo built
                 // its dependencies all the same.
-                Err(_) if !solution => unbuilt.push(part.id.clone()),
+                Err(_) if side == Whose::Learner => unbuilt.push(part.id.clone()),
                 Err(err) => return Err(err),
             }
         }

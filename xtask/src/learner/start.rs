@@ -5,10 +5,10 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::SystemTime;
 
-use super::progress::Progress;
-use super::{BOLD, DIM, GOOD, Out, count, gap_numbers, gaps_left, minutes};
+use super::{BOLD, DIM, GOOD, Out, count, gaps_left, minutes};
 use crate::generate::slash;
 use crate::manifest::Manifest;
+use crate::progress::Progress;
 
 /// What `cargo xtask start --help` says, above the options.
 pub const LONG_ABOUT: &str = "\
@@ -71,7 +71,7 @@ pub fn run(root: &Path, args: &StartArgs) -> anyhow::Result<ExitCode> {
             exercise.minutes,
             exercise.title
         ));
-        for number in gap_numbers(part, exercise) {
+        for number in part.gap_numbers(exercise) {
             let Some((_, gap)) = part.gaps().find(|(n, _)| *n == number) else {
                 continue;
             };

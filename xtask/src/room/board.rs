@@ -66,21 +66,15 @@ impl Catalogue {
             .parts
             .iter()
             .map(|part| PartEntry {
-                id: part.id.clone(),
+                id: part.id.to_string(),
                 exercises: part
                     .exercises
                     .iter()
                     .map(|exercise| ExerciseEntry {
-                        id: exercise.id.clone(),
+                        id: exercise.id.to_string(),
                         title: exercise.title.clone(),
                         minutes: exercise.minutes,
-                        checks: exercise
-                            .checks
-                            .iter()
-                            .map(|kind| {
-                                format!("{}.{}", exercise.id, crate::check::kind_name(*kind))
-                            })
-                            .collect(),
+                        checks: exercise.check_ids().map(|id| id.to_string()).collect(),
                     })
                     .collect(),
             })

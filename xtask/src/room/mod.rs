@@ -29,8 +29,7 @@ use std::time::Duration;
 use anyhow::{Context, anyhow, bail};
 use clap::Subcommand;
 
-use crate::check::gaps::GapLeft;
-use crate::check::verdict::Verdict;
+use crate::check::report::Report;
 use crate::manifest::Part;
 use membership::Membership;
 
@@ -86,15 +85,9 @@ pub fn run(root: &Path, args: &RoomArgs) -> anyhow::Result<ExitCode> {
 
 /// After a check of `part`: its outcome to the room, if one is joined. A
 /// check of the solution is nobody's progress, and is not sent.
-pub fn after_check(
-    root: &Path,
-    part: &Part,
-    solution: bool,
-    results: Option<&[(String, Verdict, Duration)]>,
-    gaps: &[GapLeft],
-) {
-    if !solution {
-        send::after_check(root, part, results, gaps);
+pub fn after_check(root: &Path, part: &Part, report: &Report) {
+    if report.whose == crate::check::report::Whose::Learner {
+        send::after_check(root, part, report);
     }
 }
 

@@ -15,40 +15,30 @@ use anstyle::Style;
 use super::membership::Membership;
 use super::scrub;
 use super::wire::{CheckOutcome, CheckReport, ExerciseReport, Hint};
-use crate::check::gaps::GapLeft;
-use crate::check::kind_name;
-use crate::check::verdict::Verdict;
-use crate::learner::gap_numbers;
-use crate::learner::progress::Progress;
+use crate::check::report::Report;
 use crate::manifest::Part;
+use crate::progress::Progress;
 
 /// Connecting and sending, all told: a fraction of a second.
 pub const DEADLINE: Duration = Duration::from_millis(300);
 
 /// Sends the outcome of a check of `part` to the room joined, if any.
-/// `results` is `None` when the part did not build.
-pub fn after_check(
-    root: &Path,
-    part: &Part,
-    results: Option<&[(String, Verdict, Duration)]>,
-    gaps: &[GapLeft],
-) {
+pub fn after_check(root: &Path, part: &Part, report: &Report) {
     let room = match Membership::load(root) {
         Ok(Some(room)) => room,
         Ok(None) => return,
         Err(why) => return quiet(&format!("not sent: {why}")),
     };
     let progress = Progress::load(root);
-    let report = build(
+    let sent = build(
         &room,
         part,
-        results,
-        gaps,
+        report,
         &progress,
         SystemTime::now(),
         &local_dirs(root),
     );
-    if let Err(why) = post(&room, "/api/check", &report, DEADLINE) {
+    if let Err(why) = post(&room, "/api/check", &sent, DEADLINE) {
         quiet(&format!("not sent to {}: {why}", room.url));
     }
 }
@@ -57,8 +47,7 @@ pub fn after_check(
 pub fn build(
     room: &Membership,
     part: &Part,
-    results: Option<&[(String, Verdict, Duration)]>,
-    gaps: &[GapLeft],
+    report: &Report,
     progress: &Progress,
     now: SystemTime,
     local_dirs: &[String],
@@ -68,19 +57,17 @@ pub fn build(
         .exercises
         .iter()
         .map(|exercise| {
-            let numbers: Vec<usize> = gap_numbers(part, exercise).collect();
-            let left = gaps
+            let left = report
+                .gaps
                 .iter()
-                .filter(|gap| numbers.contains(&gap.number))
+                .filter(|gap| exercise.gaps.iter().any(|own| own.id == gap.id))
                 .count();
             let checks = exercise
-                .checks
-                .iter()
-                .filter_map(|kind| {
-                    let id = format!("{}.{}", exercise.id, kind_name(*kind));
-                    let (_, verdict, _) = results?.iter().find(|(result, _, _)| *result == id)?;
+                .check_ids()
+                .filter_map(|id| {
+                    let verdict = &report.check(&id)?.verdict;
                     Some(CheckOutcome {
-                        id,
+                        id: id.to_string(),
                         passed: verdict.passed,
                         reason: scrub::reason(&verdict.reason, local_dirs),
                     })
@@ -97,10 +84,10 @@ pub fn build(
                 .filter(|hint| hint.level > 0)
                 .max_by_key(|hint| hint.level);
             ExerciseReport {
-                id: exercise.id.clone(),
+                id: exercise.id.to_string(),
                 minutes: exercise.minutes,
-                spent_secs: spent.get(&exercise.id).copied().unwrap_or(0),
-                gaps: numbers.len() as u32,
+                spent_secs: spent.get(exercise.id.as_str()).copied().unwrap_or(0),
+                gaps: exercise.gaps.len() as u32,
                 gaps_left: left as u32,
                 hint,
                 checks,
@@ -110,8 +97,8 @@ pub fn build(
     CheckReport {
         learner: room.learner.clone(),
         name: room.name.clone(),
-        part: part.id.clone(),
-        built: results.is_some(),
+        part: report.part.to_string(),
+        built: report.built(),
         exercises,
     }
 }
@@ -148,7 +135,7 @@ fn spent(part: &Part, progress: &Progress, now: SystemTime) -> BTreeMap<String, 
                     elapsed.saturating_sub(last)
                 }
             };
-            (exercise.id.clone(), secs)
+            (exercise.id.to_string(), secs)
         })
         .collect()
 }
@@ -240,8 +227,12 @@ fn quiet(message: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::learner::progress::Outcome;
+    use crate::check::gaps::GapLeft;
+    use crate::check::report::{Build, CheckResult, Whose};
+    use crate::check::verdict::Verdict;
+    use crate::ids::{CheckId, CheckKind, ExerciseId, GapId};
     use crate::manifest::Manifest;
+    use crate::progress::Outcome;
 
     fn at(secs: u64) -> SystemTime {
         SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000 + secs)
@@ -273,41 +264,42 @@ mod tests {
             at(420),
         );
         progress.hints.insert("part1.client_test.test".into(), 2);
-        let fail = |reason: &str| Verdict::fail(reason);
-        let results = vec![
-            (
-                "part1.client.cli".to_string(),
-                Verdict::pass("ok"),
-                Duration::ZERO,
-            ),
-            (
-                "part1.client_test.client_test".to_string(),
-                fail(
+        let result = |exercise: &str, kind, verdict| CheckResult {
+            id: CheckId::new(&ExerciseId::new(exercise), kind),
+            verdict,
+            took: Duration::ZERO,
+        };
+        let checks = vec![
+            result("part1.client", CheckKind::Cli, Verdict::pass("ok")),
+            result(
+                "part1.client_test",
+                CheckKind::ClientTest,
+                Verdict::fail(
                     "gap 4 is not filled yet: write the client's test (tests/client_test.rs:18:5)",
                 ),
-                Duration::ZERO,
             ),
-            (
-                "part1.webserver.contract".to_string(),
-                fail("no"),
-                Duration::ZERO,
-            ),
+            result("part1.webserver", CheckKind::Contract, Verdict::fail("no")),
         ];
-        let gaps = [4, 5].map(|number| GapLeft {
-            number,
-            title: String::new(),
-            file: String::new(),
-            line: 1,
-        });
-        let report = build(
-            &room(),
-            part,
-            Some(&results),
-            &gaps,
-            &progress,
-            at(1000),
-            &[],
-        );
+        let gaps = Vec::from([4, 5].map(|number| {
+            let (_, gap) = part.gaps().nth(number - 1).expect("the gap");
+            GapLeft {
+                number,
+                id: GapId::clone(&gap.id),
+                title: String::new(),
+                file: String::new(),
+                line: 1,
+            }
+        }));
+        let checked = Report {
+            part: report.part.to_string(),
+            whose: Whose::Learner,
+            gaps,
+            build: Build::Built {
+                took: Duration::ZERO,
+            },
+            checks,
+        };
+        let report = build(&room(), part, &checked, &progress, at(1000), &[]);
         assert!(report.built);
         assert_eq!(report.part, "part1");
         let [client, client_test, webserver] = &report.exercises[..] else {
@@ -329,7 +321,12 @@ mod tests {
         let json = serde_json::to_string(&report).expect("JSON");
         assert!(!json.contains(".rs"), "{json}");
 
-        let unbuilt = build(&room(), part, None, &gaps, &progress, at(1000), &[]);
+        let unbuilt = Report {
+            build: Build::Failed { errors: Vec::new() },
+            checks: Vec::new(),
+            ..checked
+        };
+        let unbuilt = build(&room(), part, &unbuilt, &progress, at(1000), &[]);
         assert!(!unbuilt.built);
         assert!(unbuilt.exercises.iter().all(|e| e.checks.is_empty()));
     }

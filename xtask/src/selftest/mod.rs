@@ -119,7 +119,7 @@ pub fn run(root: &Path, args: &SelftestArgs) -> anyhow::Result<ExitCode> {
                 .collect();
             failures.extend(phases::attempts(&copy, &manifest, part, &ours)?);
         }
-        let gap_ids: Vec<String> = part.gaps().map(|(_, gap)| gap.id.clone()).collect();
+        let gap_ids: Vec<String> = part.gaps().map(|(_, gap)| gap.id.to_string()).collect();
         let mut chosen: Vec<_> = all
             .iter()
             .filter(|mutant| gap_ids.contains(&mutant.gap))
@@ -142,7 +142,7 @@ pub fn run(root: &Path, args: &SelftestArgs) -> anyhow::Result<ExitCode> {
                 (gap.clone(), ours.cloned().collect())
             })
             .collect();
-        tables.push((part.id.clone(), by_gap));
+        tables.push((part.id.to_string(), by_gap));
     }
     copy.forget_progress();
     Ok(conclude(&tables, failures, &equivalent, started))

@@ -176,13 +176,13 @@ pub fn of_part(
             .with_context(|| format!("cannot read {}", file.display()))?;
         let region = find_region(&text, &gap.id)
             .with_context(|| format!("{}: no gap {}", file.display(), gap.id))?;
-        match listed.gaps.get(&gap.id) {
+        match listed.gaps.get(gap.id.as_str()) {
             Some(code) if code == region.text(&text) => {}
             _ => bail!(stale(&gap.id)),
         }
         for one in listed.mutants.iter().filter(|one| one.gap == gap.id) {
             let mutant = Mutant {
-                gap: gap.id.clone(),
+                gap: gap.id.to_string(),
                 name: format!("{}:{}: {}", one.start[0], one.start[1], one.description),
                 file: file.clone(),
                 change: Change::Span(one.clone()),

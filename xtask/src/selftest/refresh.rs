@@ -58,7 +58,7 @@ pub fn run(root: &Path, manifest: &Manifest) -> anyhow::Result<ExitCode> {
                 .with_context(|| format!("{file}: no gap {}", gap.id))?;
             listed
                 .gaps
-                .insert(gap.id.clone(), region.text(&text).to_string());
+                .insert(gap.id.to_string(), region.text(&text).to_string());
             let inside: Vec<ListedMutant> = found
                 .iter()
                 .filter(|one| one.file == file)

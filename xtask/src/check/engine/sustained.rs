@@ -7,10 +7,11 @@
 use std::collections::BTreeMap;
 use std::thread;
 
+use part1::{Amount, Conversion, Currency};
 use rust_decimal::Decimal;
 
-use super::computed::expected;
-use super::contract::{REQUEST_TIMEOUT, http_client, without_url};
+use super::mismatch;
+use super::requests::{http_client, kept_alive_client, without_url};
 
 /// Clients of each kind.
 const CLIENTS: usize = 4;
@@ -81,11 +82,7 @@ fn run(
 ) -> Result<usize, Stopped> {
     let connection = if kept_alive { "kept-alive" } else { "new" };
     let client = if kept_alive {
-        reqwest::blocking::Client::builder()
-            .timeout(REQUEST_TIMEOUT)
-            .pool_max_idle_per_host(1)
-            .build()
-            .map_err(|err| err.to_string())
+        kept_alive_client()
     } else {
         http_client()
     }
@@ -113,10 +110,40 @@ fn run(
             }
         };
         if got != want {
-            let example = format!("GET {path}\n  expected: {want}\n  actual:   {got}");
+            let example = mismatch(&format!("GET {path}"), &want, &got);
             let why = format!("a request on a {connection} connection was answered wrong");
             return Err(Stopped::at(served, why, Some(example)));
         }
     }
     Ok(amounts.len())
+}
+
+/// The answer, by the solution's own arithmetic.
+pub fn expected(code: &str, amount: Decimal, rate: Decimal) -> String {
+    let parsed: (Result<Currency, _>, Result<Amount, _>) =
+        (code.parse(), amount.to_string().parse());
+    match parsed {
+        (Ok(currency), Ok(amount)) => Conversion::new(currency, amount, rate)
+            .map(|conversion| conversion.to_string())
+            .unwrap_or_else(|err| err.to_string()),
+        _ => format!("(cannot compute {code} {amount})"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expected_answers_round_half_even_to_minor_units() {
+        let rate = Decimal::new(884, 3);
+        assert_eq!(expected("GBP", Decimal::new(100, 0), rate), "GBP 88.4");
+        assert_eq!(
+            expected("GBP", Decimal::new(125, 2), Decimal::ONE),
+            "GBP 1.25"
+        );
+        assert_eq!(expected("JPY", Decimal::new(25, 1), Decimal::ONE), "JPY 2");
+        assert_eq!(expected("JPY", Decimal::new(35, 1), Decimal::ONE), "JPY 4");
+        assert!(expected("G1P", Decimal::ONE, rate).starts_with("(cannot compute"));
+    }
 }

@@ -7,8 +7,11 @@ use std::path::Path;
 
 use part1_mutants::Mutant;
 
-use super::libtest::{Outcome, run};
-use super::verdict::Verdict;
+use super::Subject;
+use crate::check::engine::libtest::{DEADLINE, Outcome, run};
+use crate::check::verdict::Verdict;
+
+pub const SUBJECT: Subject = Subject::ClientTest;
 
 pub fn check(binary: &Path) -> Verdict {
     match run(binary, &[]) {
@@ -61,6 +64,6 @@ pub fn check(binary: &Path) -> Verdict {
 fn timed_out() -> String {
     format!(
         "your test did not finish within {} s: does it await something that never comes?",
-        super::libtest::DEADLINE.as_secs()
+        DEADLINE.as_secs()
     )
 }

@@ -7,9 +7,12 @@ use std::time::Duration;
 
 use rates::{RatesConfig, RatesService};
 
-use super::explain;
-use super::procs::Proc;
-use super::verdict::Verdict;
+use super::Subject;
+use crate::check::engine::procs::Proc;
+use crate::check::explain;
+use crate::check::verdict::Verdict;
+
+pub const SUBJECT: Subject = Subject::Client;
 
 pub fn check(bin: &Path) -> Verdict {
     let service = match RatesService::start(RatesConfig::default()) {

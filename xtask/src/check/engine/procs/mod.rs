@@ -14,6 +14,10 @@ use std::time::{Duration, Instant};
 
 use process_wrap::std::{ChildWrapper, CommandWrap};
 
+mod signals;
+
+pub use signals::{killed_by_signal, signal_name};
+
 type Shared = Arc<Mutex<Box<dyn ChildWrapper>>>;
 
 /// Every live child, so that Ctrl-C can reach them from its handler thread.

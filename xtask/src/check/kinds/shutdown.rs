@@ -4,21 +4,28 @@
 //! server must exit 0 within one round trip and a margin. Meanwhile, another
 //! server with a conversion stuck in flight must exit within its `--grace`.
 
-use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::net::{Shutdown, TcpStream};
 use std::path::Path;
 use std::process::ExitStatus;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use rates::{Fault, RatesConfig, RatesService};
+use rates::{Fault, RatesConfig};
 
-use super::explain;
-use super::requests::{Reply, at_once, first_not, secs, wait_until};
-use super::server::{Launch, Server, Stage, stage};
-use super::verdict::Verdict;
+use super::Subject;
+use crate::check::engine::launch::{Launch, Server, Stage, last_line};
+use crate::check::engine::procs::{killed_by_signal, signal_name};
+use crate::check::engine::requests::{CONVERT, at_once_while, secs, wait_until};
+use crate::check::engine::{both, side_by_side};
+use crate::check::explain;
+use crate::check::verdict::Verdict;
 
-/// The rates service's latency: how long the conversions stay in flight.
-const ROUND_TRIP: Duration = Duration::from_secs(2);
+pub const SUBJECT: Subject = Subject::Server;
+
+/// The rates service's latency here: two round trips, so the conversions
+/// are surely in flight when the signal comes.
+const SLOW_ROUND_TRIP: Duration = Duration::from_secs(2);
+/// Conversions in flight when the signal comes.
 const IN_FLIGHT: usize = 10;
 /// Once the first conversion has reached the rates service, the others get
 /// this long to reach the server before the signal: they leave together,
@@ -40,21 +47,8 @@ const GRACE_MARGIN: Duration = Duration::from_secs(3);
 const LAST_LINE: &str = "stopped after ";
 
 pub fn check(bin: &Path) -> Verdict {
-    let (drained, bounded) = thread::scope(|scope| {
-        let drained = scope.spawn(|| in_flight(bin));
-        let bounded = scope.spawn(|| stuck(bin));
-        (join(drained), join(bounded))
-    });
-    match (drained, bounded) {
-        (Ok(drained), Ok(bounded)) => Verdict::pass(format!("{drained}; {bounded}")),
-        (Err(why), _) | (_, Err(why)) => Verdict::fail(why),
-    }
-}
-
-fn join(handle: thread::ScopedJoinHandle<'_, Result<String, String>>) -> Result<String, String> {
-    handle
-        .join()
-        .unwrap_or_else(|_| Err("the check itself panicked (a grader bug)".into()))
+    let (drained, bounded) = side_by_side(|| in_flight(bin), || stuck(bin));
+    both(drained, bounded)
 }
 
 fn start(
@@ -63,18 +57,11 @@ fn start(
     grace: Duration,
     deadline: Duration,
 ) -> Result<Stage, String> {
-    let args = [
-        "--rates-ttl".to_string(),
-        "1h".to_string(),
-        "--grace".to_string(),
-        format!("{}ms", grace.as_millis()),
-    ];
-    let launch = Launch {
-        upstream_timeout: Some(deadline),
-        args: &args,
-        ..Launch::default()
-    };
-    stage(bin, config, launch)
+    Launch::new()
+        .upstream_timeout(deadline)
+        .rates_ttl(Duration::from_secs(3600))
+        .grace(grace)
+        .stage(bin, config)
 }
 
 /// 10 conversions in flight, then the signal.
@@ -85,34 +72,27 @@ fn in_flight(bin: &Path) -> Result<String, String> {
         client,
     } = start(
         bin,
-        RatesConfig::with_latency(ROUND_TRIP),
+        RatesConfig::with_latency(SLOW_ROUND_TRIP),
         GRACE,
-        ROUND_TRIP * 10,
+        SLOW_ROUND_TRIP * 10,
     )?;
-    let convert = format!("{}/convert/GBP/100", server.url);
-    let addr = address(&server)?;
+    let addr = server.address()?;
 
-    let (replies, signalled, accepted, status) = thread::scope(|scope| {
-        let conversions = scope.spawn(|| at_once(&client, &convert, IN_FLIGHT).0);
-        wait_until(ROUND_TRIP, || started(&service, &server));
-        thread::sleep(SETTLE);
-        let signalled = Instant::now();
-        let sent = ask_to_stop(&server);
-        thread::sleep(THEN_CONNECT);
-        let accepted = TcpStream::connect_timeout(&addr, Duration::from_secs(1))
-            .inspect(|stream| {
-                let _ = stream.shutdown(Shutdown::Both);
-            })
-            .is_ok();
-        let status = sent.and_then(|()| wait_for_exit(&server, EXIT_WITHIN, signalled));
-        let replies = conversions.join().unwrap_or_else(|_| {
-            vec![Reply {
-                answer: Err("the requests' thread panicked (a grader bug)".into()),
-                took: Duration::ZERO,
-            }]
+    let (volley, (signalled, accepted, status)) =
+        at_once_while(&client, &server.at(CONVERT), IN_FLIGHT, || {
+            wait_until(SLOW_ROUND_TRIP, || started(&service, &server));
+            thread::sleep(SETTLE);
+            let signalled = Instant::now();
+            let sent = server.proc().ask_to_stop();
+            thread::sleep(THEN_CONNECT);
+            let accepted = TcpStream::connect_timeout(&addr, Duration::from_secs(1))
+                .inspect(|stream| {
+                    let _ = stream.shutdown(Shutdown::Both);
+                })
+                .is_ok();
+            let status = sent.and_then(|()| wait_for_exit(&server, EXIT_WITHIN, signalled));
+            (signalled, accepted, status)
         });
-        (replies, signalled, accepted, status)
-    });
     let status = status?;
     let exited_after = signalled.elapsed();
     let signal = signal_name();
@@ -120,7 +100,7 @@ fn in_flight(bin: &Path) -> Result<String, String> {
     if let Some(status) = status {
         failure(&server, status)?;
     }
-    if let Some((wrong, count)) = first_not(&replies, 200) {
+    if let Some((wrong, count)) = volley.first_not(200) {
         let got = match &wrong.answer {
             Err(why) if !why.starts_with("no answer") => {
                 "no answer, only a closed connection".to_string()
@@ -133,7 +113,7 @@ fn in_flight(bin: &Path) -> Result<String, String> {
              finishes the requests in flight (within --grace)"
         ));
     }
-    let answered = last_answer(&replies);
+    let answered = volley.elapsed;
     if status.is_none() {
         return Err(if accepted {
             format!(
@@ -192,21 +172,21 @@ fn stuck(bin: &Path) -> Result<String, String> {
         server,
         client: _,
     } = start(bin, config, SHORT_GRACE, Duration::from_secs(60))?;
-    let addr = address(&server)?;
+    let addr = server.address()?;
     // On a connection of our own: nothing here waits for its answer.
     let mut stream = TcpStream::connect(addr).map_err(|err| format!("cannot connect: {err}"))?;
     std::io::Write::write_all(
         &mut stream,
-        format!("GET /convert/GBP/100 HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes(),
+        format!("GET {CONVERT} HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes(),
     )
     .map_err(|err| format!("cannot send a conversion: {err}"))?;
-    wait_until(ROUND_TRIP, || started(&service, &server));
+    wait_until(SLOW_ROUND_TRIP, || started(&service, &server));
     if let Some(why) = explain::first(&server.proc().stderr()) {
         return Err(why);
     }
     thread::sleep(THEN_CONNECT);
     let signalled = Instant::now();
-    ask_to_stop(&server)?;
+    server.proc().ask_to_stop()?;
     let limit = SHORT_GRACE + GRACE_MARGIN;
     let signal = signal_name();
     match wait_for_exit(&server, limit, signalled)? {
@@ -230,19 +210,8 @@ fn stuck(bin: &Path) -> Result<String, String> {
 
 /// Whether the conversions have set off: the rates service has been asked,
 /// or the server has panicked or died trying.
-fn started(service: &RatesService, server: &Server) -> bool {
-    service.count("/latest") > 0
-        || server.proc().exited()
-        || explain::first(&server.proc().stderr()).is_some()
-}
-
-/// The server's address, from its URL.
-fn address(server: &Server) -> Result<SocketAddr, String> {
-    server
-        .url
-        .trim_start_matches("http://")
-        .parse()
-        .map_err(|err| format!("the server printed an address that does not parse: {err}"))
+fn started(service: &rates::RatesService, server: &Server) -> bool {
+    service.count("/latest") > 0 || server.gave_up()
 }
 
 /// Waits for the server to exit, at most until `limit` after `since`.
@@ -273,27 +242,16 @@ fn failure(server: &Server, status: ExitStatus) -> Result<(), String> {
             signal_name()
         ));
     }
-    let said = server
-        .proc()
-        .stderr()
-        .lines()
-        .rev()
-        .find(|line| !line.trim().is_empty())
-        .map(|line| format!(" ({line})"))
-        .unwrap_or_default();
+    let stderr = server.proc().stderr();
+    let said = if stderr.trim().is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", last_line(&stderr))
+    };
     Err(format!(
         "after {}, the server exited with {status}{said}: a clean stop exits 0",
         signal_name()
     ))
-}
-
-/// When the last conversion was answered, from when they left.
-fn last_answer(replies: &[Reply]) -> Duration {
-    replies
-        .iter()
-        .map(|reply| reply.took)
-        .max()
-        .unwrap_or_default()
 }
 
 /// The conversions counted in the reporter's last line, if it printed it:
@@ -303,65 +261,6 @@ fn last_report(stdout: &str) -> Option<u64> {
         let rest = line.trim().strip_prefix(LAST_LINE)?;
         rest.split_whitespace().next()?.parse().ok()
     })
-}
-
-#[cfg(unix)]
-fn signal_name() -> &'static str {
-    "SIGTERM"
-}
-
-#[cfg(windows)]
-fn signal_name() -> &'static str {
-    "Ctrl-Break"
-}
-
-/// Asks the server to stop as a service manager would: SIGTERM.
-#[cfg(unix)]
-fn ask_to_stop(server: &Server) -> Result<(), String> {
-    let pid = libc::pid_t::try_from(server.proc().id())
-        .map_err(|_| "the server's process id does not fit a pid_t".to_string())?;
-    // SAFETY: kill() only sends a signal; `pid` is our own child's, still
-    // unreaped (the Proc holds it), so it cannot be another process's.
-    if unsafe { libc::kill(pid, libc::SIGTERM) } == 0 {
-        Ok(())
-    } else {
-        Err(format!(
-            "cannot send SIGTERM to the server: {}",
-            std::io::Error::last_os_error()
-        ))
-    }
-}
-
-/// Asks the server to stop as a console would: Ctrl-Break, to its process
-/// group (Ctrl-C cannot be sent to another group). The server must lead a
-/// process group of its own (CREATE_NEW_PROCESS_GROUP).
-#[cfg(windows)]
-fn ask_to_stop(server: &Server) -> Result<(), String> {
-    const CTRL_BREAK_EVENT: u32 = 1;
-    unsafe extern "system" {
-        fn GenerateConsoleCtrlEvent(event: u32, process_group: u32) -> i32;
-    }
-    // SAFETY: sends a console event; no memory is shared.
-    if unsafe { GenerateConsoleCtrlEvent(CTRL_BREAK_EVENT, server.proc().id()) } != 0 {
-        Ok(())
-    } else {
-        Err(format!(
-            "cannot send Ctrl-Break to the server: {}",
-            std::io::Error::last_os_error()
-        ))
-    }
-}
-
-#[cfg(unix)]
-fn killed_by_signal(status: ExitStatus) -> bool {
-    std::os::unix::process::ExitStatusExt::signal(&status).is_some()
-}
-
-#[cfg(windows)]
-fn killed_by_signal(status: ExitStatus) -> bool {
-    // STATUS_CONTROL_C_EXIT: how a console event a process does not handle
-    // ends it.
-    status.code() == Some(0xC000_013A_u32 as i32)
 }
 
 #[cfg(test)]

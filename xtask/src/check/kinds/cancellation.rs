@@ -12,13 +12,14 @@ use std::time::Duration;
 
 use rates::RatesConfig;
 
-use super::explain;
-use super::requests::{at_once, first_not, wait_until};
-use super::server::{Launch, Server, Stage, stage};
-use super::verdict::Verdict;
+use super::Subject;
+use crate::check::engine::launch::{Launch, Server, Stage};
+use crate::check::engine::requests::{CONVERT, at_once_while, wait_until};
+use crate::check::engine::{PATIENT, ROUND_TRIP};
+use crate::check::verdict::Verdict;
 
-/// The rates service's latency: the fetch the first client leaves.
-const ROUND_TRIP: Duration = Duration::from_secs(1);
+pub const SUBJECT: Subject = Subject::Server;
+
 /// The other conversions, waiting for the same fetch.
 const OTHERS: usize = 5;
 /// How long after the others set off the first client hangs up: the others
@@ -33,27 +34,22 @@ pub fn check(bin: &Path) -> Verdict {
 }
 
 fn run(bin: &Path) -> Result<String, String> {
-    let args = ["--rates-ttl".to_string(), "1h".to_string()];
-    let launch = Launch {
-        worker_threads: Some(1),
-        upstream_timeout: Some(ROUND_TRIP * 20),
-        args: &args,
-        ..Launch::default()
-    };
     let Stage {
         service,
         server,
         client,
-    } = stage(bin, RatesConfig::with_latency(ROUND_TRIP), launch)?;
+    } = Launch::new()
+        .one_worker()
+        .upstream_timeout(PATIENT)
+        .rates_ttl(Duration::from_secs(3600))
+        .stage(bin, RatesConfig::with_latency(ROUND_TRIP))?;
     let fetches = || service.count("/latest");
 
     // The first conversion, on a connection of our own, to hang up.
     let first = connect(&server)?;
-    let started = wait_until(ROUND_TRIP * 3, || {
-        fetches() > 0 || server.proc().exited() || explain::first(&server.proc().stderr()).is_some()
-    });
+    let started = wait_until(ROUND_TRIP * 3, || fetches() > 0 || server.gave_up());
     if !started || fetches() == 0 {
-        let why = server.trouble().unwrap_or_else(|| {
+        let why = server.trouble_or(|| {
             format!(
                 "it made no fetch of /latest within {} s",
                 (ROUND_TRIP * 3).as_secs()
@@ -62,29 +58,23 @@ fn run(bin: &Path) -> Result<String, String> {
         return Err(format!("a conversion never got going: {why}"));
     }
 
-    let convert = format!("{}/convert/GBP/100", server.url);
-    let (replies, _) = thread::scope(|scope| {
-        let others = scope.spawn(|| at_once(&client, &convert, OTHERS));
+    let (volley, ()) = at_once_while(&client, &server.at(CONVERT), OTHERS, || {
         thread::sleep(HANG_UP_AFTER);
         // Both ways: hyper sees the end of the stream and drops the handler.
         let _ = first.shutdown(Shutdown::Both);
-        others
-            .join()
-            .map_err(|_| "the check itself panicked (a grader bug)".to_string())
-    })?;
+    });
 
     let fix = "A waiter must not own the fetch: run it on a task of its own \
                (tokio::spawn), so that a cancelled waiter drops only its own wait";
-    if let Some((wrong, count)) = first_not(&replies, 200) {
-        if let Some(why) = server.trouble() {
-            return Err(why);
-        }
-        return Err(format!(
-            "the client whose conversion started the fetch hung up, and {count} of the \
-             {OTHERS} conversions waiting for the same fetch got {}: the fetch was \
-             cancelled with that client's request. {fix}",
-            wrong.quoted()
-        ));
+    if let Some((wrong, count)) = volley.first_not(200) {
+        return Err(server.trouble_or(|| {
+            format!(
+                "the client whose conversion started the fetch hung up, and {count} of the \
+                 {OTHERS} conversions waiting for the same fetch got {}: the fetch was \
+                 cancelled with that client's request. {fix}",
+                wrong.quoted()
+            )
+        }));
     }
     match fetches() {
         1 => Ok(format!(
@@ -105,10 +95,10 @@ fn run(bin: &Path) -> Result<String, String> {
 
 /// A connection with one conversion sent on it, never read.
 fn connect(server: &Server) -> Result<TcpStream, String> {
-    let addr = server.url.trim_start_matches("http://");
+    let addr = server.address()?;
     let mut stream =
         TcpStream::connect(addr).map_err(|err| format!("cannot connect to the server: {err}"))?;
-    let request = format!("GET /convert/GBP/100 HTTP/1.1\r\nHost: {addr}\r\n\r\n");
+    let request = format!("GET {CONVERT} HTTP/1.1\r\nHost: {addr}\r\n\r\n");
     stream
         .write_all(request.as_bytes())
         .map_err(|err| format!("cannot send a conversion: {err}"))?;

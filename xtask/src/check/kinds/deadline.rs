@@ -13,27 +13,26 @@ use std::time::Duration;
 
 use rates::{Fault, RatesConfig};
 
-use super::requests::{Reply, at_once, get, secs};
-use super::server::{Launch, Stage, stage};
-use super::verdict::Verdict;
+use super::Subject;
+use crate::check::engine::launch::Launch;
+use crate::check::engine::requests::{CONVERT, at_once_while, get, secs};
+use crate::check::engine::{HEALTH_LIMIT, side_by_side};
+use crate::check::verdict::Verdict;
+
+pub const SUBJECT: Subject = Subject::Server;
 
 /// The server's `--upstream-timeout`: its deadline.
 const DEADLINE: Duration = Duration::from_secs(1);
 /// An answer later than this missed the deadline.
 const LATE: Duration = Duration::from_secs(3);
 /// Conversions at once against each broken rates service.
-const IN_FLIGHT: usize = 5;
-/// `/health` is asked a tenth of the deadline after the conversions, and
-/// must answer within half of it (see `timing.rs`: a blocked worker makes it
-/// wait for the rest of the deadline at least).
-const HEALTH_LIMIT: Duration = Duration::from_millis(500);
+const AGAINST_EACH: usize = 5;
 
 pub fn check(bin: &Path) -> Verdict {
-    let (stalled, trickled) = thread::scope(|scope| {
-        let stalled = scope.spawn(|| scenario(bin, Fault::StallBody));
-        let trickled = scope.spawn(|| scenario(bin, Fault::TrickleBody));
-        (join(stalled), join(trickled))
-    });
+    let (stalled, trickled) = side_by_side(
+        || scenario(bin, Fault::StallBody),
+        || scenario(bin, Fault::TrickleBody),
+    );
     let (stalled, trickled) = match (stalled, trickled) {
         (Ok(stalled), Ok(trickled)) => (stalled, trickled),
         (Err(why), _) | (_, Err(why)) => return Verdict::fail(why),
@@ -44,7 +43,7 @@ pub fn check(bin: &Path) -> Verdict {
     Verdict::pass(format!(
         "a stalled body and a trickled one: {} conversions answered 504 after {:.2} to {}, \
          at the {} s deadline; /health answered within {} ms meanwhile, on one worker thread",
-        2 * IN_FLIGHT,
+        2 * AGAINST_EACH,
         fastest.as_secs_f64(),
         secs(slowest),
         DEADLINE.as_secs(),
@@ -57,14 +56,6 @@ struct Measured {
     fastest: Duration,
     slowest: Duration,
     health: Duration,
-}
-
-fn join(
-    handle: thread::ScopedJoinHandle<'_, Result<Measured, String>>,
-) -> Result<Measured, String> {
-    handle
-        .join()
-        .unwrap_or_else(|_| Err("the check itself panicked (a grader bug)".into()))
 }
 
 /// What the rates service does, as a verdict says it.
@@ -86,37 +77,23 @@ fn scenario(bin: &Path, fault: Fault) -> Result<Measured, String> {
     };
     // No cache: this check is the first exercise's, before the cache is
     // written, and each conversion then makes a fetch of its own.
-    let args = ["--rates-ttl".to_string(), "0".to_string()];
-    let launch = Launch {
-        worker_threads: Some(1),
-        upstream_timeout: Some(DEADLINE),
-        args: &args,
-        ..Launch::default()
-    };
-    let Stage {
-        service: _service,
-        server,
-        client,
-    } = stage(bin, config, launch)?;
-    let convert = format!("{}/convert/GBP/100", server.url);
-    let health = format!("{}/health", server.url);
+    let stage = Launch::new()
+        .one_worker()
+        .upstream_timeout(DEADLINE)
+        .rates_ttl(Duration::ZERO)
+        .stage(bin, config)?;
+    let (server, client) = (&stage.server, &stage.client);
 
-    let (replies, health) = thread::scope(|scope| {
-        let probe = scope.spawn(|| {
-            thread::sleep(DEADLINE / 10);
-            get(&client, &health)
-        });
-        let (replies, _) = at_once(&client, &convert, IN_FLIGHT);
-        let health = probe.join().unwrap_or_else(|_| Reply {
-            answer: Err("the probe's thread panicked (a grader bug)".into()),
-            took: Duration::ZERO,
-        });
-        (replies, health)
+    // `/health` is asked a tenth of the deadline after the conversions left.
+    let (volley, health) = at_once_while(client, &server.at(CONVERT), AGAINST_EACH, || {
+        thread::sleep(DEADLINE / 10);
+        get(client, &server.at("/health"))
     });
+    let replies = &volley.replies;
 
     let what = described(fault);
     let deadline = DEADLINE.as_secs();
-    for reply in &replies {
+    for reply in replies {
         match &reply.answer {
             Err(why) if why.starts_with("no answer") => {
                 return Err(format!(
@@ -126,7 +103,7 @@ fn scenario(bin: &Path, fault: Fault) -> Result<Measured, String> {
                 ));
             }
             Err(why) => {
-                return Err(server.trouble().unwrap_or_else(|| format!("{what}; {why}")));
+                return Err(server.trouble_or(|| format!("{what}; {why}")));
             }
             Ok((504, _)) if reply.took > LATE => {
                 return Err(format!(
@@ -144,7 +121,7 @@ fn scenario(bin: &Path, fault: Fault) -> Result<Measured, String> {
             }
             Ok((504, _)) => {}
             Ok(_) => {
-                return Err(server.trouble().unwrap_or_else(|| {
+                return Err(server.trouble_or(|| {
                     format!(
                         "{what}; the server answered with {} after {}, where a rates service \
                          too slow is a 504 at the deadline (ConvertError::RatesTimeout)",

@@ -228,9 +228,9 @@ impl Progress {
 
     /// Starts the part's clock afresh, forgetting its pass times.
     pub fn restart(&mut self, part: &Part, now: SystemTime) {
-        self.parts.remove(&part.id);
+        self.parts.remove(part.id.as_str());
         for exercise in &part.exercises {
-            self.exercises.remove(&exercise.id);
+            self.exercises.remove(exercise.id.as_str());
         }
         self.start(&part.id, now);
     }
@@ -273,8 +273,8 @@ impl Progress {
         let mut passed = Vec::new();
         for exercise in &part.exercises {
             let mut all_pass = true;
-            for kind in &exercise.checks {
-                let id = format!("{}.{}", exercise.id, crate::check::kind_name(*kind));
+            for id in exercise.check_ids() {
+                let id = id.to_string();
                 let last = match outcome {
                     Outcome::NotBuilt => Last::NotBuilt,
                     Outcome::Checked { results, .. } => {
@@ -296,12 +296,12 @@ impl Progress {
             let Outcome::Checked { gaps_left, .. } = outcome else {
                 continue;
             };
-            let filled = super::gap_numbers(part, exercise).all(|n| !gaps_left.contains(&n));
-            let entry = self.exercises.entry(exercise.id.clone()).or_default();
+            let filled = part.gap_numbers(exercise).all(|n| !gaps_left.contains(&n));
+            let entry = self.exercises.entry(exercise.id.to_string()).or_default();
             if all_pass && filled && entry.passed_after_secs.is_none() {
                 entry.passed_after_secs = Some(elapsed.as_secs());
                 passed.push(Passed {
-                    exercise: exercise.id.clone(),
+                    exercise: exercise.id.to_string(),
                     took: elapsed,
                     minutes: exercise.minutes,
                 });
@@ -313,7 +313,7 @@ impl Progress {
             .exercises
             .iter()
             .all(|e| self.passed_after(&e.id).is_some());
-        if let Some(entry) = self.parts.get_mut(&part.id) {
+        if let Some(entry) = self.parts.get_mut(part.id.as_str()) {
             if all_passed && entry.passed_after_secs.is_none() {
                 entry.passed_after_secs = Some(elapsed.as_secs());
             }
@@ -358,7 +358,7 @@ pub fn stamp(time: SystemTime) -> String {
 /// One line on stderr, so that stdout stays what the command says.
 fn warn(message: &str) {
     let mut err = anstream::stderr();
-    let style = super::WARN;
+    let style = crate::learner::WARN;
     let _ = std::io::Write::write_fmt(
         &mut err,
         format_args!("{style}warning{style:#}: {message}\n"),
@@ -423,12 +423,7 @@ mod tests {
         let all: Vec<_> = part
             .exercises
             .iter()
-            .flat_map(|exercise| {
-                exercise.checks.iter().map(|kind| {
-                    let id = format!("{}.{}", exercise.id, crate::check::kind_name(*kind));
-                    (id, true)
-                })
-            })
+            .flat_map(|exercise| exercise.check_ids().map(|id| (id.to_string(), true)))
             .collect();
         let outcome = Outcome::Checked {
             results: &all,

@@ -1,17 +1,16 @@
 //! The part's clock and the learner's progress: a check starts the clock if
 //! `cargo xtask start` did not, and records each check's verdict and the
 //! time each exercise took to pass, in `.workshop/progress.toml` (see
-//! `learner::progress`). The old `.workshop/clock/` files are ignored.
+//! `crate::progress`).
 
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
-use super::gaps::GapLeft;
-use super::verdict::Verdict;
-use crate::learner::progress::{Outcome, Passed, Progress};
+use crate::check::report::Report;
 use crate::manifest::Part;
+use crate::progress::{Outcome, Passed, Progress};
 
-/// What the report shows of the clock.
+/// What the summary shows of the clock.
 pub struct Clock {
     /// Time on the part's clock (frozen once the part passes).
     pub elapsed: Duration,
@@ -19,27 +18,23 @@ pub struct Clock {
     pub passed: Vec<Passed>,
 }
 
-/// Records this check of `part`; `results` is `None` when it did not build.
-/// Progress that cannot be read or written is no reason to fail a check.
-pub fn record(
-    root: &Path,
-    part: &Part,
-    results: Option<&[(String, Verdict, Duration)]>,
-    gaps: &[GapLeft],
-) -> Clock {
+/// Records the check `report` tells of. Progress that cannot be read or
+/// written is no reason to fail a check.
+pub fn record(root: &Path, part: &Part, report: &Report) -> Clock {
     let now = SystemTime::now();
-    let verdicts: Vec<(String, bool)> = results
-        .unwrap_or_default()
+    let verdicts: Vec<(String, bool)> = report
+        .checks
         .iter()
-        .map(|(id, verdict, _)| (id.clone(), verdict.passed))
+        .map(|check| (check.id.to_string(), check.verdict.passed))
         .collect();
-    let gaps_left: Vec<usize> = gaps.iter().map(|gap| gap.number).collect();
-    let outcome = match results {
-        None => Outcome::NotBuilt,
-        Some(_) => Outcome::Checked {
+    let gaps_left: Vec<usize> = report.gaps.iter().map(|gap| gap.number).collect();
+    let outcome = if report.built() {
+        Outcome::Checked {
             results: &verdicts,
             gaps_left: &gaps_left,
-        },
+        }
+    } else {
+        Outcome::NotBuilt
     };
     Progress::update(root, |progress| {
         let passed = progress.record(part, &outcome, now);

@@ -14,14 +14,14 @@ use std::time::{Duration, Instant};
 
 use rates::{Fault, RatesConfig};
 
-use super::requests::{Reply, at_once, first_not, get, secs};
-use super::server::{Launch, Server, Stage, stage};
-use super::verdict::Verdict;
+use super::Subject;
+use crate::check::engine::launch::{Launch, Server, Stage};
+use crate::check::engine::requests::{CONVERT, Volley, at_once, get, secs};
+use crate::check::engine::{IN_FLIGHT, PATIENT, ROUND_TRIP, both, side_by_side};
+use crate::check::verdict::Verdict;
 
-/// The rates service's latency: one round trip.
-const ROUND_TRIP: Duration = Duration::from_secs(1);
-/// Conversions at once.
-const IN_FLIGHT: usize = 25;
+pub const SUBJECT: Subject = Subject::Server;
+
 /// The server's `--rates-ttl`: long enough that the conversions right after
 /// the first fetch come well within it, however busy the machine.
 const TTL: Duration = Duration::from_secs(3);
@@ -31,45 +31,29 @@ const PAST_TTL: Duration = Duration::from_millis(500);
 const REUSED: usize = 5;
 
 pub fn check(bin: &Path) -> Verdict {
-    let (shared, down) = thread::scope(|scope| {
-        let shared = scope.spawn(|| sharing(bin));
-        let down = scope.spawn(|| down_and_back(bin));
-        (join(shared), join(down))
-    });
-    match (shared, down) {
-        (Ok(shared), Ok(down)) => Verdict::pass(format!("{shared}; {down}")),
-        (Err(why), _) | (_, Err(why)) => Verdict::fail(why),
-    }
-}
-
-fn join(handle: thread::ScopedJoinHandle<'_, Result<String, String>>) -> Result<String, String> {
-    handle
-        .join()
-        .unwrap_or_else(|_| Err("the check itself panicked (a grader bug)".into()))
+    let (shared, down) = side_by_side(|| sharing(bin), || down_and_back(bin));
+    both(shared, down)
 }
 
 /// The server for a scenario, with `--rates-ttl ttl`, on one worker thread.
 fn start(bin: &Path, config: RatesConfig, ttl: Duration) -> Result<Stage, String> {
-    let args = ["--rates-ttl".to_string(), format!("{}ms", ttl.as_millis())];
-    let launch = Launch {
-        worker_threads: Some(1),
-        upstream_timeout: Some(ROUND_TRIP * 20),
-        args: &args,
-        ..Launch::default()
-    };
-    stage(bin, config, launch)
+    Launch::new()
+        .one_worker()
+        .upstream_timeout(PATIENT)
+        .rates_ttl(ttl)
+        .stage(bin, config)
 }
 
 /// All `replies` are `status`, or the reason they are not: a panic if the
 /// server had one, else the first wrong answer.
-fn all(replies: &[Reply], status: u16, server: &Server, when: &str) -> Result<(), String> {
-    let Some((first, wrong)) = first_not(replies, status) else {
+fn all(volley: &Volley, status: u16, server: &Server, when: &str) -> Result<(), String> {
+    let Some((first, wrong)) = volley.first_not(status) else {
         return Ok(());
     };
-    let why = server.trouble().unwrap_or_else(|| first.shown());
+    let why = server.trouble_or(|| first.shown());
     Err(format!(
         "{wrong} of {} conversions {when} got no {status}: {why}",
-        replies.len()
+        volley.replies.len()
     ))
 }
 
@@ -81,12 +65,13 @@ fn sharing(bin: &Path) -> Result<String, String> {
         server,
         client,
     } = start(bin, RatesConfig::with_latency(ROUND_TRIP), TTL)?;
-    let convert = format!("{}/convert/GBP/100", server.url);
+    let convert = server.at(CONVERT);
     let fetches = || service.count("/latest");
 
-    let (replies, elapsed) = at_once(&client, &convert, IN_FLIGHT);
+    let volley = at_once(&client, &convert, IN_FLIGHT);
     let first_done = Instant::now();
-    all(&replies, 200, &server, "at once")?;
+    all(&volley, 200, &server, "at once")?;
+    let elapsed = volley.elapsed;
     match fetches() {
         1 => {}
         0 => {
@@ -115,7 +100,7 @@ fn sharing(bin: &Path) -> Result<String, String> {
     for _ in 0..REUSED {
         let reply = get(&client, &convert);
         if reply.status() != Some(200) {
-            let why = server.trouble().unwrap_or_else(|| reply.shown());
+            let why = server.trouble_or(|| reply.shown());
             return Err(format!("a conversion right after the first ones got {why}"));
         }
     }
@@ -131,8 +116,8 @@ fn sharing(bin: &Path) -> Result<String, String> {
     }
 
     thread::sleep((TTL + PAST_TTL).saturating_sub(first_done.elapsed()));
-    let (replies, _) = at_once(&client, &convert, IN_FLIGHT);
-    all(&replies, 200, &server, "after the TTL")?;
+    let volley = at_once(&client, &convert, IN_FLIGHT);
+    all(&volley, 200, &server, "after the TTL")?;
     let ttl = TTL.as_secs();
     match fetches() {
         2 => {}
@@ -171,9 +156,9 @@ fn down_and_back(bin: &Path) -> Result<String, String> {
         server,
         client,
     } = start(bin, config, Duration::from_secs(3600))?;
-    let convert = format!("{}/convert/GBP/100", server.url);
+    let convert = server.at(CONVERT);
 
-    let (replies, _) = at_once(&client, &convert, IN_FLIGHT);
+    let volley = at_once(&client, &convert, IN_FLIGHT);
     // The count first: waiters that each start over after a failure also
     // run out of time, and the count says why.
     let fetches = service.count("/latest");
@@ -184,7 +169,7 @@ fn down_and_back(bin: &Path) -> Result<String, String> {
              error, not each start over"
         ));
     }
-    all(&replies, 502, &server, "while the rates service was down")?;
+    all(&volley, 502, &server, "while the rates service was down")?;
 
     service.set_fault(None);
     let reply = get(&client, &convert);
@@ -199,7 +184,7 @@ fn down_and_back(bin: &Path) -> Result<String, String> {
              request must try again",
             reply.quoted()
         )),
-        _ => Err(server.trouble().unwrap_or_else(|| {
+        _ => Err(server.trouble_or(|| {
             format!(
                 "the rates service is back, and the first conversion got {}",
                 reply.quoted()

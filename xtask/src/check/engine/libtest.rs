@@ -14,9 +14,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::Duration;
 
-use super::explain;
 use super::procs::Proc;
-use super::verdict::Verdict;
+use crate::check::explain;
 
 /// One test's deadline. The graded tests poll their futures by hand or talk
 /// to a local service: they take milliseconds. Only a real infinite loop
@@ -25,21 +24,6 @@ pub const DEADLINE: Duration = Duration::from_secs(5);
 
 /// Tests run at once: enough to overlap their start-up on two cores.
 const AT_ONCE: usize = 4;
-
-/// Runs the tests in `binary`; passes when all of them do.
-pub fn check(binary: &Path) -> Verdict {
-    match run(binary, &[]) {
-        Ok(Outcome::Passed(count)) => Verdict::pass(format!("all {count} tests pass")),
-        Ok(Outcome::Failed(failures)) => {
-            let reason = failures
-                .first()
-                .map_or_else(|| "the tests failed".to_string(), Failure::describe);
-            let details = failures.iter().skip(1).map(Failure::describe).collect();
-            Verdict::fail(reason).with_details(details)
-        }
-        Err(err) => Verdict::fail(format!("cannot run the tests: {err}")),
-    }
-}
 
 #[derive(Debug)]
 pub enum Outcome {
@@ -60,7 +44,7 @@ const NOT_RUN: &str = "not run, since a test before them hung";
 
 impl Failure {
     /// `name failed: why`, one line.
-    fn describe(&self) -> String {
+    pub fn describe(&self) -> String {
         if self.why == NOT_RUN {
             format!("{}: {}", self.name, self.why)
         } else {

@@ -1,0 +1,92 @@
+//! Asking a server to stop as a service manager or a console would, and
+//! reading how it ended. The one place that differs by platform.
+
+use std::process::ExitStatus;
+
+use super::Proc;
+
+/// The signal `ask_to_stop` sends, as a verdict names it.
+#[cfg(unix)]
+pub fn signal_name() -> &'static str {
+    "SIGTERM"
+}
+
+#[cfg(windows)]
+pub fn signal_name() -> &'static str {
+    "Ctrl-Break"
+}
+
+impl Proc {
+    /// Asks the process to stop as a service manager would: SIGTERM.
+    #[cfg(unix)]
+    pub fn ask_to_stop(&self) -> Result<(), String> {
+        let pid = libc::pid_t::try_from(self.id())
+            .map_err(|_| "the server's process id does not fit a pid_t".to_string())?;
+        // SAFETY: kill() only sends a signal; `pid` is our own child's, still
+        // unreaped (the Proc holds it), so it cannot be another process's.
+        if unsafe { libc::kill(pid, libc::SIGTERM) } == 0 {
+            Ok(())
+        } else {
+            Err(format!(
+                "cannot send SIGTERM to the server: {}",
+                std::io::Error::last_os_error()
+            ))
+        }
+    }
+
+    /// Asks the process to stop as a console would: Ctrl-Break, to its
+    /// process group (Ctrl-C cannot be sent to another group). The process
+    /// must lead a process group of its own (CREATE_NEW_PROCESS_GROUP).
+    #[cfg(windows)]
+    pub fn ask_to_stop(&self) -> Result<(), String> {
+        const CTRL_BREAK_EVENT: u32 = 1;
+        unsafe extern "system" {
+            fn GenerateConsoleCtrlEvent(event: u32, process_group: u32) -> i32;
+        }
+        // SAFETY: sends a console event; no memory is shared.
+        if unsafe { GenerateConsoleCtrlEvent(CTRL_BREAK_EVENT, self.id()) } != 0 {
+            Ok(())
+        } else {
+            Err(format!(
+                "cannot send Ctrl-Break to the server: {}",
+                std::io::Error::last_os_error()
+            ))
+        }
+    }
+}
+
+/// Whether a signal (a console event on Windows) ended the process: it did
+/// not catch it.
+#[cfg(unix)]
+pub fn killed_by_signal(status: ExitStatus) -> bool {
+    std::os::unix::process::ExitStatusExt::signal(&status).is_some()
+}
+
+#[cfg(windows)]
+pub fn killed_by_signal(status: ExitStatus) -> bool {
+    // STATUS_CONTROL_C_EXIT: how a console event a process does not handle
+    // ends it.
+    status.code() == Some(0xC000_013A_u32 as i32)
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use std::process::Command;
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn a_process_that_does_not_catch_the_signal_dies_of_it() {
+        let mut sleep = Command::new("sleep");
+        sleep.arg("30");
+        let proc = Proc::spawn(sleep, |_| {}).expect("sleep starts");
+        proc.ask_to_stop().expect("the signal is sent");
+        let status = proc
+            .wait_timeout(Duration::from_secs(5))
+            .expect("it can be waited for")
+            .expect("it stopped");
+        assert!(killed_by_signal(status), "{status}");
+        assert_eq!(signal_name(), "SIGTERM");
+    }
+}

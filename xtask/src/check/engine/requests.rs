@@ -1,0 +1,286 @@
+//! Requests the checks send: one, or many that leave together behind a
+//! barrier, each with what it got and how long it took.
+
+use std::sync::Barrier;
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// The request most checks time: a conversion the fixture rates answer
+/// `GBP 88.4`.
+pub const CONVERT: &str = "/convert/GBP/100";
+
+/// How long any request of the grader waits for its answer.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The client the checks send requests with. Its timeout bounds every
+/// request: a server that never answers fails, it does not hang the grader.
+/// No idle connection is kept: each request opens its own, as a new client
+/// would.
+pub fn http_client() -> Result<reqwest::blocking::Client, String> {
+    client(0)
+}
+
+/// A client that keeps one connection alive between its requests.
+pub fn kept_alive_client() -> Result<reqwest::blocking::Client, String> {
+    client(1)
+}
+
+fn client(idle: usize) -> Result<reqwest::blocking::Client, String> {
+    reqwest::blocking::Client::builder()
+        .timeout(REQUEST_TIMEOUT)
+        .pool_max_idle_per_host(idle)
+        .build()
+        .map_err(|err| format!("cannot build an HTTP client: {err}"))
+}
+
+/// Why a request got no answer, without the URL the learner already knows.
+pub fn without_url(err: &reqwest::Error) -> String {
+    if err.is_timeout() {
+        format!("no answer within {} s", REQUEST_TIMEOUT.as_secs())
+    } else if err.is_connect() {
+        "the connection was refused: is the server still running?".into()
+    } else {
+        "the connection closed without an answer: did the handler panic?".into()
+    }
+}
+
+/// What one GET got: its status and body, or why there was no answer.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub answer: Result<(u16, String), String>,
+    pub took: Duration,
+}
+
+impl Reply {
+    /// A reply that never came, for a reason of the grader's own.
+    pub fn missing(why: impl Into<String>) -> Self {
+        Self {
+            answer: Err(why.into()),
+            took: Duration::ZERO,
+        }
+    }
+
+    pub fn status(&self) -> Option<u16> {
+        self.answer.as_ref().ok().map(|(status, _)| *status)
+    }
+
+    /// It got no answer in time (not a closed connection, not a refusal).
+    pub fn timed_out(&self) -> bool {
+        matches!(&self.answer, Err(why) if why.starts_with("no answer"))
+    }
+
+    /// `200 GBP 88.4`, or `no answer (…)`, as a verdict quotes it.
+    pub fn shown(&self) -> String {
+        match &self.answer {
+            Ok((status, body)) => format!("{status} {body}"),
+            Err(why) => no_answer(why),
+        }
+    }
+
+    /// `a 502 (rates service unavailable: …)`, or `no answer (…)`: for the
+    /// middle of a sentence whose other parts have colons too.
+    pub fn quoted(&self) -> String {
+        match &self.answer {
+            Ok((status, body)) => format!("a {status} ({body})"),
+            Err(why) => no_answer(why),
+        }
+    }
+}
+
+/// `no answer (the connection closed…)`, or `no answer within 5 s` as it is.
+fn no_answer(why: &str) -> String {
+    if why.starts_with("no answer") {
+        why.to_string()
+    } else {
+        format!("no answer ({why})")
+    }
+}
+
+/// GET `url`.
+pub fn get(client: &reqwest::blocking::Client, url: &str) -> Reply {
+    let started = Instant::now();
+    let answer = client
+        .get(url)
+        .send()
+        .and_then(|response| {
+            let status = response.status().as_u16();
+            response.text().map(|body| (status, body))
+        })
+        .map_err(|err| without_url(&err));
+    Reply {
+        answer,
+        took: started.elapsed(),
+    }
+}
+
+/// Replies to requests that left together.
+#[derive(Debug)]
+pub struct Volley {
+    /// In the order the requests were made; each `took` counts from when
+    /// they left.
+    pub replies: Vec<Reply>,
+    /// From when they left until the last reply came, answered or not.
+    pub elapsed: Duration,
+}
+
+/// `n` GETs of `url` that leave together, each on a thread of its own.
+pub fn at_once(client: &reqwest::blocking::Client, url: &str, n: usize) -> Volley {
+    at_once_while(client, url, n, || ()).0
+}
+
+/// `n` GETs of `url` that leave together, and `meanwhile`, run as soon as
+/// they have left (on this thread): a probe of `/health`, a signal, a
+/// client hanging up. The replies, and what `meanwhile` returned.
+pub fn at_once_while<T>(
+    client: &reqwest::blocking::Client,
+    url: &str,
+    n: usize,
+    meanwhile: impl FnOnce() -> T,
+) -> (Volley, T) {
+    let start = Barrier::new(n + 1);
+    thread::scope(|scope| {
+        let requests: Vec<_> = (0..n)
+            .map(|_| {
+                scope.spawn(|| {
+                    start.wait();
+                    get(client, url)
+                })
+            })
+            .collect();
+        start.wait();
+        let during = meanwhile();
+        let replies: Vec<Reply> = requests
+            .into_iter()
+            .map(|request| {
+                request
+                    .join()
+                    .unwrap_or_else(|_| Reply::missing(super::GRADER_BUG))
+            })
+            .collect();
+        // Each reply's time counts from when its request left, right after
+        // the barrier: the last of them is the volley's, whatever
+        // `meanwhile` took.
+        let elapsed = replies.iter().map(|reply| reply.took).max();
+        let volley = Volley {
+            replies,
+            elapsed: elapsed.unwrap_or_default(),
+        };
+        (volley, during)
+    })
+}
+
+impl Volley {
+    /// The first reply that is not `status`, if any, and how many are not.
+    pub fn first_not(&self, status: u16) -> Option<(&Reply, usize)> {
+        let mut wrong = self
+            .replies
+            .iter()
+            .filter(|reply| reply.status() != Some(status));
+        let first = wrong.next()?;
+        Some((first, 1 + wrong.count()))
+    }
+}
+
+/// Waits until `done` holds, at most `limit`; whether it did.
+pub fn wait_until(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + limit;
+    loop {
+        if done() {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// `1.23 s`
+pub fn secs(duration: Duration) -> String {
+    format!("{:.2} s", duration.as_secs_f64())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reply(answer: Result<(u16, &str), &str>) -> Reply {
+        Reply {
+            answer: answer
+                .map(|(status, body)| (status, body.to_string()))
+                .map_err(str::to_string),
+            took: Duration::from_millis(10),
+        }
+    }
+
+    #[test]
+    fn replies_are_quoted_as_a_verdict_says_them() {
+        let ok = reply(Ok((200, "GBP 88.4")));
+        assert_eq!(ok.shown(), "200 GBP 88.4");
+        assert_eq!(ok.quoted(), "a 200 (GBP 88.4)");
+        let late = reply(Err("no answer within 5 s"));
+        assert_eq!(late.shown(), "no answer within 5 s");
+        assert!(late.timed_out());
+        let closed = reply(Err("the connection closed"));
+        assert_eq!(closed.quoted(), "no answer (the connection closed)");
+        assert!(!closed.timed_out());
+        assert_eq!(closed.status(), None);
+    }
+
+    #[test]
+    fn the_first_wrong_reply_is_found_and_the_wrong_ones_counted() {
+        let volley = Volley {
+            replies: vec![
+                reply(Ok((200, "a"))),
+                reply(Err("gone")),
+                reply(Ok((502, "b"))),
+            ],
+            elapsed: Duration::from_secs(1),
+        };
+        let (first, count) = volley.first_not(200).unwrap();
+        assert_eq!(first.shown(), "no answer (gone)");
+        assert_eq!(count, 2);
+        assert!(volley.first_not(504).is_some());
+        let all_ok = Volley {
+            replies: vec![reply(Ok((200, "a")))],
+            elapsed: Duration::ZERO,
+        };
+        assert!(all_ok.first_not(200).is_none());
+    }
+
+    #[test]
+    fn requests_leave_together_and_meanwhile_runs_while_they_wait() {
+        // A real service that answers after 300 ms: eight requests at once
+        // take one such wait, not eight, and `meanwhile` runs while they
+        // wait, not after.
+        let latency = Duration::from_millis(300);
+        let service = rates::RatesService::start(rates::RatesConfig::with_latency(latency))
+            .expect("a rates service");
+        let client = http_client().expect("a client");
+        let url = format!("{}/latest", service.url());
+        let asked = Instant::now();
+        let (volley, ran_after) = at_once_while(&client, &url, 8, || asked.elapsed());
+        assert_eq!(volley.replies.len(), 8);
+        assert!(volley.first_not(200).is_none(), "{volley:?}");
+        assert!(ran_after < latency, "meanwhile ran after {ran_after:?}");
+        assert!(volley.replies.iter().all(|reply| reply.took >= latency));
+        assert!(
+            volley.elapsed < latency * 4,
+            "one wait, not eight: {volley:?}"
+        );
+        let last = volley.replies.iter().map(|reply| reply.took).max();
+        assert_eq!(Some(volley.elapsed), last);
+    }
+
+    #[test]
+    fn waiting_stops_when_done_or_at_the_limit() {
+        let mut calls = 0;
+        assert!(wait_until(Duration::from_secs(5), || {
+            calls += 1;
+            calls == 3
+        }));
+        let started = Instant::now();
+        assert!(!wait_until(Duration::from_millis(50), || false));
+        assert!(started.elapsed() >= Duration::from_millis(50));
+    }
+}

@@ -1,0 +1,247 @@
+//! The report as the learner reads it, printed as the grader goes. Colour
+//! only on a terminal (anstream strips it otherwise, and honours NO_COLOR);
+//! every line makes sense without it.
+
+use std::io::Write;
+use std::time::Duration;
+
+use anstream::{AutoStream, ColorChoice};
+use anstyle::{AnsiColor, Style};
+
+use super::clock::Clock;
+use crate::check::gaps::GapLeft;
+use crate::check::report::{CheckResult, Report, Whose};
+use crate::generate::slash;
+use crate::learner::hint::SummaryHint;
+use crate::manifest::Part;
+
+const GOOD: Style = AnsiColor::Green.on_default().bold();
+const BAD: Style = AnsiColor::Red.on_default().bold();
+const DIM: Style = Style::new().dimmed();
+const BOLD: Style = Style::new().bold();
+
+pub struct Printer {
+    out: AutoStream<std::io::Stdout>,
+    /// Every compiler error, not just the first.
+    verbose: bool,
+}
+
+// Writing to stdout fails only when it is closed (a closed pipe): then there
+// is nobody to tell, so write errors are ignored throughout.
+macro_rules! say {
+    ($report:expr, $($arg:tt)*) => {{
+        let _ = writeln!($report.out, $($arg)*);
+    }};
+}
+
+impl Printer {
+    pub fn new(verbose: bool) -> Self {
+        Self {
+            out: AutoStream::auto(std::io::stdout()),
+            verbose,
+        }
+    }
+
+    /// Whether colour reaches the terminal (and so cargo may send ANSI too).
+    pub fn color(&self) -> bool {
+        self.out.current_choice() != ColorChoice::Never
+    }
+
+    pub fn header(&mut self, part: &Part, whose: Whose) {
+        let who = match whose {
+            Whose::Solution => "the solution",
+            Whose::Learner => "your code",
+        };
+        say!(
+            self,
+            "{BOLD}Checking {}{BOLD:#}: {} ({who} in {})",
+            part.id,
+            part.title,
+            slash(whose.crate_dir(part))
+        );
+    }
+
+    pub fn notices(&mut self, notices: &[String]) {
+        for notice in notices {
+            say!(self, "{BAD}note{BAD:#} {notice}");
+        }
+    }
+
+    pub fn gaps(&mut self, gaps: &[GapLeft]) {
+        if gaps.is_empty() {
+            say!(self, "{GOOD}✓{GOOD:#} no gaps left");
+            return;
+        }
+        say!(
+            self,
+            "{BAD}✗{BAD:#} {} gap{} left to fill:",
+            gaps.len(),
+            plural(gaps.len())
+        );
+        for gap in gaps {
+            say!(
+                self,
+                "    gap {}  {}:{}  {}",
+                gap.number,
+                gap.file,
+                gap.line,
+                gap.title
+            );
+        }
+    }
+
+    pub fn building(&mut self, part: &Part) {
+        say!(
+            self,
+            "{DIM}  building {}… (the first build compiles every dependency: a minute or two){DIM:#}",
+            part.id
+        );
+    }
+
+    pub fn built(&mut self, took: Duration) {
+        say!(
+            self,
+            "{GOOD}✓{GOOD:#} it builds {DIM}({}){DIM:#}",
+            seconds(took)
+        );
+    }
+
+    pub fn build_failed(&mut self, errors: &[String]) {
+        let count = errors.len();
+        say!(
+            self,
+            "{BAD}✗{BAD:#} it does not build: {count} error{}",
+            plural(count)
+        );
+        let shown = if self.verbose { count } else { 1 };
+        for error in errors.iter().take(shown) {
+            say!(self, "{error}\n");
+        }
+        if count > shown {
+            say!(
+                self,
+                "  … and {} more error{} (cargo xtask check … --verbose shows them all)",
+                count - shown,
+                plural(count - shown)
+            );
+        }
+    }
+
+    pub fn check(&mut self, result: &CheckResult) {
+        let CheckResult { id, verdict, took } = result;
+        let id = id.to_string();
+        let (mark, style) = if verdict.passed {
+            ("✓", GOOD)
+        } else {
+            ("✗", BAD)
+        };
+        say!(
+            self,
+            "{style}{mark}{style:#} {id:<31} {DIM}{:>6}{DIM:#}  {}",
+            seconds(*took),
+            verdict.reason
+        );
+        for detail in &verdict.details {
+            for line in detail.lines() {
+                say!(self, "      {line}");
+            }
+        }
+    }
+
+    pub fn summary(
+        &mut self,
+        part: &Part,
+        report: &Report,
+        next: Option<&Part>,
+        clock: Option<Clock>,
+        hint: Option<SummaryHint>,
+    ) {
+        let (results, gaps) = (&report.checks, &report.gaps);
+        let passed = report.passing();
+        let all_pass = report.passed() && !results.is_empty();
+        let (style, word) = if all_pass {
+            (GOOD, "passes")
+        } else {
+            (BAD, "does not pass yet")
+        };
+        let mut line = format!(
+            "{style}{} {word}{style:#}: {passed} of {} checks pass",
+            part.id,
+            results.len()
+        );
+        if !gaps.is_empty() {
+            line.push_str(&format!(", {} gap{} left", gaps.len(), plural(gaps.len())));
+        }
+        if let Some(clock) = &clock {
+            let budget: u32 = part.exercises.iter().map(|exercise| exercise.minutes).sum();
+            line.push_str(&format!(
+                ". Clock: {} min of {budget}",
+                clock.elapsed.as_secs() / 60
+            ));
+        }
+        say!(self, "");
+        for passed in clock.iter().flat_map(|clock| &clock.passed) {
+            say!(
+                self,
+                "{GOOD}✓{GOOD:#} {} passes, after {} min of its {}.",
+                passed.exercise,
+                passed.took.as_secs() / 60,
+                passed.minutes
+            );
+        }
+        say!(self, "{line}.");
+
+        // The next step: the first gap and its hint, or the next part.
+        if let Some(gap) = gaps.first() {
+            say!(
+                self,
+                "Next: gap {} in {}:{}, {}.",
+                gap.number,
+                gap.file,
+                gap.line,
+                gap.title
+            );
+            if let Some(hint) = hint {
+                say!(
+                    self,
+                    "  Hint {} of {}: {}",
+                    hint.level,
+                    hint.total,
+                    hint.text
+                );
+                if hint.level < hint.total {
+                    say!(self, "  The next one: `cargo xtask hint {}`.", part.id);
+                }
+            }
+        } else if all_pass {
+            match next {
+                Some(next) => say!(
+                    self,
+                    "Next: {}, {}: `cargo xtask check {}`.",
+                    next.id,
+                    next.title,
+                    next.id
+                ),
+                None => say!(
+                    self,
+                    "Next: compare the servers side by side: `cargo xtask bench`."
+                ),
+            }
+        } else if let Some(failed) = report.first_failure() {
+            say!(
+                self,
+                "Next: make {} pass: {}",
+                failed.id,
+                failed.verdict.reason
+            );
+        }
+    }
+}
+
+fn seconds(took: Duration) -> String {
+    format!("{:.1} s", took.as_secs_f64())
+}
+
+fn plural(count: usize) -> &'static str {
+    if count == 1 { "" } else { "s" }
+}
