@@ -198,7 +198,7 @@ mod tests {
     fn the_summary_shows_the_deepest_hint_reached_and_records_the_first() {
         let root = tempfile::tempdir().expect("a temporary directory");
         let gap = Gap {
-            id: "part2.futures.poll".into(),
+            id: crate::ids::GapId::new("part2.futures.poll"),
             title: "poll".into(),
             file: "src/futures.rs".into(),
             hints: vec!["one".into(), "two".into(), "three".into()],
@@ -212,7 +212,7 @@ mod tests {
         // `cargo xtask hint` goes on with the second.
         assert_eq!(for_summary(root.path(), &gap), Some(hint(1, "one")));
         assert_eq!(Progress::load(root.path()).hint_level(&gap.id), 1);
-        Progress::update(root.path(), |p| p.hints.insert(gap.id.clone(), 3));
+        Progress::update(root.path(), |p| p.hints.insert(gap.id.to_string(), 3));
         assert_eq!(for_summary(root.path(), &gap), Some(hint(3, "three")));
         let bare = Gap {
             hints: Vec::new(),

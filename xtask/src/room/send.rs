@@ -291,7 +291,7 @@ mod tests {
             }
         }));
         let checked = Report {
-            part: report.part.to_string(),
+            part: part.id.clone(),
             whose: Whose::Learner,
             gaps,
             build: Build::Built {

@@ -124,15 +124,22 @@ mod tests {
 
     #[test]
     fn side_by_side_means_at_the_same_time() {
-        // Each waits for the other: run one after the other, they would
-        // wait forever; the barrier's timeout-free wait returns only if both
-        // are running at once.
-        let meet = std::sync::Barrier::new(2);
+        // Each tells the other it has started, then waits to hear from the
+        // other: one after the other, the first would wait in vain.
+        let (first_said, first_heard) = std::sync::mpsc::channel();
+        let (second_said, second_heard) = std::sync::mpsc::channel();
+        let limit = Duration::from_secs(5);
         let (first, second) = side_by_side(
-            || Ok::<_, String>(meet.wait().is_leader()),
-            || Ok::<_, String>(meet.wait().is_leader()),
+            move || {
+                let _ = first_said.send(());
+                Ok::<_, String>(second_heard.recv_timeout(limit).is_ok())
+            },
+            move || {
+                let _ = second_said.send(());
+                Ok::<_, String>(first_heard.recv_timeout(limit).is_ok())
+            },
         );
-        assert_ne!(first, second, "exactly one leads");
+        assert_eq!((first, second), (Ok(true), Ok(true)));
     }
 
     #[test]
