@@ -14,18 +14,19 @@ mod rates;
 mod room;
 mod selftest;
 mod serve;
+mod usage;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 /// The workshop's tasks.
 #[derive(Debug, Parser)]
 #[command(
     bin_name = "cargo xtask",
-    after_help = "Example: cargo xtask gen --check"
+    after_help = "Example: cargo xtask check part2"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -37,43 +38,13 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Cmd {
-    /// Write exercises/ from solutions/ and workshop.toml.
-    #[command(after_help = "Example: cargo xtask gen --check")]
-    Gen {
-        /// Write nothing: show how exercises/ differ, and fail if they do.
-        #[arg(long)]
-        check: bool,
-    },
-    /// Run the rates service until Ctrl-C.
-    Rates(rates::RatesArgs),
-    /// Run a part's server: yours, or the solution.
-    Serve(serve::ServeArgs),
-    /// Render a deck of slides to one self-contained HTML file.
-    #[command(
-        disable_help_flag = true,
-        after_help = "Example: cargo xtask slides part2 --open"
-    )]
-    Slides {
-        /// What `cargo xtask slides --help` lists: the deck, --out, --open.
-        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-        args: Vec<String>,
-    },
-    /// The four implementations side by side, each against its bound.
-    #[command(
-        disable_help_flag = true,
-        after_help = "Example: cargo xtask bench --connections 32,256 --duration 2s"
-    )]
-    Bench {
-        /// What `cargo xtask bench --help` lists: --connections, --latency, …
-        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-        args: Vec<String>,
-    },
-    /// Grade a part: gaps, build, checks, and what to do next.
-    Check(learner::check::CheckArgs),
-    // The learner's loop, in the order a learner meets it.
+    // In usage::GROUPS's order, which `--help` lists: the learner's loop as a
+    // learner meets it, then the instructor's commands, then the author's.
     /// Start a part's clock and see its exercises and gaps.
     #[command(long_about = learner::start::LONG_ABOUT)]
     Start(learner::start::StartArgs),
+    /// Grade a part: gaps, build, checks, and what to do next.
+    Check(learner::check::CheckArgs),
     /// The next hint for a gap, one level deeper each time.
     #[command(long_about = learner::hint::LONG_ABOUT)]
     Hint(learner::hint::HintArgs),
@@ -89,22 +60,54 @@ enum Cmd {
     /// Every part and exercise: gaps filled, checks, time spent.
     #[command(long_about = learner::list::LONG_ABOUT)]
     List(learner::list::ListArgs),
-    /// Is this laptop ready? Toolchain, offline dependencies, ports, limits.
-    #[command(long_about = learner::doctor::LONG_ABOUT)]
-    Doctor(learner::doctor::DoctorArgs),
     /// Fetch and build everything in advance, so the day needs no network.
     #[command(long_about = learner::setup::LONG_ABOUT)]
     Setup(learner::setup::SetupArgs),
+    /// Is this laptop ready? Toolchain, offline dependencies, ports, limits.
+    #[command(long_about = learner::doctor::LONG_ABOUT)]
+    Doctor(learner::doctor::DoctorArgs),
     /// The instructor's live board of who passes, who is stuck, and on what.
     #[command(long_about = room::LONG_ABOUT)]
     Room(room::RoomArgs),
+    /// Render a deck of slides to one self-contained HTML file.
+    #[command(
+        disable_help_flag = true,
+        after_help = "Example: cargo xtask slides part2 --open"
+    )]
+    Slides {
+        /// What `cargo xtask slides --help` lists: the deck, --out, --open.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+    /// Run a part's server: yours, or the solution.
+    Serve(serve::ServeArgs),
+    /// Run the rates service until Ctrl-C.
+    Rates(rates::RatesArgs),
+    /// The four implementations side by side, each against its bound.
+    #[command(
+        disable_help_flag = true,
+        after_help = "Example: cargo xtask bench --connections 32,256 --duration 2s"
+    )]
+    Bench {
+        /// What `cargo xtask bench --help` lists: --connections, --latency, …
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+    /// Write exercises/ from solutions/ and workshop.toml.
+    #[command(after_help = "Example: cargo xtask gen --check")]
+    Gen {
+        /// Write nothing: show how exercises/ differ, and fail if they do.
+        #[arg(long)]
+        check: bool,
+    },
     /// Prove the grader (authors): solutions pass, exercises and attempts
     /// fail as they should, and every mutant of every gap fails a check.
     Selftest(selftest::SelftestArgs),
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::from_arg_matches(&usage::grouped(Cli::command()).get_matches())
+        .unwrap_or_else(|err| err.exit());
     let root = cli.root.unwrap_or_else(manifest::workspace_root);
     let result = match cli.command {
         Cmd::Gen { check } => generate::run(&root, check),

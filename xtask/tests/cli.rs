@@ -34,6 +34,48 @@ fn check_names_the_known_parts_when_one_is_mistyped() {
 }
 
 #[test]
+fn help_lists_the_learners_commands_then_the_instructors_then_the_authors() {
+    let output = xtask(&["--help"]);
+    assert_eq!(output.status.code(), Some(0));
+    let help = String::from_utf8_lossy(&output.stdout);
+    let line = |start: &str| {
+        help.lines()
+            .position(|line| line.starts_with(start))
+            .unwrap_or_else(|| panic!("no line starting {start:?} in\n{help}"))
+    };
+    let order = [
+        "During the workshop:",
+        "  start ",
+        "  check ",
+        "  hint ",
+        "  watch ",
+        "  solution ",
+        "  reset ",
+        "  list ",
+        "For instructors:",
+        "  setup ",
+        "  doctor ",
+        "  room ",
+        "  slides ",
+        "  serve ",
+        "  rates ",
+        "  bench ",
+        "For authors:",
+        "  gen ",
+        "  selftest ",
+        "Options:",
+    ];
+    for pair in order.windows(2) {
+        assert!(
+            line(pair[0]) < line(pair[1]),
+            "{:?} is not before {:?} in\n{help}",
+            pair[0],
+            pair[1]
+        );
+    }
+}
+
+#[test]
 fn a_failure_rate_is_between_0_and_1() {
     let output = xtask(&["rates", "--failure-rate", "1.5"]);
     assert!(!output.status.success());

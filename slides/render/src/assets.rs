@@ -15,7 +15,7 @@ use base64::engine::general_purpose::STANDARD;
 use serde_json::Value;
 
 use crate::SlidesError;
-use crate::html::escape;
+use crate::escape::escape;
 
 /// Images that a command makes, and how to make each.
 const GENERATED: &[(&str, &str)] = &[(

@@ -11,7 +11,7 @@ use syntect::parsing::{SyntaxReference, SyntaxSet};
 use syntect::util::LinesWithEndings;
 
 use crate::SlidesError;
-use crate::html::escape;
+use crate::escape::escape;
 
 const CLASSES: ClassStyle = ClassStyle::SpacedPrefixed { prefix: "hl-" };
 

@@ -8,6 +8,7 @@ use crate::SlidesError;
 use crate::assets::{Origin, figure};
 use crate::code::{hide_lines, info};
 use crate::deck::Deck;
+use crate::escape::escape;
 use crate::fonts::{CHARSET_PATH, font_faces, uncovered};
 use crate::highlight::{css, highlight};
 
@@ -18,22 +19,6 @@ const SCRIPT: &str = include_str!("deck.js");
 /// deck needs nothing, and this makes sure it never asks.
 const CSP: &str = "default-src 'none'; img-src data:; font-src data:; style-src 'unsafe-inline'; \
                    script-src 'unsafe-inline'; base-uri 'none'; form-action 'none'";
-
-/// Escapes text for HTML content and attribute values.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for ch in text.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            other => out.push(other),
-        }
-    }
-    out
-}
 
 fn options() -> Options {
     Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH

@@ -21,6 +21,7 @@
 mod assets;
 mod code;
 mod deck;
+mod escape;
 mod fonts;
 mod highlight;
 mod html;
