@@ -358,7 +358,8 @@ pub fn stamp(time: SystemTime) -> String {
 /// One line on stderr, so that stdout stays what the command says.
 fn warn(message: &str) {
     let mut err = anstream::stderr();
-    let style = crate::learner::WARN;
+    // The learner's commands' warning colour; this file sits below them.
+    let style = anstyle::AnsiColor::Yellow.on_default().bold();
     let _ = std::io::Write::write_fmt(
         &mut err,
         format_args!("{style}warning{style:#}: {message}\n"),
