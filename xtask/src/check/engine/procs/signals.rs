@@ -24,14 +24,7 @@ impl Proc {
             .map_err(|_| "the server's process id does not fit a pid_t".to_string())?;
         // SAFETY: kill() only sends a signal; `pid` is our own child's, still
         // unreaped (the Proc holds it), so it cannot be another process's.
-        if unsafe { libc::kill(pid, libc::SIGTERM) } == 0 {
-            Ok(())
-        } else {
-            Err(format!(
-                "cannot send SIGTERM to the server: {}",
-                std::io::Error::last_os_error()
-            ))
-        }
+        sent(unsafe { libc::kill(pid, libc::SIGTERM) } == 0)
     }
 
     /// Asks the process to stop as a console would: Ctrl-Break, to its
@@ -44,14 +37,20 @@ impl Proc {
             fn GenerateConsoleCtrlEvent(event: u32, process_group: u32) -> i32;
         }
         // SAFETY: sends a console event; no memory is shared.
-        if unsafe { GenerateConsoleCtrlEvent(CTRL_BREAK_EVENT, self.id()) } != 0 {
-            Ok(())
-        } else {
-            Err(format!(
-                "cannot send Ctrl-Break to the server: {}",
-                std::io::Error::last_os_error()
-            ))
-        }
+        sent(unsafe { GenerateConsoleCtrlEvent(CTRL_BREAK_EVENT, self.id()) } != 0)
+    }
+}
+
+/// The outcome of sending the signal, with the system's reason if it failed.
+fn sent(ok: bool) -> Result<(), String> {
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "cannot send {} to the server: {}",
+            signal_name(),
+            std::io::Error::last_os_error()
+        ))
     }
 }
 
