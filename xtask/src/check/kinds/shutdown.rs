@@ -26,7 +26,7 @@ pub const SUBJECT: Subject = Subject::Server;
 /// are surely in flight when the signal comes.
 const SLOW_ROUND_TRIP: Duration = Duration::from_secs(2);
 /// Conversions in flight when the signal comes.
-const IN_FLIGHT: usize = 10;
+const CONVERSIONS: usize = 10;
 /// Once the first conversion has reached the rates service, the others get
 /// this long to reach the server before the signal: they leave together,
 /// and on loopback they arrive within milliseconds.
@@ -79,7 +79,7 @@ fn in_flight(bin: &Path) -> Result<String, String> {
     let addr = server.address()?;
 
     let (volley, (signalled, accepted, status)) =
-        at_once_while(&client, &server.at(CONVERT), IN_FLIGHT, || {
+        at_once_while(&client, &server.at(CONVERT), CONVERSIONS, || {
             wait_until(SLOW_ROUND_TRIP, || started(&service, &server));
             thread::sleep(SETTLE);
             let signalled = Instant::now();
@@ -108,7 +108,7 @@ fn in_flight(bin: &Path) -> Result<String, String> {
             _ => wrong.quoted(),
         };
         return Err(format!(
-            "{count} of {IN_FLIGHT} conversions in flight when {signal} came got {got}: \
+            "{count} of {CONVERSIONS} conversions in flight when {signal} came got {got}: \
              the server dropped them. After the signal, wait for the server's future: it \
              finishes the requests in flight (within --grace)"
         ));
@@ -124,7 +124,7 @@ fn in_flight(bin: &Path) -> Result<String, String> {
             )
         } else {
             format!(
-                "the {IN_FLIGHT} conversions in flight were answered within {} of {signal}, \
+                "the {CONVERSIONS} conversions in flight were answered within {} of {signal}, \
                  but the server was still running {} after it: does it wait out its whole \
                  grace? (TaskTracker::wait ends only once the tracker is closed)",
                 secs(answered.saturating_sub(SETTLE)),
@@ -147,13 +147,13 @@ fn in_flight(bin: &Path) -> Result<String, String> {
              (`{LAST_LINE}…`): tell the background tasks to stop, and wait for them, before \
              main returns"
         )),
-        Some(counted) if counted < IN_FLIGHT as u64 => Err(format!(
+        Some(counted) if counted < CONVERSIONS as u64 => Err(format!(
             "the background reporter stopped before the requests in flight were answered: \
-             its last line counts {counted} conversions of {IN_FLIGHT}. Stop the background \
+             its last line counts {counted} conversions of {CONVERSIONS}. Stop the background \
              tasks once the server has finished"
         )),
         Some(_) => Ok(format!(
-            "{signal} with {IN_FLIGHT} conversions in flight: all answered 200, a new \
+            "{signal} with {CONVERSIONS} conversions in flight: all answered 200, a new \
              connection refused, the reporter's last line printed, exit 0 after {}",
             secs(exited_after)
         )),
