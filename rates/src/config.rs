@@ -79,19 +79,25 @@ impl RatesConfig {
     }
 
     /// How long the next answer waits: `latency ± jitter`, never negative.
+    #[cfg(test)]
     pub(crate) fn next_delay(&self) -> Duration {
-        if self.jitter.is_zero() {
-            return self.latency;
-        }
-        let jitter = self.jitter.as_secs_f64();
-        let offset = rand::rng().random_range(-jitter..=jitter);
-        Duration::from_secs_f64((self.latency.as_secs_f64() + offset).max(0.0))
+        delay(self.latency, self.jitter)
     }
 
     /// Whether the next answer is a simulated failure.
     pub(crate) fn next_fails(&self) -> bool {
         self.failure_rate > 0.0 && rand::rng().random_bool(self.failure_rate.clamp(0.0, 1.0))
     }
+}
+
+/// `latency ± jitter`, never negative.
+pub(crate) fn delay(latency: Duration, jitter: Duration) -> Duration {
+    if jitter.is_zero() {
+        return latency;
+    }
+    let jitter = jitter.as_secs_f64();
+    let offset = rand::rng().random_range(-jitter..=jitter);
+    Duration::from_secs_f64((latency.as_secs_f64() + offset).max(0.0))
 }
 
 #[cfg(test)]

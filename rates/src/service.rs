@@ -5,6 +5,7 @@ use std::io;
 use std::net::{SocketAddr, TcpListener};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread;
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
@@ -17,7 +18,7 @@ use rust_decimal::Decimal;
 use serde_json::{Map, Number, Value, json};
 use tokio::sync::oneshot;
 
-use crate::config::TRICKLE_INTERVAL;
+use crate::config::{TRICKLE_INTERVAL, delay};
 use crate::{Fault, RatesConfig, fixture};
 
 /// Distinct paths counted one by one; any more share one count, so that
@@ -34,6 +35,8 @@ struct Shared {
     body: String,
     /// Starts as `config.fault`; [`RatesService::set_fault`] changes it.
     fault: Mutex<Option<Fault>>,
+    /// Starts as `config.latency`; [`RatesService::set_latency`] changes it.
+    latency: Mutex<Duration>,
     counts: Mutex<BTreeMap<String, u64>>,
 }
 
@@ -42,6 +45,7 @@ impl Shared {
         Self {
             body: latest_body(&config.rates),
             fault: Mutex::new(config.fault),
+            latency: Mutex::new(config.latency),
             counts: Mutex::new(BTreeMap::new()),
             config,
         }
@@ -49,6 +53,10 @@ impl Shared {
 
     fn fault(&self) -> Option<Fault> {
         *lock(&self.fault)
+    }
+
+    fn next_delay(&self) -> Duration {
+        delay(*lock(&self.latency), self.config.jitter)
     }
 
     fn count(&self, path: &str) {
@@ -101,7 +109,7 @@ fn latest_body(rates: &BTreeMap<String, Decimal>) -> String {
 
 async fn latest(State(shared): State<Arc<Shared>>) -> Response {
     // Sleeping, not blocking: one thread can keep thousands of slow answers waiting.
-    tokio::time::sleep(shared.config.next_delay()).await;
+    tokio::time::sleep(shared.next_delay()).await;
     if shared.config.next_fails() {
         return (
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -231,6 +239,12 @@ impl RatesService {
     /// latency is over.
     pub fn set_fault(&self, fault: Option<Fault>) {
         *lock(&self.shared.fault) = fault;
+    }
+
+    /// Answers from the next request on after `latency` (± the configured
+    /// jitter): a service that slows down, or recovers, while in use.
+    pub fn set_latency(&self, latency: Duration) {
+        *lock(&self.shared.latency) = latency;
     }
 }
 

@@ -105,6 +105,22 @@ fn the_fault_can_be_switched_while_it_runs() {
     assert_eq!(get(&latest).status(), 200);
 }
 
+#[test]
+fn the_latency_can_be_changed_while_it_runs() {
+    let service = RatesService::start(RatesConfig::default()).unwrap();
+    let latest = format!("{}/latest", service.url());
+    let timed = || {
+        let started = Instant::now();
+        assert_eq!(get(&latest).status(), 200);
+        started.elapsed()
+    };
+    // Only the order matters: 400 ms of latency cannot take less than 400 ms.
+    service.set_latency(Duration::from_millis(400));
+    assert!(timed() >= Duration::from_millis(400));
+    service.set_latency(Duration::ZERO);
+    assert!(timed() < Duration::from_millis(400));
+}
+
 /// The headers of a `/latest` with `fault`, and the body as it comes.
 async fn headers_then_body(fault: Fault) -> (RatesService, reqwest::Response) {
     let config = RatesConfig {

@@ -167,11 +167,24 @@ pub fn send(
     base_url: &str,
     case: &Case,
 ) -> reqwest::Result<Answer> {
+    send_within(client, base_url, case, None)
+}
+
+/// [`send`], waiting at most `timeout` for the whole answer when given
+/// (else the client's own timeout).
+pub fn send_within(
+    client: &reqwest::blocking::Client,
+    base_url: &str,
+    case: &Case,
+    timeout: Option<std::time::Duration>,
+) -> reqwest::Result<Answer> {
     let method =
         reqwest::Method::from_bytes(case.method.as_bytes()).unwrap_or(reqwest::Method::GET);
-    let response = client
-        .request(method, format!("{base_url}{}", case.path))
-        .send()?;
+    let mut request = client.request(method, format!("{base_url}{}", case.path));
+    if let Some(timeout) = timeout {
+        request = request.timeout(timeout);
+    }
+    let response = request.send()?;
     let status = response.status().as_u16();
     let content_type = response
         .headers()
@@ -192,10 +205,8 @@ pub fn mismatch(case: &Case, answer: &Answer) -> Option<String> {
     let expected = format!("{} {}", case.status, case.body);
     let actual = format!("{} {}", answer.status, answer.body);
     if expected != actual {
-        return Some(format!(
-            "{} {}\n  expected: {expected}\n  actual:   {actual}",
-            case.method, case.path
-        ));
+        let request = format!("{} {}", case.method, case.path);
+        return Some(crate::difference::mismatch(&request, &expected, &actual));
     }
     if answer.content_type != TEXT_PLAIN {
         return Some(format!(

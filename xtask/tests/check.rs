@@ -102,11 +102,18 @@ attempt_tests! {
     a_deadline_on_the_headers_only_fails: 16,
     a_shutdown_that_drops_requests_in_flight_fails: 17,
     background_tasks_never_stopped_fail: 18,
+    a_worker_that_panics_on_a_hang_up_fails: 19,
+    workers_that_survive_a_panicking_handler_pass: 20,
+    a_deadline_per_step_fails: 21,
+    a_whole_fetch_deadline_by_timeout_at_passes: 22,
+    a_whole_fetch_deadline_by_select_passes: 23,
+    a_whole_fetch_deadline_by_reqwests_timeout_passes: 24,
+    a_handler_that_sleeps_is_judged_within_10_s: 25,
 }
 
 #[test]
 fn the_fixtures_and_the_tests_agree() {
-    assert_eq!(attempts().len(), 19, "every attempt has a test above");
+    assert_eq!(attempts().len(), 26, "every attempt has a test above");
 }
 
 // --- selftest: the grader's mutation test ---

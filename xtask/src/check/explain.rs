@@ -59,6 +59,15 @@ const BLOCKING: &[&str] = &[
     "can call blocking only when running on the multi-threaded runtime",
 ];
 
+/// How a failed write to a client that has gone reads in a panic's message.
+const LEFT: &[&str] = &[
+    "BrokenPipe",
+    "ConnectionReset",
+    "ConnectionAborted",
+    "Broken pipe",
+    "Connection reset",
+];
+
 /// What `panic` means for a learner, in one or two sentences.
 pub fn explain(panic: &Panic) -> String {
     let message = &panic.message;
@@ -75,6 +84,12 @@ pub fn explain(panic: &Panic) -> String {
                 it blocks, no other request on that thread makes progress. Run the blocking \
                 code with tokio::task::spawn_blocking and .await its JoinHandle"
             .to_string();
+    }
+    if LEFT.iter().any(|known| message.contains(known)) {
+        return format!(
+            "your code panicked at {} writing an answer to a client that had hung up ({message})",
+            panic.location
+        );
     }
     if message.contains("has overflowed its stack") {
         return format!(
@@ -119,6 +134,19 @@ mod tests {
                       Cannot drop a runtime in a context where blocking is not allowed. This happens when a runtime is dropped from within an asynchronous context.\n";
         let explained = first(stderr).unwrap();
         assert!(explained.contains("spawn_blocking"), "{explained}");
+    }
+
+    #[test]
+    fn a_write_to_a_client_that_left_is_named() {
+        let stderr = "thread 'worker-3' (77) panicked at src/sync_server.rs:62:39:\n\
+                      called `Result::unwrap()` on an `Err` value: Os { code: 32, kind: BrokenPipe, message: \"Broken pipe\" }\n";
+        let explained = first(stderr).unwrap();
+        assert!(
+            explained.starts_with(
+                "your code panicked at src/sync_server.rs:62:39 writing an answer to a client that had hung up"
+            ),
+            "{explained}"
+        );
     }
 
     #[test]

@@ -15,6 +15,10 @@ use serde::Deserialize;
 
 use super::regions::fill;
 
+/// No check may take longer than this to give its verdict, whatever the
+/// learner wrote: every phase of every check has a deadline.
+pub const VERDICT_WITHIN_SECS: f64 = 10.0;
+
 /// Where the attempts are, relative to the workspace root.
 pub const FILE: &str = "xtask/tests/fixtures/attempts.toml";
 
@@ -112,6 +116,16 @@ impl Attempt {
             else {
                 continue;
             };
+            // `✗ part1.webserver.contract   5.0 s  reason`
+            let took = line.split_whitespace().nth(2);
+            if let Some(took) = took.and_then(|took| took.parse::<f64>().ok()) {
+                if took > VERDICT_WITHIN_SECS {
+                    return Err(format!(
+                        "{}: {id} took {took} s to give its verdict, over {VERDICT_WITHIN_SECS} s",
+                        self.name
+                    ));
+                }
+            }
             if self.either.iter().any(|either| either == id) {
                 continue;
             }

@@ -211,6 +211,17 @@ impl Server {
         exited.then(|| format!("the server exited: {}", last_line(&self.proc.stderr())))
     }
 
+    /// The explanation of a `todo!()` the server panicked on, if it did: a
+    /// gap left explains whatever went wrong after it.
+    pub fn unfilled_gap(&self) -> Option<String> {
+        let _ = self.trouble();
+        let panics = explain::panics(&self.proc.stderr());
+        panics
+            .iter()
+            .find(|panic| explain::is_gap(panic))
+            .map(explain::explain)
+    }
+
     /// The reason a check gives when what it measured went wrong: the
     /// server's own trouble if it had any (a panic explains a wrong answer
     /// better than the answer does), else what was measured.

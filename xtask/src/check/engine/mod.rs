@@ -7,7 +7,8 @@
 //! - `timing`: N slow conversions measured in round trips and waves, and
 //!   what a queue says about its cause;
 //! - `sustained`: hundreds of conversions, checked, on kept-alive and new
-//!   connections;
+//!   connections, within a deadline; `hang_ups`: clients that leave
+//!   mid-request, with a reset;
 //! - `libtest`: a graded test binary, one process and one deadline a test;
 //! - `procs`: child processes that never outlive the check, and signals;
 //! - here: scenarios side by side, and the reasons built from what they
@@ -16,6 +17,7 @@
 //! A check (`check/kinds/<kind>.rs`) holds its scenario and its diagnosis,
 //! and takes the rest from here.
 
+pub mod hang_ups;
 pub mod launch;
 pub mod libtest;
 pub mod procs;
@@ -69,6 +71,24 @@ pub fn side_by_side<A: Send, B: Send>(
     })
 }
 
+/// Runs `scenario` for each of `cases`, all side by side; the results in
+/// the order of `cases`. A panic in one reads as a grader bug.
+pub fn each_side_by_side<C: Sync, T: Send>(
+    cases: &[C],
+    scenario: impl Fn(&C) -> Result<T, String> + Sync,
+) -> Vec<Result<T, String>> {
+    thread::scope(|scope| {
+        let running: Vec<_> = cases
+            .iter()
+            .map(|case| scope.spawn(|| scenario(case)))
+            .collect();
+        running
+            .into_iter()
+            .map(|one| one.join().unwrap_or_else(|_| Err(GRADER_BUG.into())))
+            .collect()
+    })
+}
+
 /// The verdict of two scenarios that say what they measured: both passed,
 /// or the first reason to fail (the first scenario's, if both failed).
 pub fn both(first: Result<String, String>, second: Result<String, String>) -> Verdict {
@@ -103,9 +123,10 @@ pub fn wrong_answers<'a>(
     Verdict::fail(reason).with_details(details)
 }
 
-/// A request, what was expected and what came: how a wrong answer is shown.
+/// A request, what was expected and what came: how a wrong answer is shown
+/// (quoted, and the difference named, when it cannot be seen).
 pub fn mismatch(request: &str, expected: &str, actual: &str) -> String {
-    format!("{request}\n  expected: {expected}\n  actual:   {actual}")
+    workshop_tests::difference::mismatch(request, expected, actual)
 }
 
 #[cfg(test)]
@@ -140,6 +161,27 @@ mod tests {
             },
         );
         assert_eq!((first, second), (Ok(true), Ok(true)));
+    }
+
+    #[test]
+    fn each_case_runs_side_by_side_and_keeps_its_place() {
+        // Three cases that each wait for all three to have started: run one
+        // after the other, they would time out.
+        let started = std::sync::atomic::AtomicUsize::new(0);
+        let results = each_side_by_side(&[1, 2, 3], |case| {
+            started.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let together =
+                crate::check::engine::requests::wait_until(Duration::from_secs(5), || {
+                    started.load(std::sync::atomic::Ordering::SeqCst) == 3
+                });
+            if *case == 2 {
+                panic!("a bug");
+            }
+            Ok::<_, String>((*case, together))
+        });
+        assert_eq!(results[0], Ok((1, true)));
+        assert_eq!(results[1], Err(GRADER_BUG.to_string()));
+        assert_eq!(results[2], Ok((3, true)));
     }
 
     #[test]

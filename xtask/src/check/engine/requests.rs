@@ -98,18 +98,68 @@ fn no_answer(why: &str) -> String {
 
 /// GET `url`.
 pub fn get(client: &reqwest::blocking::Client, url: &str) -> Reply {
+    get_within(client, url, REQUEST_TIMEOUT)
+}
+
+/// GET `url`, waiting at most `limit` (never more than the request timeout)
+/// for the whole answer.
+pub fn get_within(client: &reqwest::blocking::Client, url: &str, limit: Duration) -> Reply {
+    let limit = limit.min(REQUEST_TIMEOUT);
     let started = Instant::now();
     let answer = client
         .get(url)
+        .timeout(limit)
         .send()
         .and_then(|response| {
             let status = response.status().as_u16();
             response.text().map(|body| (status, body))
         })
-        .map_err(|err| without_url(&err));
+        .map_err(|err| {
+            if err.is_timeout() {
+                format!("no answer within {}", within(limit))
+            } else {
+                without_url(&err)
+            }
+        });
     Reply {
         answer,
         took: started.elapsed(),
+    }
+}
+
+/// `5 s`, or `1.50 s`: a limit as a reason says it.
+pub fn within(limit: Duration) -> String {
+    if limit.subsec_millis() == 0 {
+        format!("{} s", limit.as_secs())
+    } else {
+        secs(limit)
+    }
+}
+
+/// When a phase must end, whatever it has measured by then: no verdict
+/// waits for a server that has stopped, or crawls.
+#[derive(Debug, Clone, Copy)]
+pub struct Deadline {
+    at: Instant,
+    /// The phase's whole time, as a reason says it.
+    pub limit: Duration,
+}
+
+impl Deadline {
+    pub fn after(limit: Duration) -> Self {
+        Self {
+            at: Instant::now() + limit,
+            limit,
+        }
+    }
+
+    /// Time left, zero once passed.
+    pub fn left(&self) -> Duration {
+        self.at.saturating_duration_since(Instant::now())
+    }
+
+    pub fn passed(&self) -> bool {
+        self.left().is_zero()
     }
 }
 
@@ -270,6 +320,30 @@ mod tests {
         );
         let last = volley.replies.iter().map(|reply| reply.took).max();
         assert_eq!(Some(volley.elapsed), last);
+    }
+
+    #[test]
+    fn a_request_waits_no_longer_than_its_limit() {
+        let service =
+            rates::RatesService::start(rates::RatesConfig::with_latency(Duration::from_secs(3)))
+                .expect("a rates service");
+        let client = http_client().expect("a client");
+        let url = format!("{}/latest", service.url());
+        let reply = get_within(&client, &url, Duration::from_millis(200));
+        assert_eq!(reply.shown(), "no answer within 0.20 s");
+        assert!(reply.timed_out());
+        assert!(reply.took < Duration::from_secs(3), "{reply:?}");
+        assert_eq!(within(Duration::from_secs(4)), "4 s");
+    }
+
+    #[test]
+    fn a_deadline_counts_down_to_zero() {
+        let deadline = Deadline::after(Duration::from_millis(50));
+        assert!(!deadline.passed());
+        assert!(deadline.left() <= Duration::from_millis(50));
+        thread::sleep(Duration::from_millis(60));
+        assert!(deadline.passed());
+        assert_eq!(deadline.left(), Duration::ZERO);
     }
 
     #[test]

@@ -3,13 +3,14 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::time::Duration;
 
-use workshop_tests::contract::{CASES, mismatch, send};
+use workshop_tests::contract::{CASES, mismatch, send_within};
 use workshop_tests::upstream::Upstream;
 
 use super::Subject;
 use crate::check::engine::launch::Launch;
-use crate::check::engine::requests::{REQUEST_TIMEOUT, http_client, without_url};
+use crate::check::engine::requests::{Deadline, REQUEST_TIMEOUT, http_client, within, without_url};
 use crate::check::engine::{self, wrong_answers};
 use crate::check::verdict::Verdict;
 
@@ -18,6 +19,11 @@ pub const SUBJECT: Subject = Subject::Server;
 /// After this many requests in a row get no answer in time, the server is
 /// stuck: asking more would only make the learner wait.
 const STUCK_AFTER: usize = 2;
+
+/// All the requests' time. A right server answers them in about half a
+/// second (the slowest wait out its 300 ms upstream timeout): ten times
+/// that, and one that crawls is told so in seconds.
+const LIMIT: Duration = Duration::from_secs(5);
 
 pub fn check(bin: &Path) -> Verdict {
     let client = match http_client() {
@@ -39,11 +45,19 @@ pub fn check(bin: &Path) -> Verdict {
         upstreams.push(running);
     }
 
+    let deadline = Deadline::after(LIMIT);
     let mut failures = Vec::new();
     let mut unanswered = 0;
-    for case in CASES {
+    for (asked, case) in CASES.iter().enumerate() {
         let server = &servers[&case.upstream];
-        let answer = send(&client, &server.url, case);
+        if deadline.passed() {
+            return too_slow(&servers, asked);
+        }
+        let timeout = deadline.left().min(REQUEST_TIMEOUT);
+        let answer = send_within(&client, &server.url, case, Some(timeout));
+        if matches!(&answer, Err(err) if err.is_timeout()) && deadline.passed() {
+            return too_slow(&servers, asked);
+        }
         unanswered = match &answer {
             Err(err) if err.is_timeout() => unanswered + 1,
             _ => 0,
@@ -72,4 +86,19 @@ pub fn check(bin: &Path) -> Verdict {
     wrong_answers(servers.values(), failures, |count| {
         format!("{count} of {} requests got a wrong answer", CASES.len())
     })
+}
+
+/// The verdict when the requests took longer, in all, than a right server
+/// could: how far they got.
+fn too_slow(servers: &BTreeMap<Upstream, crate::check::engine::launch::Server>, answered: usize) -> Verdict {
+    let reason = servers.values().find_map(|server| server.trouble());
+    Verdict::fail(reason.unwrap_or_else(|| {
+        format!(
+            "only {answered} of {} requests were answered within {}, where a right server \
+             answers them all in about half a second. Something makes each request wait: a \
+             sleep or a blocking call in the handler?",
+            CASES.len(),
+            within(LIMIT)
+        )
+    }))
 }

@@ -1,11 +1,20 @@
-//! Part 4's deadline check: a rates service that sends its headers at once
-//! and then stalls its body, or trickles it one byte at a time, is a 504 at
-//! the server's deadline, not whenever the body ends. On one worker thread,
-//! with `/health` answering meanwhile.
+//! Part 4's deadline check: the whole fetch, headers and body, under one
+//! deadline that counts from the request. Three rates services, each
+//! against its own server on one worker thread, with `/health` answering
+//! meanwhile:
 //!
-//! The margins: the deadline is 1 s; a right server answers at 1 s, a wrong
-//! one never (stalled) or after 45 s (trickled). The limit, 3 s, is 3× the
-//! first and 15× below the second; noise only ever adds time.
+//! - headers at once, then a body that stalls: a 504 at the deadline, not
+//!   never (a timeout around `send()` covers the headers only);
+//! - headers at once, then the body a byte every 100 ms: a 504 at the
+//!   deadline, not after 45 s (a timeout on each read never fires);
+//! - headers after most of the deadline, then a body that stalls: a 504 at
+//!   the deadline, not at twice it (a deadline per step, one on `send()`
+//!   and a new one on the body, restarts the clock).
+//!
+//! The margins: a right server answers at its deadline (1 s, or 2 s for
+//! the late headers), a wrong one never, after 45 s, or after 1.6 + 2 =
+//! 3.6 s. The limit, 3 s, sits above every right answer (by 2 s and by 1 s)
+//! and below every wrong one; noise only ever adds time.
 
 use std::path::Path;
 use std::thread;
@@ -15,39 +24,77 @@ use rates::{Fault, RatesConfig};
 
 use super::Subject;
 use crate::check::engine::launch::Launch;
-use crate::check::engine::requests::{CONVERT, at_once_while, get, secs};
-use crate::check::engine::{HEALTH_LIMIT, side_by_side};
+use crate::check::engine::requests::{CONVERT, Reply, at_once_while, get, secs};
+use crate::check::engine::{HEALTH_LIMIT, each_side_by_side};
 use crate::check::verdict::Verdict;
 
 pub const SUBJECT: Subject = Subject::Server;
 
-/// The server's `--upstream-timeout`: its deadline.
-const DEADLINE: Duration = Duration::from_secs(1);
 /// An answer later than this missed the deadline.
 const LATE: Duration = Duration::from_secs(3);
 /// Conversions at once against each broken rates service.
 const AGAINST_EACH: usize = 5;
 
+/// One broken rates service, and the server's deadline against it.
+struct Case {
+    fault: Fault,
+    /// When the rates service sends its headers.
+    headers_after: Duration,
+    /// The server's `--upstream-timeout`: its deadline.
+    deadline: Duration,
+    /// What the rates service does, as a verdict says it.
+    described: &'static str,
+    /// The likeliest cause of a late answer here.
+    late_because: &'static str,
+}
+
+const CASES: [Case; 3] = [
+    Case {
+        fault: Fault::StallBody,
+        headers_after: Duration::ZERO,
+        deadline: Duration::from_secs(1),
+        described: "the rates service sent its headers and then stalled its body",
+        late_because: "is the body read under the deadline too? A timeout around `send()` \
+                       covers the headers only",
+    },
+    Case {
+        fault: Fault::TrickleBody,
+        headers_after: Duration::ZERO,
+        deadline: Duration::from_secs(1),
+        described: "the rates service sent its headers, then its body one byte every 100 ms",
+        late_because: "is the body read under the deadline too? A timeout on each read \
+                       never fires while bytes keep coming",
+    },
+    Case {
+        fault: Fault::StallBody,
+        headers_after: Duration::from_millis(1600),
+        deadline: Duration::from_secs(2),
+        described: "the rates service sent its headers after 1.6 s and then stalled its body",
+        late_because: "the deadline counts from the request, for the whole fetch. A timeout \
+                       on `send()` and another on the body give it twice over: put one \
+                       timeout around both (or `timeout_at` one Instant)",
+    },
+];
+
 pub fn check(bin: &Path) -> Verdict {
-    let (stalled, trickled) = side_by_side(
-        || scenario(bin, Fault::StallBody),
-        || scenario(bin, Fault::TrickleBody),
-    );
-    let (stalled, trickled) = match (stalled, trickled) {
-        (Ok(stalled), Ok(trickled)) => (stalled, trickled),
-        (Err(why), _) | (_, Err(why)) => return Verdict::fail(why),
-    };
-    let fastest = stalled.fastest.min(trickled.fastest);
-    let slowest = stalled.slowest.max(trickled.slowest);
-    let health = stalled.health.max(trickled.health);
+    let mut measured = Vec::new();
+    for result in each_side_by_side(&CASES, |case| scenario(bin, case)) {
+        match result {
+            Ok(one) => measured.push(one),
+            Err(why) => return Verdict::fail(why),
+        }
+    }
+    let fastest = measured.iter().map(|one| one.fastest).min();
+    let slowest = measured.iter().map(|one| one.slowest).max();
+    let health = measured.iter().map(|one| one.health).max();
     Verdict::pass(format!(
-        "a stalled body and a trickled one: {} conversions answered 504 after {:.2} to {}, \
-         at the {} s deadline; /health answered within {} ms meanwhile, on one worker thread",
-        2 * AGAINST_EACH,
-        fastest.as_secs_f64(),
-        secs(slowest),
-        DEADLINE.as_secs(),
-        health.as_millis()
+        "a stalled body, a trickled one, and headers after 1.6 s then a stalled body: {} \
+         conversions answered 504 after {:.2} to {}, each at its deadline (1 s; 2 s for the \
+         late headers); /health answered within {} ms meanwhile, on one worker thread",
+        CASES.len() * AGAINST_EACH,
+        fastest.unwrap_or_default().as_secs_f64(),
+        secs(slowest.unwrap_or_default()),
+        health.unwrap_or_default().as_millis()
     ))
 }
 
@@ -58,48 +105,36 @@ struct Measured {
     health: Duration,
 }
 
-/// What the rates service does, as a verdict says it.
-fn described(fault: Fault) -> &'static str {
-    match fault {
-        Fault::TrickleBody => {
-            "the rates service sent its headers, then its body one byte every 100 ms"
-        }
-        _ => "the rates service sent its headers and then stalled its body",
-    }
-}
-
-/// The conversions against a rates service with `fault`, and `/health`
+/// The conversions against the rates service of `case`, and `/health`
 /// meanwhile; the error is the verdict's reason.
-fn scenario(bin: &Path, fault: Fault) -> Result<Measured, String> {
+fn scenario(bin: &Path, case: &Case) -> Result<Measured, String> {
     let config = RatesConfig {
-        fault: Some(fault),
-        ..RatesConfig::default()
+        fault: Some(case.fault),
+        ..RatesConfig::with_latency(case.headers_after)
     };
     // No cache: this check is the first exercise's, before the cache is
     // written, and each conversion then makes a fetch of its own.
     let stage = Launch::new()
         .one_worker()
-        .upstream_timeout(DEADLINE)
+        .upstream_timeout(case.deadline)
         .rates_ttl(Duration::ZERO)
         .stage(bin, config)?;
     let (server, client) = (&stage.server, &stage.client);
 
-    // `/health` is asked a tenth of the deadline after the conversions left.
+    // `/health` is asked a tenth of a second after the conversions left.
     let (volley, health) = at_once_while(client, &server.at(CONVERT), AGAINST_EACH, || {
-        thread::sleep(DEADLINE / 10);
+        thread::sleep(Duration::from_millis(100));
         get(client, &server.at("/health"))
     });
-    let replies = &volley.replies;
 
-    let what = described(fault);
-    let deadline = DEADLINE.as_secs();
-    for reply in replies {
+    let what = case.described;
+    let deadline = case.deadline.as_secs();
+    for reply in &volley.replies {
         match &reply.answer {
-            Err(why) if why.starts_with("no answer") => {
+            Err(why) if reply.timed_out() => {
                 return Err(format!(
-                    "{what}; the server gave {why}, not at its {deadline} s deadline: is the \
-                     body read under the deadline too? A timeout around `send()` covers the \
-                     headers only"
+                    "{what}; the server gave {why}, not at its {deadline} s deadline: {}",
+                    case.late_because
                 ));
             }
             Err(why) => {
@@ -108,11 +143,12 @@ fn scenario(bin: &Path, fault: Fault) -> Result<Measured, String> {
             Ok((504, _)) if reply.took > LATE => {
                 return Err(format!(
                     "{what}; the server answered 504 after {}, not at its {deadline} s \
-                     deadline: is the body read under the deadline too?",
-                    secs(reply.took)
+                     deadline: {}",
+                    secs(reply.took),
+                    case.late_because
                 ));
             }
-            Ok((504, _)) if reply.took < DEADLINE * 9 / 10 => {
+            Ok((504, _)) if reply.took < case.deadline * 9 / 10 => {
                 return Err(format!(
                     "{what}; the server answered 504 after {}, before its {deadline} s \
                      deadline: the deadline is --upstream-timeout",
@@ -120,16 +156,7 @@ fn scenario(bin: &Path, fault: Fault) -> Result<Measured, String> {
                 ));
             }
             Ok((504, _)) => {}
-            Ok(_) => {
-                return Err(server.trouble_or(|| {
-                    format!(
-                        "{what}; the server answered with {} after {}, where a rates service \
-                         too slow is a 504 at the deadline (ConvertError::RatesTimeout)",
-                        reply.quoted(),
-                        secs(reply.took)
-                    )
-                }));
-            }
+            Ok(_) => return Err(not_a_timeout(what, reply, &stage.server)),
         }
     }
     match health.answer {
@@ -148,10 +175,22 @@ fn scenario(bin: &Path, fault: Fault) -> Result<Measured, String> {
             ));
         }
     }
-    let took = replies.iter().map(|reply| reply.took);
+    let took = volley.replies.iter().map(|reply| reply.took);
     Ok(Measured {
         fastest: took.clone().min().unwrap_or_default(),
         slowest: took.max().unwrap_or_default(),
         health: health.took,
+    })
+}
+
+/// A conversion that was answered, but not as a timeout.
+fn not_a_timeout(what: &str, reply: &Reply, server: &crate::check::engine::launch::Server) -> String {
+    server.trouble_or(|| {
+        format!(
+            "{what}; the server answered with {} after {}, where a rates service too slow \
+             is a 504 at the deadline (ConvertError::RatesTimeout)",
+            reply.quoted(),
+            secs(reply.took)
+        )
     })
 }
