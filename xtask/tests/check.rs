@@ -109,11 +109,12 @@ attempt_tests! {
     a_whole_fetch_deadline_by_select_passes: 23,
     a_whole_fetch_deadline_by_reqwests_timeout_passes: 24,
     a_handler_that_sleeps_is_judged_within_10_s: 25,
+    a_lock_across_an_await_is_said_in_plain_words: 26,
 }
 
 #[test]
 fn the_fixtures_and_the_tests_agree() {
-    assert_eq!(attempts().len(), 26, "every attempt has a test above");
+    assert_eq!(attempts().len(), 27, "every attempt has a test above");
 }
 
 // --- selftest: the grader's mutation test ---

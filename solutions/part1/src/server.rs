@@ -54,6 +54,10 @@ pub async fn serve(listener: TcpListener, app: Router) -> std::io::Result<()> {
         .await
 }
 
+// `debug_handler`: if this handler cannot be one (its future is not `Send`,
+// an argument is not an extractor), the compiler says why here, in plain
+// terms, instead of a long trait error where the route is built.
+#[axum::debug_handler]
 async fn convert(
     State(client): State<Arc<CurrencyClient>>,
     path: ConvertPath,

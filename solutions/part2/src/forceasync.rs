@@ -39,6 +39,10 @@ pub fn router(client: Arc<SyncCurrencyClient>) -> Router {
     app(get(convert).with_state(client))
 }
 
+// `debug_handler`: if this handler cannot be one (its future is not `Send`,
+// an argument is not an extractor), the compiler says why here, in plain
+// terms, instead of a long trait error where the route is built.
+#[axum::debug_handler]
 async fn convert(
     State(client): State<Arc<SyncCurrencyClient>>,
     path: ConvertPath,

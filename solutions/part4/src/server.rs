@@ -50,6 +50,10 @@ pub fn router(converter: Converter) -> Router {
     app(get(convert).with_state(Arc::new(converter)))
 }
 
+// `debug_handler`: if this handler cannot be one (its future is not `Send`,
+// an argument is not an extractor), the compiler says why here, in plain
+// terms, instead of a long trait error where the route is built.
+#[axum::debug_handler]
 async fn convert(
     State(converter): State<Arc<Converter>>,
     path: ConvertPath,

@@ -8,6 +8,7 @@
 //! 4. The exercises' checks run, side by side, each with a deadline.
 
 pub mod build;
+pub mod compile_errors;
 pub mod engine;
 pub mod explain;
 pub mod gaps;
@@ -93,6 +94,7 @@ pub fn grade(
     let subjects = match build_all(root, part, options)? {
         Outcome::Built(subjects) => subjects,
         Outcome::Failed(errors) => {
+            let errors = compile_errors::in_order(errors);
             on(Event::BuildFailed(&errors));
             report.build = Build::Failed { errors };
             return Ok(report);

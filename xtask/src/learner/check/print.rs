@@ -9,6 +9,7 @@ use anstream::{AutoStream, ColorChoice};
 use anstyle::{AnsiColor, Style};
 
 use super::clock::Clock;
+use crate::check::compile_errors;
 use crate::check::gaps::GapLeft;
 use crate::check::report::{CheckResult, Report, Whose};
 use crate::generate::slash;
@@ -116,6 +117,9 @@ impl Printer {
         let shown = if self.verbose { count } else { 1 };
         for error in errors.iter().take(shown) {
             say!(self, "{error}\n");
+            if let Some(plain) = compile_errors::plain_words(error) {
+                say!(self, "{BOLD}In plain words:{BOLD:#} {plain}.\n");
+            }
         }
         if count > shown {
             say!(
@@ -164,11 +168,19 @@ impl Printer {
         } else {
             (BAD, "does not pass yet")
         };
-        let mut line = format!(
-            "{style}{} {word}{style:#}: {passed} of {} checks pass",
-            part.id,
-            results.len()
-        );
+        // A crate that does not build runs no check: say that, not "0 of 0".
+        let mut line = if report.built() {
+            format!(
+                "{style}{} {word}{style:#}: {passed} of {} checks pass",
+                part.id,
+                results.len()
+            )
+        } else {
+            format!(
+                "{style}{} {word}{style:#}: it does not build, so no check ran",
+                part.id
+            )
+        };
         if !gaps.is_empty() {
             line.push_str(&format!(", {} gap{} left", gaps.len(), plural(gaps.len())));
         }
@@ -227,6 +239,11 @@ impl Printer {
                     "Next: compare the servers side by side: `cargo xtask bench`."
                 ),
             }
+        } else if !report.built() {
+            say!(
+                self,
+                "Next: make it build: the compiler's first error is above."
+            );
         } else if let Some(failed) = report.first_failure() {
             say!(
                 self,
