@@ -1,16 +1,18 @@
-//! The learner's tools around the grader (issue 19): `check --format json`.
-//! Real checks run in a copy of the workspace, one test at a time
-//! (`common::workspace`), building in the tests' grader directory.
+//! The learner's tools around the grader (issue 19): `check --format json`
+//! and the editor's problem list (.vscode/tasks.json). Real checks run in a
+//! copy of the workspace, one test at a time (`common::workspace`),
+//! building in the tests' grader directory.
 
 use std::fs;
 use std::path::Path;
 use std::process::{Command, Output};
 
+use regex::Regex;
 use serde_json::Value;
 
 mod common;
 
-use common::{grader_target, workspace};
+use common::{grader_target, root, workspace};
 
 /// `cargo xtask --root <root> <args>`, without colour, stdin not a
 /// terminal, building where the other tests build.
@@ -132,4 +134,225 @@ fn check_format_json_is_one_document_on_stdout_and_the_text_on_stderr() {
     assert!(!first.contains('\x1b'), "no colour: {first:?}");
     assert_eq!(json["checks"].as_array().map(Vec::len), Some(0));
     snapshot!("check_json_build_failed", text(&output.stdout));
+}
+
+// --- the editor's problem list ---
+
+/// One pattern of a VS Code problem matcher: a regex and the groups of the
+/// problem's parts.
+struct Pattern {
+    regex: Regex,
+    file: Option<usize>,
+    line: Option<usize>,
+    message: Option<usize>,
+    code: Option<usize>,
+}
+
+/// A problem as VS Code's Problems panel lists it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Problem {
+    file: String,
+    line: usize,
+    code: String,
+    message: String,
+}
+
+/// The problem matchers of every task of .vscode/tasks.json, by task label.
+fn matchers() -> Vec<(String, Vec<Vec<Pattern>>)> {
+    let path = root().join(".vscode/tasks.json");
+    let text = fs::read_to_string(&path).expect(".vscode/tasks.json");
+    let tasks: Value = serde_json::from_str(&text).expect("tasks.json is plain JSON");
+    let group = |pattern: &Value, name: &str| {
+        pattern[name]
+            .as_u64()
+            .map(|group| usize::try_from(group).expect("a group number"))
+    };
+    tasks["tasks"]
+        .as_array()
+        .expect("tasks")
+        .iter()
+        .map(|task| {
+            let label = task["label"].as_str().expect("a label").to_string();
+            let matchers = task["problemMatcher"]
+                .as_array()
+                .expect("problem matchers")
+                .iter()
+                .map(|matcher| {
+                    assert_eq!(
+                        matcher["fileLocation"],
+                        serde_json::json!(["relative", "${workspaceFolder}"])
+                    );
+                    // One pattern, or several for lines in a row.
+                    let patterns = match &matcher["pattern"] {
+                        Value::Array(several) => several.clone(),
+                        one => vec![one.clone()],
+                    };
+                    patterns
+                        .iter()
+                        .map(|pattern| Pattern {
+                            regex: Regex::new(pattern["regexp"].as_str().expect("a regexp"))
+                                .expect("the regexp compiles"),
+                            file: group(pattern, "file"),
+                            line: group(pattern, "line"),
+                            message: group(pattern, "message"),
+                            code: group(pattern, "code"),
+                        })
+                        .collect()
+                })
+                .collect();
+            (label, matchers)
+        })
+        .collect()
+}
+
+/// What VS Code's Problems panel shows for `output`: each matcher is tried
+/// on every line, its patterns on that line and the ones after it, in order.
+fn problems(matchers: &[Vec<Pattern>], output: &str) -> Vec<Problem> {
+    let lines: Vec<&str> = output.lines().collect();
+    let mut found = Vec::new();
+    for patterns in matchers {
+        for start in 0..lines.len() {
+            let mut problem = Problem {
+                file: String::new(),
+                line: 0,
+                code: String::new(),
+                message: String::new(),
+            };
+            let matched = patterns.iter().enumerate().all(|(i, pattern)| {
+                let Some(captures) = lines.get(start + i).and_then(|l| pattern.regex.captures(l))
+                else {
+                    return false;
+                };
+                let get = |group: Option<usize>| {
+                    group
+                        .and_then(|g| captures.get(g))
+                        .map(|m| m.as_str().to_string())
+                };
+                if let Some(file) = get(pattern.file) {
+                    problem.file = file;
+                }
+                if let Some(line) = get(pattern.line) {
+                    problem.line = line.parse().expect("a line number");
+                }
+                if let Some(message) = get(pattern.message) {
+                    problem.message = message;
+                }
+                if let Some(code) = get(pattern.code) {
+                    problem.code = code;
+                }
+                true
+            });
+            if matched {
+                found.push(problem);
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+/// The problems the JSON of the same check says there are: its gaps, its
+/// first compiler error's place, its failing checks.
+fn expected(json: &Value) -> Vec<Problem> {
+    let field = |value: &Value, name: &str| value[name].as_str().unwrap_or_default().to_string();
+    let line = |value: &Value| usize::try_from(value["line"].as_u64().expect("a line")).unwrap();
+    let mut problems: Vec<Problem> = json["gaps"]
+        .as_array()
+        .expect("gaps")
+        .iter()
+        .map(|gap| Problem {
+            file: field(gap, "file"),
+            line: line(gap),
+            code: format!("gap {}", gap["number"]),
+            message: field(gap, "title"),
+        })
+        .collect();
+    for check in json["checks"].as_array().expect("checks") {
+        if check["passed"] == false {
+            problems.push(Problem {
+                file: field(check, "file"),
+                line: line(check),
+                code: field(check, "id"),
+                message: field(check, "reason"),
+            });
+        }
+    }
+    problems.sort();
+    problems
+}
+
+#[test]
+fn vscode_tasks_check_every_part_with_one_problem_matcher() {
+    let manifest = fs::read_to_string(root().join("workshop.toml")).unwrap();
+    let parts: Vec<String> = Regex::new(r#"(?m)^id = "(part\d+)"$"#)
+        .unwrap()
+        .captures_iter(&manifest)
+        .map(|captures| captures[1].to_string())
+        .collect();
+    let text = fs::read_to_string(root().join(".vscode/tasks.json")).unwrap();
+    let tasks: Value = serde_json::from_str(&text).unwrap();
+    let tasks = tasks["tasks"].as_array().unwrap();
+    assert_eq!(tasks.len(), parts.len(), "one task a part");
+    for (task, part) in tasks.iter().zip(&parts) {
+        assert_eq!(task["label"], format!("check {part}"));
+        assert_eq!(task["command"], "cargo");
+        assert_eq!(task["args"], serde_json::json!(["xtask", "check", part]));
+        assert_eq!(task["problemMatcher"], tasks[0]["problemMatcher"], "{part}");
+    }
+    let extensions = fs::read_to_string(root().join(".vscode/extensions.json")).unwrap();
+    let extensions: Value = serde_json::from_str(&extensions).unwrap();
+    assert_eq!(
+        extensions["recommendations"],
+        serde_json::json!(["rust-lang.rust-analyzer"])
+    );
+}
+
+#[test]
+fn the_problem_matcher_finds_every_gap_the_first_error_and_every_failing_check() {
+    let matchers = matchers();
+    let (_, part1) = matchers
+        .iter()
+        .find(|(label, _)| label == "check part1")
+        .expect("a task `check part1`");
+    let copy = workspace("tools");
+
+    // Pristine: five gaps, five failing checks, each at its file and line.
+    let human = output(&copy, &["check", "part1"]);
+    assert_eq!(human.status.code(), Some(1));
+    let found = problems(part1, &text(&human.stdout));
+    let (_, json) = check_json(&copy);
+    assert_eq!(found, expected(&json), "{}", text(&human.stdout));
+    assert_eq!(found.len(), 10, "{found:#?}");
+    assert!(
+        found.contains(&Problem {
+            file: "exercises/part1/src/server.rs".into(),
+            line: 64,
+            code: "part1.webserver.contract".into(),
+            message: "gap 5 is not filled yet: answer GET /convert/{currency}/{amount} \
+                      (exercises/part1/src/server.rs:64:5)"
+                .into(),
+        }),
+        "{found:#?}"
+    );
+    for problem in &found {
+        assert!(copy.join(&problem.file).is_file(), "{problem:?}");
+    }
+
+    // A compile error: the gaps, and the first error where rustc puts it.
+    let line = break_the_build(&copy);
+    let human = output(&copy, &["check", "part1"]);
+    let found = problems(part1, &text(&human.stdout));
+    let errors: Vec<&Problem> = found.iter().filter(|p| p.code == "E0308").collect();
+    assert_eq!(
+        errors,
+        [&Problem {
+            file: "exercises/part1/src/server.rs".into(),
+            line,
+            code: "E0308".into(),
+            message: "mismatched types".into(),
+        }],
+        "{}",
+        text(&human.stdout)
+    );
+    assert_eq!(found.len(), 6, "five gaps and the error: {found:#?}");
 }
