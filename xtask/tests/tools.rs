@@ -1,7 +1,7 @@
-//! The learner's tools around the grader (issue 19): `check --format json`
-//! and the editor's problem list (.vscode/tasks.json). Real checks run in a
-//! copy of the workspace, one test at a time (`common::workspace`),
-//! building in the tests' grader directory.
+//! The learner's tools around the grader (issue 19): `check --format json`,
+//! the editor's problem list (.vscode/tasks.json) and the home screen. Real
+//! checks run in a copy of the workspace, one test at a time
+//! (`common::workspace`), building in the tests' grader directory.
 
 use std::fs;
 use std::path::Path;
@@ -355,4 +355,36 @@ fn the_problem_matcher_finds_every_gap_the_first_error_and_every_failing_check()
         text(&human.stdout)
     );
     assert_eq!(found.len(), 6, "five gaps and the error: {found:#?}");
+}
+
+// --- the home screen ---
+
+/// `cargo xtask` alone: the home screen (up to its blank line) and the rest.
+fn home(root: &Path) -> (String, String) {
+    let output = output(root, &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    let (home, usage) = stdout
+        .split_once("\n\n")
+        .unwrap_or_else(|| panic!("no blank line after the home screen:\n{stdout}"));
+    assert!(usage.contains("Usage: cargo xtask"), "{stdout}");
+    assert!(usage.contains("During the workshop:\n  start "), "{stdout}");
+    (home.to_string(), usage.to_string())
+}
+
+#[test]
+fn cargo_xtask_alone_shows_where_you_are_then_the_usage() {
+    let copy = workspace("tools");
+    let (fresh, usage) = home(&copy);
+    snapshot!("home_fresh", fresh);
+    let help = text(&output(&copy, &["--help"]).stdout);
+    assert!(
+        help.ends_with(&usage),
+        "the usage is --help's:\n{usage}\n---\n{help}"
+    );
+
+    let (passed, check) = common::check(&copy, &["part1"]);
+    assert!(!passed, "{check}");
+    let (after, _) = home(&copy);
+    snapshot!("home_after_check", after);
 }
