@@ -1,7 +1,8 @@
 //! The learner's tools around the grader (issue 19): `check --format json`,
-//! the editor's problem list (.vscode/tasks.json) and the home screen. Real
-//! checks run in a copy of the workspace, one test at a time
-//! (`common::workspace`), building in the tests' grader directory.
+//! the editor's problem list (.vscode/tasks.json), the home screen and
+//! solutions that wait for the minutes. Real checks run in a copy of the
+//! workspace, one test at a time (`common::workspace`), building in the
+//! tests' grader directory.
 
 use std::fs;
 use std::path::Path;
@@ -12,7 +13,7 @@ use serde_json::Value;
 
 mod common;
 
-use common::{grader_target, root, workspace};
+use common::{copy_tree, grader_target, root, workspace};
 
 /// `cargo xtask --root <root> <args>`, without colour, stdin not a
 /// terminal, building where the other tests build.
@@ -387,4 +388,105 @@ fn cargo_xtask_alone_shows_where_you_are_then_the_usage() {
     assert!(!passed, "{check}");
     let (after, _) = home(&copy);
     snapshot!("home_after_check", after);
+}
+
+// --- solutions that wait for the minutes ---
+
+/// A copy of the workspace of its own, for the commands that build nothing.
+fn copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    copy_tree(&root(), dir.path());
+    dir
+}
+
+fn progress(root: &Path, toml: &str) {
+    let dir = root.join(".workshop");
+    fs::create_dir_all(&dir).unwrap();
+    fs::write(dir.join("progress.toml"), toml).unwrap();
+}
+
+#[test]
+fn a_solution_waits_for_its_minutes_unless_asked_now() {
+    let copy = copy();
+    let root = copy.path();
+    let client = root.join("exercises/part1/src/client.rs");
+    let pristine = fs::read_to_string(&client).unwrap();
+
+    // Pristine, nobody to ask: one line, exit 2, nothing shown or changed.
+    let waits = output(root, &["solution", "part1"]);
+    assert_eq!(waits.status.code(), Some(2));
+    assert_eq!(text(&waits.stdout), "");
+    assert_eq!(
+        text(&waits.stderr),
+        "Not passed yet: part1.client's solution opens in 10 min, part1.client_test's in 20 min, \
+         part1.webserver's in 30 min (part1's clock has not started: `cargo xtask start part1`). \
+         `cargo xtask solution part1 --now` shows it anyway.\n"
+    );
+    let apply = output(root, &["solution", "part1", "src/client.rs", "--apply"]);
+    assert_eq!(apply.status.code(), Some(2), "--apply waits too");
+    assert!(
+        text(&apply.stderr).ends_with(
+            "`cargo xtask solution part1 src/client.rs --apply --now` shows it anyway.\n"
+        ),
+        "{}",
+        text(&apply.stderr)
+    );
+    assert_eq!(fs::read_to_string(&client).unwrap(), pristine);
+    assert!(!root.join(".workshop/backups").exists());
+
+    // --now answers yes.
+    let now = output(root, &["solution", "part1", "src/client.rs", "--now"]);
+    assert_eq!(now.status.code(), Some(0), "{}", text(&now.stderr));
+    assert!(
+        text(&now.stdout).contains("+++ exercises/part1/src/client.rs (solution)"),
+        "{}",
+        text(&now.stdout)
+    );
+
+    // Passed: its solution opens, the others still wait.
+    let started = humantime::format_rfc3339_seconds(std::time::SystemTime::now());
+    progress(
+        root,
+        &format!(
+            "format_version = 1\n[parts.part1]\nstarted_at = \"{started}\"\n\
+             [exercises.\"part1.client\"]\npassed_after_secs = 60\n"
+        ),
+    );
+    let passed = output(root, &["solution", "part1", "src/client.rs"]);
+    assert_eq!(passed.status.code(), Some(0), "{}", text(&passed.stderr));
+    assert!(text(&passed.stdout).contains("+++ exercises/part1/src/client.rs (solution)"));
+    let others = output(root, &["solution", "part1"]);
+    assert_eq!(others.status.code(), Some(2));
+    assert!(
+        text(&others.stderr).starts_with(
+            "Not passed yet: part1.client_test's solution opens in 20 min, part1.webserver's in 30 min \
+             (part1's clock is at 0 min)."
+        ),
+        "{}",
+        text(&others.stderr)
+    );
+
+    // The minutes are up: every solution opens.
+    progress(
+        root,
+        "format_version = 1\n[parts.part1]\nstarted_at = \"2020-01-01T00:00:00Z\"\n",
+    );
+    let late = output(root, &["solution", "part1"]);
+    assert_eq!(late.status.code(), Some(0), "{}", text(&late.stderr));
+    assert!(text(&late.stdout).contains("+++ exercises/part1/src/server.rs (solution)"));
+
+    // A course for people alone: never waits.
+    fs::remove_dir_all(root.join(".workshop")).unwrap();
+    let manifest = root.join("workshop.toml");
+    let text_before = fs::read_to_string(&manifest).unwrap();
+    let always = text_before.replace("solutions = \"after-minutes\"", "solutions = \"always\"");
+    assert_ne!(always, text_before);
+    fs::write(&manifest, always).unwrap();
+    let always = output(root, &["solution", "part1", "src/server.rs", "--apply"]);
+    assert_eq!(always.status.code(), Some(0), "{}", text(&always.stderr));
+    assert!(
+        !fs::read_to_string(root.join("exercises/part1/src/server.rs"))
+            .unwrap()
+            .contains("todo!(\"gap 5")
+    );
 }
