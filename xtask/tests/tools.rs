@@ -1,8 +1,8 @@
 //! The learner's tools around the grader (issue 19): `check --format json`,
-//! the editor's problem list (.vscode/tasks.json), the home screen and
-//! solutions that wait for the minutes. Real checks run in a copy of the
-//! workspace, one test at a time (`common::workspace`), building in the
-//! tests' grader directory.
+//! the editor's problem list (.vscode/tasks.json), the home screen,
+//! solutions that wait for the minutes, and `watch`'s keys in a
+//! pseudo-terminal. Real checks run in a copy of the workspace, one test at
+//! a time (`common::workspace`), building in the tests' grader directory.
 
 use std::fs;
 use std::path::Path;
@@ -489,4 +489,281 @@ fn a_solution_waits_for_its_minutes_unless_asked_now() {
             .unwrap()
             .contains("todo!(\"gap 5")
     );
+}
+
+// --- watch's keys ---
+
+#[cfg(unix)]
+mod keys {
+    use std::io::{Read, Write};
+    use std::sync::mpsc::{self, Receiver};
+    use std::thread;
+    use std::time::{Duration, Instant};
+
+    use portable_pty::{Child, CommandBuilder, PtySize, native_pty_system};
+
+    use super::*;
+
+    /// `watch part1` on a pseudo-terminal, and what it shows.
+    struct Terminal {
+        child: Box<dyn Child + Send + Sync>,
+        keys: Box<dyn Write + Send>,
+        chunks: Receiver<Vec<u8>>,
+        /// Every byte shown so far.
+        raw: Vec<u8>,
+        /// The same, colour and clearing left out.
+        screen: String,
+        /// Where the last wait's match ended: the next looks after it.
+        seen: usize,
+    }
+
+    impl Terminal {
+        fn watch(root: &Path) -> Self {
+            let pty = native_pty_system();
+            let pair = pty
+                .openpty(PtySize {
+                    rows: 50,
+                    cols: 200,
+                    pixel_width: 0,
+                    pixel_height: 0,
+                })
+                .expect("a pseudo-terminal");
+            let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_xtask"));
+            command.arg("--root");
+            command.arg(root);
+            command.args(["watch", "part1"]);
+            command.cwd(root);
+            command.env("NO_COLOR", "1");
+            command.env("WORKSHOP_GRADER_TARGET_DIR", grader_target());
+            let child = pair.slave.spawn_command(command).expect("watch starts");
+            // Only the child holds the terminal's other end: when it ends,
+            // reading ends.
+            drop(pair.slave);
+            let mut reader = pair.master.try_clone_reader().expect("a reader");
+            let keys = pair.master.take_writer().expect("a writer");
+            let (send, chunks) = mpsc::channel();
+            thread::spawn(move || {
+                let _master = pair.master;
+                let mut buffer = [0; 4096];
+                while let Ok(n @ 1..) = reader.read(&mut buffer) {
+                    if send.send(buffer[..n].to_vec()).is_err() {
+                        break;
+                    }
+                }
+            });
+            Self {
+                child,
+                keys,
+                chunks,
+                raw: Vec::new(),
+                screen: String::new(),
+                seen: 0,
+            }
+        }
+
+        /// Waits until `needle` is shown after the last match, or panics
+        /// with the screen so far once `within` has passed.
+        fn wait_for(&mut self, needle: &str, within: Duration) {
+            let deadline = Instant::now() + within;
+            loop {
+                if let Some(at) = self.screen[self.seen..].find(needle) {
+                    self.seen += at + needle.len();
+                    return;
+                }
+                let Some(left) = deadline.checked_duration_since(Instant::now()) else {
+                    panic!(
+                        "no {needle:?} within {within:?}; the screen:\n{}",
+                        self.screen
+                    );
+                };
+                if let Ok(chunk) = self
+                    .chunks
+                    .recv_timeout(left.min(Duration::from_millis(200)))
+                {
+                    // Stripped whole: a chunk may end inside an escape.
+                    self.raw.extend(chunk);
+                    let raw = String::from_utf8_lossy(&self.raw);
+                    self.screen = anstream::adapter::strip_str(&raw)
+                        .to_string()
+                        .replace('\r', "");
+                }
+            }
+        }
+
+        fn press(&mut self, keys: &str) {
+            self.keys.write_all(keys.as_bytes()).expect("a key pressed");
+            self.keys.flush().expect("keys sent");
+        }
+
+        /// The exit code, once it has exited within `within`.
+        fn exit_code(&mut self, within: Duration) -> u32 {
+            let deadline = Instant::now() + within;
+            loop {
+                if let Some(status) = self.child.try_wait().expect("watch's status") {
+                    return status.exit_code();
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "watch still runs after {within:?}; the screen:\n{}",
+                    self.screen
+                );
+                thread::sleep(Duration::from_millis(50));
+            }
+        }
+    }
+
+    impl Drop for Terminal {
+        fn drop(&mut self) {
+            // A failed test leaves nothing running.
+            let _ = self.child.kill();
+        }
+    }
+
+    /// The first check may build everything; a key is answered at once.
+    const FIRST_VERDICT: Duration = Duration::from_secs(15 * 60);
+    const ANSWER: Duration = Duration::from_secs(60);
+    const KEYS: &str =
+        "keys: h next hint · s solution · r reset the exercise · l list · c check now · q quit";
+
+    #[test]
+    fn watch_keys_in_a_terminal_list_hint_solution_and_quit() {
+        let copy = workspace("tools");
+        let mut terminal = Terminal::watch(&copy);
+        terminal.wait_for("part1 does not pass yet", FIRST_VERDICT);
+        terminal.wait_for(KEYS, ANSWER);
+
+        terminal.press("l");
+        terminal.wait_for("watch: cargo xtask list part1", ANSWER);
+        terminal.wait_for("part1.webserver    0/1 gaps filled", ANSWER);
+        terminal.wait_for(KEYS, ANSWER);
+
+        // The check's summary showed hint 1: the key goes one deeper.
+        terminal.press("h");
+        terminal.wait_for("watch: cargo xtask hint part1", ANSWER);
+        terminal.wait_for("hint 2 of 3: ", ANSWER);
+        terminal.wait_for(KEYS, ANSWER);
+
+        // The solution of the exercise at hand, after a question.
+        terminal.press("s");
+        terminal.wait_for("watch: cargo xtask solution part1 src/client.rs", ANSWER);
+        terminal.wait_for("Not passed yet: part1.client's solution opens in ", ANSWER);
+        terminal.wait_for("Show it now? [y/N] ", ANSWER);
+        terminal.press("y\r");
+        terminal.wait_for("+++ exercises/part1/src/client.rs (solution)", ANSWER);
+        terminal.wait_for(KEYS, ANSWER);
+
+        terminal.press("q");
+        terminal.wait_for("watch stopped (q)", ANSWER);
+        assert_eq!(terminal.exit_code(ANSWER), 0, "{}", terminal.screen);
+    }
+
+    #[test]
+    fn ctrl_c_in_a_terminal_stops_watch_and_its_check() {
+        let copy = workspace("tools");
+        let mut terminal = Terminal::watch(&copy);
+        terminal.wait_for("part1 does not pass yet", FIRST_VERDICT);
+        terminal.wait_for(KEYS, ANSWER);
+        terminal.press("c");
+        terminal.wait_for("run 2 of `cargo xtask check part1` (you pressed c)", ANSWER);
+        // Ctrl-C: a signal while the check runs, a key once watch waits
+        // again; either way everything stops.
+        terminal.press("\x03");
+        terminal.wait_for("watch stopped: no check is left running", ANSWER);
+        assert_eq!(terminal.exit_code(ANSWER), 130, "{}", terminal.screen);
+        #[cfg(target_os = "linux")]
+        nothing_runs_in(&copy);
+    }
+
+    #[test]
+    fn ctrl_c_while_watch_waits_is_read_as_a_key_and_stops_it() {
+        let copy = workspace("tools");
+        let mut terminal = Terminal::watch(&copy);
+        terminal.wait_for("part1 does not pass yet", FIRST_VERDICT);
+        terminal.wait_for(KEYS, ANSWER);
+        // Raw mode: the terminal sends no signal, watch reads the key.
+        terminal.press("\x03");
+        terminal.wait_for("watch stopped: no check is left running", ANSWER);
+        assert_eq!(terminal.exit_code(ANSWER), 130, "{}", terminal.screen);
+    }
+
+    /// No process works in, or names, `dir` (a killed one may take a moment
+    /// to leave /proc).
+    #[cfg(target_os = "linux")]
+    fn nothing_runs_in(dir: &Path) {
+        let needle = dir.canonicalize().unwrap().to_string_lossy().into_owned();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let mut left = Vec::new();
+            for entry in fs::read_dir("/proc").unwrap().flatten() {
+                let pid = entry.file_name().to_string_lossy().into_owned();
+                if !pid.chars().all(|c| c.is_ascii_digit()) {
+                    continue;
+                }
+                let cwd = fs::read_link(entry.path().join("cwd")).unwrap_or_default();
+                let cmdline = fs::read(entry.path().join("cmdline")).unwrap_or_default();
+                let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+                if cwd.starts_with(&needle) || cmdline.contains(&needle) {
+                    left.push(format!("{pid}: {cmdline}"));
+                }
+            }
+            if left.is_empty() {
+                return;
+            }
+            assert!(Instant::now() < deadline, "still running: {left:#?}");
+            thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    #[test]
+    fn without_a_terminal_watch_shows_no_keys() {
+        use std::io::{BufRead, BufReader};
+        use std::process::Stdio;
+
+        let copy = workspace("tools");
+        let mut child = xtask(&copy, &["watch", "part1"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("watch starts");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (send, lines) = mpsc::channel();
+        thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if send.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut seen = Vec::new();
+        let deadline = Instant::now() + FIRST_VERDICT;
+        while !seen
+            .iter()
+            .any(|line: &String| line.starts_with("watch: waiting for you"))
+        {
+            let left = deadline
+                .checked_duration_since(Instant::now())
+                .unwrap_or_else(|| panic!("watch never waited: {seen:#?}"));
+            match lines.recv_timeout(left) {
+                Ok(line) => seen.push(line),
+                Err(_) => panic!("watch never waited: {seen:#?}"),
+            }
+        }
+        // Whatever would follow the waiting line has had time to.
+        thread::sleep(Duration::from_secs(1));
+        seen.extend(lines.try_iter());
+        assert!(!seen.iter().any(|line| line.contains("keys:")), "{seen:#?}");
+        let pid = i32::try_from(child.id()).unwrap();
+        // SAFETY: kill(2) on our own child's pid; no memory is involved.
+        assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
+        let deadline = Instant::now() + ANSWER;
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(Instant::now() < deadline, "watch did not stop on Ctrl-C");
+            thread::sleep(Duration::from_millis(50));
+        };
+        assert_eq!(status.code(), Some(130));
+    }
 }
