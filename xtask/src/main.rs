@@ -29,8 +29,9 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
     after_help = "Example: cargo xtask check part2"
 )]
 struct Cli {
+    /// None: the home screen (`cargo xtask` alone), then this usage.
     #[command(subcommand)]
-    command: Cmd,
+    command: Option<Cmd>,
     /// Another workspace root, for tests.
     #[arg(long, global = true, hide = true)]
     root: Option<PathBuf>,
@@ -109,7 +110,13 @@ fn main() -> ExitCode {
     let cli = Cli::from_arg_matches(&usage::grouped(Cli::command()).get_matches())
         .unwrap_or_else(|err| err.exit());
     let root = cli.root.unwrap_or_else(manifest::workspace_root);
-    let result = match cli.command {
+    let Some(command) = cli.command else {
+        // `cargo xtask` alone: where the learner is, then every command.
+        learner::home::show(&root);
+        let _ = usage::grouped(Cli::command()).print_help();
+        return ExitCode::SUCCESS;
+    };
+    let result = match command {
         Cmd::Gen { check } => generate::run(&root, check),
         Cmd::Rates(args) => rates::run(args),
         Cmd::Serve(args) => serve::run(&root, &args),

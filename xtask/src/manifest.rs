@@ -34,7 +34,23 @@ pub fn workspace_root() -> PathBuf {
 #[allow(dead_code, reason = "the whole format is modelled")]
 pub struct Manifest {
     pub format_version: u32,
+    /// When `cargo xtask solution` shows a solution without asking. Optional
+    /// (a manifest without it reads as before), so still format version 1.
+    #[serde(default)]
+    pub solutions: Solutions,
     pub parts: Vec<Part>,
+}
+
+/// When solutions are shown without a question.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Solutions {
+    /// Once the exercise passes or its minutes are up; before, `solution`
+    /// asks (a room's default: a solution read too early spoils the exercise).
+    #[default]
+    AfterMinutes,
+    /// At once: a course for people alone, with nobody to ask for help.
+    Always,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -409,6 +425,32 @@ file = "src/b.rs"
             err.to_string(),
             "workshop.toml: part1: exercise \"solutions/part1/ex\" overlaps \"solutions/part1\": gen would overwrite it"
         );
+    }
+
+    #[test]
+    fn solutions_wait_for_the_minutes_unless_the_course_says_always() {
+        assert_eq!(parse(SMALL).unwrap().solutions, Solutions::AfterMinutes);
+        let with = |value: &str| {
+            let text = SMALL.replace(
+                "format_version = 1\n",
+                &format!("format_version = 1\nsolutions = {value}\n"),
+            );
+            parse(&text)
+        };
+        assert_eq!(
+            with("\"after-minutes\"").unwrap().solutions,
+            Solutions::AfterMinutes
+        );
+        assert_eq!(with("\"always\"").unwrap().solutions, Solutions::Always);
+        let err = with("\"never\"").unwrap_err().to_string();
+        assert!(
+            err.starts_with(
+                "workshop.toml:3:13: unknown variant `never`, expected `after-minutes` or `always`"
+            ),
+            "{err}"
+        );
+        let err = with("true").unwrap_err().to_string();
+        assert!(err.starts_with("workshop.toml:3:13: "), "{err}");
     }
 
     #[test]

@@ -184,17 +184,20 @@ fn solution_shows_a_diff_and_changes_nothing_until_apply() {
 
     snapshot!(
         "solution_diff",
-        ok(copy.path(), &["solution", "part2", "src/forceasync.rs"])
+        ok(
+            copy.path(),
+            &["solution", "part2", "src/forceasync.rs", "--now"]
+        )
     );
     assert_eq!(fs::read_to_string(&file).unwrap(), mine, "nothing touched");
-    let all = ok(copy.path(), &["solution", "part2"]);
+    let all = ok(copy.path(), &["solution", "part2", "--now"]);
     assert!(
         all.contains("+++ exercises/part2/src/futures.rs (solution)"),
         "{all}"
     );
     assert!(!copy.path().join(".workshop/backups").exists());
 
-    let output = xtask(copy.path(), &["solution", "part2", "--apply"])
+    let output = xtask(copy.path(), &["solution", "part2", "--apply", "--now"])
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(1));
@@ -202,7 +205,7 @@ fn solution_shows_a_diff_and_changes_nothing_until_apply() {
 
     let applied = ok(
         copy.path(),
-        &["solution", "part2", "src/forceasync.rs", "--apply"],
+        &["solution", "part2", "src/forceasync.rs", "--apply", "--now"],
     );
     snapshot!("solution_apply", &applied);
     let backup = backup_path(&applied, copy.path());
@@ -217,7 +220,10 @@ fn solution_shows_a_diff_and_changes_nothing_until_apply() {
     );
     snapshot!(
         "solution_same",
-        ok(copy.path(), &["solution", "part2", "src/forceasync.rs"])
+        ok(
+            copy.path(),
+            &["solution", "part2", "src/forceasync.rs", "--now"]
+        )
     );
 }
 

@@ -2,8 +2,15 @@
 //! plain words, then acted on: progress and the clock recorded, the next
 //! hint chosen, the outcome sent to the room. The grader (`crate::check`)
 //! only grades; everything the learner's loop adds is here.
+//!
+//! `--format json` changes only where the results go: one JSON document on
+//! stdout (`json.rs`), the text on stderr. The clock, the hint and the room
+//! are the same, from the same report.
 
 mod clock;
+mod json;
+mod location;
+mod next;
 mod print;
 
 use std::path::Path;
@@ -12,11 +19,14 @@ use std::process::ExitCode;
 use crate::check::{self, Event, Options, report::Whose};
 use crate::learner::hint::{self, SummaryHint};
 use crate::manifest::{Manifest, Part};
-use print::Printer;
+use next::Next;
+use print::{Printer, Sink};
 
 /// Which part to check, and whose.
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Example: cargo xtask check part2")]
+#[command(
+    after_help = "Examples: cargo xtask check part2\n          cargo xtask check part2 --format json"
+)]
 pub struct CheckArgs {
     /// The part, e.g. part2.
     part: String,
@@ -29,6 +39,19 @@ pub struct CheckArgs {
     /// Show every compiler error, not just the first.
     #[arg(long)]
     verbose: bool,
+    /// The results as text, or as one JSON document on stdout for editors
+    /// and scripts (the text then goes to stderr).
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+}
+
+/// How `check` gives its results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Text as the checks go, for people.
+    Human,
+    /// One JSON document at the end; its schema is in docs/grading.md.
+    Json,
 }
 
 pub fn run(root: &Path, args: &CheckArgs) -> anyhow::Result<ExitCode> {
@@ -40,12 +63,15 @@ pub fn run(root: &Path, args: &CheckArgs) -> anyhow::Result<ExitCode> {
     } else {
         Whose::Learner
     };
-    let mut printer = Printer::new(args.verbose);
+    let json = args.format == Format::Json;
+    let sink = if json { Sink::stderr() } else { Sink::stdout() };
+    let mut printer = Printer::new(sink, args.verbose);
     printer.header(part, whose);
     let options = Options {
         whose,
         release: args.release,
-        color: printer.color(),
+        // The JSON's first error is plain text, whatever stderr is.
+        color: printer.color() && !json,
     };
     let report = check::grade(root, &manifest, part, options, &mut |event| match event {
         Event::Restored(notices) => printer.notices(notices),
@@ -54,8 +80,13 @@ pub fn run(root: &Path, args: &CheckArgs) -> anyhow::Result<ExitCode> {
         Event::Built(took) => printer.built(took),
         Event::BuildFailed(errors) => printer.build_failed(errors),
     })?;
-    for result in &report.checks {
-        printer.check(result);
+    let locations: Vec<_> = report
+        .checks
+        .iter()
+        .map(|result| location::of_check(part, whose, &report, result))
+        .collect();
+    for (result, at) in report.checks.iter().zip(&locations) {
+        printer.check(result, at.as_ref());
     }
 
     // The clock runs, progress is recorded and hints are given for the
@@ -67,12 +98,16 @@ pub fn run(root: &Path, args: &CheckArgs) -> anyhow::Result<ExitCode> {
         ),
         Whose::Solution => (None, None),
     };
-    let next = manifest
+    let next_part = manifest
         .parts
         .iter()
         .skip_while(|other| other.id != part.id)
         .nth(1);
-    printer.summary(part, &report, next, clock, hint);
+    let next = Next::of(&report, next_part, hint);
+    printer.summary(part, &report, clock.as_ref(), next.as_ref());
+    if json {
+        json::Results::new(part, &report, &locations, clock.as_ref(), next.as_ref()).print();
+    }
     if whose == Whose::Learner {
         crate::room::after_check(root, part, &report);
     }

@@ -1,6 +1,7 @@
 //! The learner's loop and the instructor's preparation: `list`, `start`,
 //! `watch`, `hint`, `solution`, `reset`, `doctor` and `setup`, around the
-//! grader (`check`) and the progress file they share.
+//! grader (`check`) and the progress file they share; and `home`, what
+//! `cargo xtask` alone shows.
 //!
 //! Every command prints through [`Out`]: colour only on a terminal, NO_COLOR
 //! respected, every line meaningful without colour.
@@ -8,6 +9,7 @@
 pub mod check;
 pub mod doctor;
 pub mod hint;
+pub mod home;
 pub mod list;
 pub mod reset;
 pub mod setup;

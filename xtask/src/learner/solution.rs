@@ -5,10 +5,18 @@
 //! The solution is shown *as the exercise would hold it*: named `partN`, not
 //! `partN_solution`, and without its `// BEGIN GAP`/`// END GAP` markers, so
 //! the diff shows the code that differs and nothing else.
+//!
+//! A solution read too early spoils its exercise, so it waits for the
+//! exercise's minutes: before the exercise passes and before the part's
+//! clock reaches the minutes of the exercises up to this one, `solution`
+//! says how long is left and asks (`--now` answers yes; with nobody to ask,
+//! it exits 2). `solutions = "always"` in workshop.toml never asks.
 
 use std::fs;
+use std::io::{self, BufRead, IsTerminal};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::{Duration, SystemTime};
 
 use anstyle::AnsiColor;
 use anyhow::{Context, bail};
@@ -17,14 +25,16 @@ use similar::TextDiff;
 use super::{BAD, BOLD, GOOD, Out};
 use crate::backup::Backup;
 use crate::generate::{self, Files, rename_identifier, slash};
-use crate::manifest::{Manifest, Part};
+use crate::manifest::{Exercise, Manifest, Part, Solutions};
+use crate::progress::Progress;
 
 /// What `cargo xtask solution --help` says, above the options.
 pub const LONG_ABOUT: &str = "\
     Shows how your files differ from the solution, as a unified diff (- yours, \
     + the solution); it changes nothing. Without a file, every file of the part \
     that differs. --apply puts the solution in one file, after copying yours to \
-    .workshop/backups/.";
+    .workshop/backups/. Until an exercise passes or its minutes are up on the \
+    part's clock, it says how long is left and asks first; --now answers yes.";
 
 /// Which part and file.
 #[derive(Debug, clap::Args)]
@@ -38,7 +48,13 @@ pub struct SolutionArgs {
     /// Replace your file with the solution (yours is backed up first).
     #[arg(long)]
     apply: bool,
+    /// Do not wait for the exercise's minutes: show it now.
+    #[arg(long)]
+    now: bool,
 }
+
+/// The exit code when the solution must wait and nobody can be asked.
+const WAITS: u8 = 2;
 
 /// A file of the exercise, yours and the solution's.
 struct Pair {
@@ -75,6 +91,38 @@ pub fn run(root: &Path, args: &SolutionArgs) -> anyhow::Result<ExitCode> {
         .collect();
 
     let mut out = Out::new();
+    // What would be shown: the file to apply, or the files that differ.
+    let shown: Vec<&Pair> = if args.apply {
+        pairs.iter().take(1).collect()
+    } else {
+        differ.clone()
+    };
+    if !args.now {
+        let progress = Progress::load(root);
+        let now = SystemTime::now();
+        let waiting = waiting(&manifest, part, &shown, &progress, now);
+        if let Some(line) = wait_line(part, &waiting, &progress, now) {
+            if !io::stdin().is_terminal() {
+                // The learner's command again, answered: one line to copy.
+                let file = args.file.as_deref().map(|f| format!(" {f}"));
+                let apply = if args.apply { " --apply" } else { "" };
+                eprintln!(
+                    "{line} `cargo xtask solution {}{}{apply} --now` shows it anyway.",
+                    part.id,
+                    file.unwrap_or_default()
+                );
+                return Ok(ExitCode::from(WAITS));
+            }
+            out.line(line);
+            out.prompt(format!("{BOLD}Show it now?{BOLD:#} [y/N] "));
+            let mut answer = String::new();
+            io::stdin().lock().read_line(&mut answer)?;
+            if !matches!(answer.trim().to_lowercase().as_str(), "y" | "yes") {
+                out.line("Nothing shown.");
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+    }
     if args.apply {
         return apply(root, &mut out, &pairs[0]);
     }
@@ -151,6 +199,81 @@ fn first_gap_file(part: &Part) -> String {
         .next()
         .map(|(_, gap)| slash(&gap.file))
         .unwrap_or_else(|| "src/main.rs".into())
+}
+
+/// An exercise whose solution waits, and how long.
+#[derive(Debug)]
+struct Waiting<'a> {
+    exercise: &'a Exercise,
+    /// Until its minutes are up on the part's clock.
+    left: Duration,
+}
+
+/// The exercises with a gap in a file of `shown` whose solution still
+/// waits, in the part's order.
+fn waiting<'a>(
+    manifest: &Manifest,
+    part: &'a Part,
+    shown: &[&Pair],
+    progress: &Progress,
+    now: SystemTime,
+) -> Vec<Waiting<'a>> {
+    if manifest.solutions == Solutions::Always {
+        return Vec::new();
+    }
+    let elapsed = progress.elapsed(&part.id, now).unwrap_or_default();
+    let mut due = Duration::ZERO;
+    let mut waiting = Vec::new();
+    for exercise in &part.exercises {
+        // An exercise's minutes are up when the part's clock reaches the
+        // minutes of every exercise up to it: they are done in order.
+        due += Duration::from_secs(u64::from(exercise.minutes) * 60);
+        let in_shown = exercise.gaps.iter().any(|gap| {
+            let path = part.exercise.join(&gap.file);
+            shown.iter().any(|pair| pair.path == path)
+        });
+        let passed = progress.passed_after(&exercise.id).is_some();
+        if in_shown && !passed && elapsed < due {
+            waiting.push(Waiting {
+                exercise,
+                left: due - elapsed,
+            });
+        }
+    }
+    waiting
+}
+
+/// `Not passed yet: part1.client's solution opens in 7 min (…).`, or
+/// `None` when nothing waits.
+fn wait_line(
+    part: &Part,
+    waiting: &[Waiting],
+    progress: &Progress,
+    now: SystemTime,
+) -> Option<String> {
+    let (first, rest) = waiting.split_first()?;
+    // Whole minutes, rounded up: "0 min left" would read as "now".
+    let minutes = |left: Duration| left.as_secs().div_ceil(60);
+    let mut opens = format!(
+        "{}'s solution opens in {} min",
+        first.exercise.id,
+        minutes(first.left)
+    );
+    for more in rest {
+        opens.push_str(&format!(
+            ", {}'s in {} min",
+            more.exercise.id,
+            minutes(more.left)
+        ));
+    }
+    let clock = match progress.elapsed(&part.id, now) {
+        Some(elapsed) => format!("{}'s clock is at {} min", part.id, elapsed.as_secs() / 60),
+        None => format!(
+            "{}'s clock has not started: `cargo xtask start {}`",
+            part.id, part.id
+        ),
+    };
+    Some(format!("Not passed yet: {opens} ({clock})."))
 }
 
 /// The learner's file and the solution's, named as the exercise.
@@ -255,6 +378,79 @@ mod tests {
             as_exercise(solution, "part2"),
             "use part2::x;\nfn f() {\n    // keep\n    1\n}\n"
         );
+    }
+
+    #[test]
+    fn a_solution_waits_until_its_exercise_passes_or_its_minutes_are_up() {
+        let manifest = Manifest::load(&crate::manifest::workspace_root()).unwrap();
+        // part1: client, client_test, webserver, 10 min each.
+        let part = manifest.part("part1").unwrap();
+        let pair = |file: &str| Pair {
+            path: part.exercise.join(file),
+            yours: None,
+            solution: String::new(),
+        };
+        let (client, server, lib) = (
+            pair("src/client.rs"),
+            pair("src/server.rs"),
+            pair("src/lib.rs"),
+        );
+        let shown = [&client, &server, &lib];
+        let start = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+        let minutes = |n: u64| start + Duration::from_secs(n * 60);
+        let waits = |manifest: &Manifest, progress: &Progress, now: SystemTime| {
+            waiting(manifest, part, &shown, progress, now)
+                .iter()
+                .map(|w| format!("{} {}", w.exercise.id, w.left.as_secs() / 60))
+                .collect::<Vec<_>>()
+        };
+
+        // Before the clock starts, every minute is left; a file without a
+        // gap (lib.rs) spoils nothing.
+        let mut progress = Progress::default();
+        assert_eq!(
+            waits(&manifest, &progress, start),
+            ["part1.client 10", "part1.webserver 30"]
+        );
+        let line = wait_line(
+            part,
+            &waiting(&manifest, part, &shown, &progress, start),
+            &progress,
+            start,
+        );
+        assert_eq!(
+            line.as_deref(),
+            Some(
+                "Not passed yet: part1.client's solution opens in 10 min, part1.webserver's in 30 min \
+                 (part1's clock has not started: `cargo xtask start part1`)."
+            )
+        );
+        // The minutes add up in the part's order: the webserver, third,
+        // opens at 30 min on the part's clock.
+        progress.start("part1", start);
+        assert_eq!(
+            waits(&manifest, &progress, minutes(9)),
+            ["part1.client 1", "part1.webserver 21"]
+        );
+        assert_eq!(
+            waits(&manifest, &progress, minutes(10)),
+            ["part1.webserver 20"]
+        );
+        assert!(waits(&manifest, &progress, minutes(30)).is_empty());
+        // Passed: open, whatever the clock says.
+        progress.exercises.insert(
+            "part1.webserver".into(),
+            crate::progress::ExerciseProgress {
+                passed_after_secs: Some(60),
+            },
+        );
+        assert_eq!(waits(&manifest, &progress, minutes(1)), ["part1.client 9"]);
+        // A course for people alone: never waits.
+        let always = Manifest {
+            solutions: Solutions::Always,
+            ..manifest.clone()
+        };
+        assert!(waits(&always, &Progress::default(), start).is_empty());
     }
 
     /// Outside its gaps, the solution as the exercise is the generated

@@ -12,6 +12,12 @@
 //! stops the check too, and everything it started: the child runs in a
 //! process group of its own, gets Ctrl-C to stop its own children, and is
 //! killed if it has not stopped within a few seconds.
+//!
+//! On a terminal, keys work while it waits (`keys`): h, s, r and l run
+//! `hint`, `solution`, `reset` and `list` for the part, c checks now, q
+//! quits. Piped or in CI there are no keys, and nothing else changes.
+
+mod keys;
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -26,7 +32,9 @@ use process_wrap::std::{ChildWrapper, CommandWrap};
 
 use super::{BOLD, DIM, Out};
 use crate::generate::{self, slash};
-use crate::manifest::{self, Manifest};
+use crate::manifest::{self, Exercise, Manifest, Part};
+use crate::progress::{Last, Progress};
+use keys::Key;
 
 /// What `cargo xtask watch --help` says, above the options.
 pub const LONG_ABOUT: &str = "\
@@ -34,7 +42,9 @@ pub const LONG_ABOUT: &str = "\
     exercise (or workshop.toml). A save during a check starts it afresh. Build \
     output and editors' temporary files are ignored. If saving starts no check \
     (network drives, WSL's /mnt/c, some containers), add --poll: it looks for \
-    changes every second instead. Ctrl-C stops the watch and the check.";
+    changes every second instead. In a terminal, while it waits: h the next \
+    hint, s the solution, r reset the exercise, l the list, c check now, q quit. \
+    Ctrl-C stops the watch and the check.";
 
 /// Which part to watch.
 #[derive(Debug, clap::Args)]
@@ -107,15 +117,12 @@ pub fn run(root: &Path, args: &WatchArgs) -> anyhow::Result<ExitCode> {
     let child: Child = Arc::new(Mutex::new(None));
     let on_interrupt = Arc::clone(&child);
     ctrlc::set_handler(move || {
-        // The lock is kept until exit: no new check can start meanwhile.
-        let mut running = lock(&on_interrupt);
-        if let Some(mut check) = running.take() {
-            stop(&mut check);
-        }
-        eprintln!("\nwatch stopped: no check is left running");
-        std::process::exit(130);
+        // SIGTERM may come while keys are read: the terminal goes back first.
+        keys::restore();
+        interrupted(&on_interrupt);
     })
     .context("cannot watch for Ctrl-C")?;
+    let mut keys_on = keys::available();
 
     let mut out = Out::new();
     let exe = std::env::current_exe().context("cannot find xtask's own executable")?;
@@ -165,13 +172,154 @@ pub fn run(root: &Path, args: &WatchArgs) -> anyhow::Result<ExitCode> {
                 out.line(format!(
                     "{DIM}watch: waiting for you to save a file in {shown}{how}; Ctrl-C stops{DIM:#}"
                 ));
-                loop {
-                    if let Some(saved) = saves.next(None)? {
-                        break saved;
+                let waiting = Waiting {
+                    saves: &saves,
+                    exe: &exe,
+                    root: &root,
+                    part,
+                    child: &child,
+                };
+                match waiting.wait(&mut out, &mut keys_on)? {
+                    Wake::Saved(saved) => saved,
+                    Wake::CheckNow => "you pressed c".into(),
+                    Wake::Quit => {
+                        out.line("watch stopped (q): no check is left running");
+                        return Ok(ExitCode::SUCCESS);
                     }
                 }
             }
         };
+    }
+}
+
+/// Stops the check if one runs, and exits as Ctrl-C does.
+fn interrupted(child: &Child) -> ! {
+    // The lock is kept until exit: no new check can start meanwhile.
+    let mut running = lock(child);
+    if let Some(mut check) = running.take() {
+        stop(&mut check);
+    }
+    eprintln!("\nwatch stopped: no check is left running");
+    std::process::exit(130);
+}
+
+/// What ends a wait.
+enum Wake {
+    Saved(String),
+    CheckNow,
+    Quit,
+}
+
+/// What comes first while keys are read.
+enum Input {
+    Key(Key),
+    Saved(String),
+}
+
+/// Waiting for a save, with keys when there is a terminal.
+struct Waiting<'a> {
+    saves: &'a Saves,
+    exe: &'a Path,
+    root: &'a Path,
+    part: &'a Part,
+    child: &'a Child,
+}
+
+/// How often a wait looks for a key, and for a save.
+const KEY_POLL: Duration = Duration::from_millis(50);
+
+impl Waiting<'_> {
+    fn wait(&self, out: &mut Out, keys_on: &mut bool) -> anyhow::Result<Wake> {
+        loop {
+            if !*keys_on {
+                if let Some(saved) = self.saves.next(None)? {
+                    return Ok(Wake::Saved(saved));
+                }
+                continue;
+            }
+            out.line(format!("{DIM}{}{DIM:#}", keys::LINE));
+            let key = match self.next_key()? {
+                Some(Input::Key(key)) => key,
+                Some(Input::Saved(saved)) => return Ok(Wake::Saved(saved)),
+                None => {
+                    // Raw mode could not be had: no keys from now on.
+                    *keys_on = false;
+                    continue;
+                }
+            };
+            let part = self.part.id.as_str();
+            match key {
+                Key::Quit => return Ok(Wake::Quit),
+                Key::Check => return Ok(Wake::CheckNow),
+                Key::Interrupt => interrupted(self.child),
+                Key::Hint => self.run(out, &["hint", part]),
+                Key::List => self.run(out, &["list", part]),
+                Key::Solution => match self.current().and_then(|e| e.gaps.first()) {
+                    Some(gap) => self.run(out, &["solution", part, &slash(&gap.file)]),
+                    None => self.run(out, &["solution", part]),
+                },
+                Key::Reset => match self.current() {
+                    Some(exercise) => self.run(out, &["reset", part, exercise.id.as_str()]),
+                    None => out.line("Every exercise of the part passes: nothing to reset."),
+                },
+            }
+        }
+    }
+
+    /// The next key, or a save if one comes first, with the terminal in
+    /// raw mode meanwhile (and as it was again on return). `None` when raw
+    /// mode cannot be had.
+    fn next_key(&self) -> anyhow::Result<Option<Input>> {
+        let Ok(_raw) = keys::RawMode::on() else {
+            return Ok(None);
+        };
+        loop {
+            if let Some(saved) = self.saves.next(Some(KEY_POLL))? {
+                return Ok(Some(Input::Saved(saved)));
+            }
+            if let Some(key) = keys::next(KEY_POLL)? {
+                return Ok(Some(Input::Key(key)));
+            }
+        }
+    }
+
+    /// Runs `cargo xtask <args>` for a key, on the terminal as it is (raw
+    /// mode is off): reset and solution ask their own questions on it.
+    fn run(&self, out: &mut Out, args: &[&str]) {
+        out.line(format!(
+            "{BOLD}watch{BOLD:#}: cargo xtask {}",
+            args.join(" ")
+        ));
+        let status = Command::new(self.exe)
+            .arg("--root")
+            .arg(self.root)
+            .args(args)
+            .current_dir(self.root)
+            .status();
+        if let Err(err) = status {
+            out.line(format!("cannot run {}: {err}", self.exe.display()));
+        }
+    }
+
+    /// The exercise being worked on: the first with a gap left, else the
+    /// first whose checks did not all pass at the last check.
+    fn current(&self) -> Option<&Exercise> {
+        let left = super::gaps_left(self.root, self.part);
+        let progress = Progress::load(self.root);
+        let part = self.part;
+        part.exercises
+            .iter()
+            .find(|exercise| {
+                part.gap_numbers(exercise)
+                    .any(|n| left.iter().any(|gap| gap.number == n))
+            })
+            .or_else(|| {
+                part.exercises.iter().find(|exercise| {
+                    exercise
+                        .check_ids()
+                        .any(|id| progress.last(&id.to_string()) != Some(Last::Pass))
+                })
+            })
     }
 }
 

@@ -1,6 +1,12 @@
 //! The report as the learner reads it, printed as the grader goes. Colour
 //! only on a terminal (anstream strips it otherwise, and honours NO_COLOR);
-//! every line makes sense without it.
+//! every line makes sense without it. With `--format json` the same text
+//! goes to stderr, so that stdout holds the JSON alone.
+//!
+//! Editors read some lines (.vscode/tasks.json's problem matcher, tested
+//! in xtask/tests/tools.rs): `gap N  file:line  title`, rustc's `--> file:
+//! line:col` under the first error, and `✗ id  time  reason` followed by
+//! `at file:line`. Change them together.
 
 use std::io::Write;
 use std::time::Duration;
@@ -9,11 +15,12 @@ use anstream::{AutoStream, ColorChoice};
 use anstyle::{AnsiColor, Style};
 
 use super::clock::Clock;
+use super::location::Location;
+use super::next::Next;
 use crate::check::compile_errors;
 use crate::check::gaps::GapLeft;
 use crate::check::report::{CheckResult, Report, Whose};
 use crate::generate::slash;
-use crate::learner::hint::SummaryHint;
 use crate::manifest::Part;
 
 const GOOD: Style = AnsiColor::Green.on_default().bold();
@@ -22,9 +29,48 @@ const DIM: Style = Style::new().dimmed();
 const BOLD: Style = Style::new().bold();
 
 pub struct Printer {
-    out: AutoStream<std::io::Stdout>,
+    out: Sink,
     /// Every compiler error, not just the first.
     verbose: bool,
+}
+
+/// Where the text goes: stdout, or stderr when stdout is the JSON's.
+pub enum Sink {
+    Stdout(AutoStream<std::io::Stdout>),
+    Stderr(AutoStream<std::io::Stderr>),
+}
+
+impl Sink {
+    pub fn stdout() -> Self {
+        Sink::Stdout(AutoStream::auto(std::io::stdout()))
+    }
+
+    pub fn stderr() -> Self {
+        Sink::Stderr(AutoStream::auto(std::io::stderr()))
+    }
+
+    fn current_choice(&self) -> ColorChoice {
+        match self {
+            Sink::Stdout(out) => out.current_choice(),
+            Sink::Stderr(err) => err.current_choice(),
+        }
+    }
+}
+
+impl Write for Sink {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Sink::Stdout(out) => out.write(bytes),
+            Sink::Stderr(err) => err.write(bytes),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Sink::Stdout(out) => out.flush(),
+            Sink::Stderr(err) => err.flush(),
+        }
+    }
 }
 
 // Writing to stdout fails only when it is closed (a closed pipe): then there
@@ -36,11 +82,8 @@ macro_rules! say {
 }
 
 impl Printer {
-    pub fn new(verbose: bool) -> Self {
-        Self {
-            out: AutoStream::auto(std::io::stdout()),
-            verbose,
-        }
+    pub fn new(out: Sink, verbose: bool) -> Self {
+        Self { out, verbose }
     }
 
     /// Whether colour reaches the terminal (and so cargo may send ANSI too).
@@ -131,7 +174,8 @@ impl Printer {
         }
     }
 
-    pub fn check(&mut self, result: &CheckResult) {
+    /// One check's verdict; `at`, for one that fails, is where to look.
+    pub fn check(&mut self, result: &CheckResult, at: Option<&Location>) {
         let CheckResult { id, verdict, took } = result;
         let id = id.to_string();
         let (mark, style) = if verdict.passed {
@@ -145,6 +189,9 @@ impl Printer {
             seconds(*took),
             verdict.reason
         );
+        if let Some(at) = at {
+            say!(self, "      at {}:{}", at.file, at.line);
+        }
         for detail in &verdict.details {
             for line in detail.lines() {
                 say!(self, "      {line}");
@@ -156,9 +203,8 @@ impl Printer {
         &mut self,
         part: &Part,
         report: &Report,
-        next: Option<&Part>,
-        clock: Option<Clock>,
-        hint: Option<SummaryHint>,
+        clock: Option<&Clock>,
+        next: Option<&Next>,
     ) {
         let (results, gaps) = (&report.checks, &report.gaps);
         let passed = report.passing();
@@ -184,7 +230,7 @@ impl Printer {
         if !gaps.is_empty() {
             line.push_str(&format!(", {} gap{} left", gaps.len(), plural(gaps.len())));
         }
-        if let Some(clock) = &clock {
+        if let Some(clock) = clock {
             let budget: u32 = part.exercises.iter().map(|exercise| exercise.minutes).sum();
             line.push_str(&format!(
                 ". Clock: {} min of {budget}",
@@ -203,54 +249,33 @@ impl Printer {
         }
         say!(self, "{line}.");
 
-        // The next step: the first gap and its hint, or the next part.
-        if let Some(gap) = gaps.first() {
-            say!(
-                self,
-                "Next: gap {} in {}:{}, {}.",
-                gap.number,
-                gap.file,
-                gap.line,
-                gap.title
-            );
-            if let Some(hint) = hint {
-                say!(
-                    self,
-                    "  Hint {} of {}: {}",
-                    hint.level,
-                    hint.total,
-                    hint.text
-                );
-                if hint.level < hint.total {
-                    say!(self, "  The next one: `cargo xtask hint {}`.", part.id);
+        let Some(next) = next else {
+            return;
+        };
+        match next {
+            Next::Gap { hint, .. } => {
+                say!(self, "Next: {}.", next.step());
+                if let Some(hint) = hint {
+                    say!(
+                        self,
+                        "  Hint {} of {}: {}",
+                        hint.level,
+                        hint.total,
+                        hint.text
+                    );
+                    if hint.level < hint.total {
+                        say!(self, "  The next one: `cargo xtask hint {}`.", part.id);
+                    }
                 }
             }
-        } else if all_pass {
-            match next {
-                Some(next) => say!(
-                    self,
-                    "Next: {}, {}: `cargo xtask check {}`.",
-                    next.id,
-                    next.title,
-                    next.id
-                ),
-                None => say!(
-                    self,
-                    "Next: compare the servers side by side: `cargo xtask bench`."
-                ),
-            }
-        } else if !report.built() {
-            say!(
+            Next::Build => say!(self, "Next: {}, above.", next.step()),
+            Next::Check(_) => say!(self, "Next: {}", next.step()),
+            Next::Part(_) | Next::Bench => say!(
                 self,
-                "Next: make it build: the compiler's first error is above."
-            );
-        } else if let Some(failed) = report.first_failure() {
-            say!(
-                self,
-                "Next: make {} pass: {}",
-                failed.id,
-                failed.verdict.reason
-            );
+                "Next: {}: `{}`.",
+                next.step(),
+                next.command(part, report.whose)
+            ),
         }
     }
 }

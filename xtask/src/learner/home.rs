@@ -1,0 +1,240 @@
+//! `cargo xtask` alone: where the learner is, and the one command to run
+//! next. It reads the progress file and looks for the gaps left, and runs
+//! nothing: it answers at once. `main` prints the usage below it.
+
+use std::path::Path;
+use std::time::SystemTime;
+
+use super::{BOLD, DIM, GOOD, Out, count, gaps_left, minutes};
+use crate::manifest::{Manifest, Part};
+use crate::progress::{Last, Progress};
+
+/// Prints the home screen. A manifest that does not load is one line on
+/// stderr: the usage below still helps.
+pub fn show(root: &Path) {
+    let manifest = match Manifest::load(root) {
+        Ok(manifest) => manifest,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return;
+        }
+    };
+    let progress = Progress::load(root);
+    let mut out = Out::new();
+    for line in screen(root, &manifest, &progress, SystemTime::now()) {
+        out.line(line);
+    }
+    out.line("");
+}
+
+/// Where the learner is: the part worked on last, else the next to start.
+enum Place<'a> {
+    /// No part started yet.
+    Fresh,
+    /// A part whose clock runs.
+    Working(&'a Part),
+    /// `previous` passed (if any part did); `next` is not started.
+    Ready {
+        previous: Option<&'a Part>,
+        next: &'a Part,
+    },
+    /// Every part passes.
+    Done,
+}
+
+fn place<'a>(manifest: &'a Manifest, progress: &Progress) -> Place<'a> {
+    let started = |part: &Part| progress.started_at(&part.id).is_some();
+    let passed = |part: &Part| progress.part_passed(&part.id);
+    // The part worked on last: the latest start or check among those that
+    // have not passed.
+    let working = manifest
+        .parts
+        .iter()
+        .filter(|part| started(part) && !passed(part))
+        .max_by_key(|part| last_activity(part, progress));
+    if let Some(part) = working {
+        return Place::Working(part);
+    }
+    if !manifest.parts.iter().any(started) {
+        return Place::Fresh;
+    }
+    let previous = manifest.parts.iter().rev().find(|part| passed(part));
+    match manifest.parts.iter().find(|part| !passed(part)) {
+        Some(next) => Place::Ready { previous, next },
+        None => Place::Done,
+    }
+}
+
+/// When the part's clock started or one of its checks last ran.
+fn last_activity(part: &Part, progress: &Progress) -> Option<SystemTime> {
+    let checks = part
+        .exercises
+        .iter()
+        .flat_map(|exercise| exercise.check_ids())
+        .filter_map(|id| progress.checks.get(&id.to_string()))
+        .filter_map(|check| humantime::parse_rfc3339(&check.checked_at).ok());
+    checks.chain(progress.started_at(&part.id)).max()
+}
+
+fn budget(part: &Part) -> u32 {
+    part.exercises.iter().map(|exercise| exercise.minutes).sum()
+}
+
+/// The screen's lines.
+fn screen(root: &Path, manifest: &Manifest, progress: &Progress, now: SystemTime) -> Vec<String> {
+    let mut lines = Vec::new();
+    match place(manifest, progress) {
+        Place::Fresh => {
+            let exercises: usize = manifest.parts.iter().map(|p| p.exercises.len()).sum();
+            let total: u32 = manifest.parts.iter().map(budget).sum();
+            lines.push(format!(
+                "{BOLD}Welcome.{BOLD:#} Nothing is started yet: {}, {}, {total} min in all.",
+                count(manifest.parts.len(), "part"),
+                count(exercises, "exercise")
+            ));
+            if let Some(first) = manifest.parts.first() {
+                lines.push(format!(
+                    "Begin with {}, {} ({} min): `cargo xtask start {}` starts its clock and shows its gaps.",
+                    first.id,
+                    first.title,
+                    budget(first),
+                    first.id
+                ));
+            }
+        }
+        Place::Working(part) => working(root, part, progress, now, &mut lines),
+        Place::Ready { previous, next } => {
+            if let Some(previous) = previous {
+                let took = progress.elapsed(&previous.id, now).unwrap_or_default();
+                lines.push(format!(
+                    "{GOOD}{} passes{GOOD:#}, in {} of {} min.",
+                    previous.id,
+                    minutes(took),
+                    budget(previous)
+                ));
+            }
+            lines.push(format!(
+                "Next: {}, {} ({} min): `cargo xtask start {}`.",
+                next.id,
+                next.title,
+                budget(next),
+                next.id
+            ));
+        }
+        Place::Done => lines.push(format!(
+            "{GOOD}Every part passes.{GOOD:#} Next: compare the servers side by side: `cargo xtask bench`."
+        )),
+    }
+    lines
+}
+
+/// The part in progress: its clock, its checks, its next gap, what to run.
+fn working(
+    root: &Path,
+    part: &Part,
+    progress: &Progress,
+    now: SystemTime,
+    lines: &mut Vec<String>,
+) {
+    lines.push(format!("{BOLD}{}{BOLD:#}: {}", part.id, part.title));
+    let elapsed = progress.elapsed(&part.id, now).unwrap_or_default();
+    lines.push(format!(
+        "  clock   {} of {} min",
+        minutes(elapsed),
+        budget(part)
+    ));
+    let lasts: Vec<Option<Last>> = part
+        .exercises
+        .iter()
+        .flat_map(|exercise| exercise.check_ids())
+        .map(|id| progress.last(&id.to_string()))
+        .collect();
+    let passing = lasts
+        .iter()
+        .filter(|last| **last == Some(Last::Pass))
+        .count();
+    let checks = if lasts.iter().all(Option::is_none) {
+        format!("{DIM}not checked yet{DIM:#}")
+    } else if lasts.iter().all(|last| *last == Some(Last::NotBuilt)) {
+        "it did not build at your last check".to_string()
+    } else {
+        format!("{passing} of {} pass at your last check", lasts.len())
+    };
+    lines.push(format!("  checks  {checks}"));
+    let left = gaps_left(root, part);
+    let command = format!("cargo xtask check {}", part.id);
+    match left.first() {
+        Some(gap) => {
+            lines.push(format!(
+                "  gaps    {} left; the next: gap {}  {}:{}  {}",
+                left.len(),
+                gap.number,
+                gap.file,
+                gap.line,
+                gap.title
+            ));
+            lines.push(format!(
+                "Next: fill gap {}, then `{command}` (or keep `cargo xtask watch {}` running).",
+                gap.number, part.id
+            ));
+        }
+        None => {
+            lines.push("  gaps    every gap is filled".to_string());
+            lines.push(format!("Next: `{command}`."));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manifest::workspace_root;
+    use crate::progress::Outcome;
+    use std::time::Duration;
+
+    fn at(secs: u64) -> SystemTime {
+        SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000 + secs)
+    }
+
+    fn ids(place: Place) -> String {
+        match place {
+            Place::Fresh => "fresh".into(),
+            Place::Working(part) => format!("working {}", part.id),
+            Place::Ready { previous, next } => format!(
+                "ready {} after {}",
+                next.id,
+                previous.map_or("none", |p| p.id.as_str())
+            ),
+            Place::Done => "done".into(),
+        }
+    }
+
+    #[test]
+    fn the_place_is_the_part_worked_on_last_else_the_next_to_start() {
+        let manifest = Manifest::load(&workspace_root()).unwrap();
+        let mut progress = Progress::default();
+        assert_eq!(ids(place(&manifest, &progress)), "fresh");
+        progress.start("part1", at(0));
+        progress.start("part2", at(10));
+        assert_eq!(ids(place(&manifest, &progress)), "working part2");
+        // A check of part 1 after part 2 started: back on part 1.
+        let part1 = manifest.part("part1").unwrap();
+        progress.record(part1, &Outcome::NotBuilt, at(20));
+        assert_eq!(ids(place(&manifest, &progress)), "working part1");
+
+        // Every check of part 1 passes, no gap left: part 1 passes.
+        let all: Vec<_> = part1
+            .exercises
+            .iter()
+            .flat_map(|e| e.check_ids().map(|id| (id.to_string(), true)))
+            .collect();
+        let passed = Outcome::Checked {
+            results: &all,
+            gaps_left: &[],
+        };
+        progress.record(part1, &passed, at(30));
+        assert_eq!(ids(place(&manifest, &progress)), "working part2");
+        progress.parts.remove("part2");
+        assert_eq!(ids(place(&manifest, &progress)), "ready part2 after part1");
+    }
+}
