@@ -119,15 +119,20 @@ fn counts(board: &Board) -> (u64, u64, u64) {
 
 /// Polls the board until its counts are `want`, for at most `within`.
 fn wait_for_counts(board: &Board, want: (u64, u64, u64), within: Duration) {
+    wait_for(board, &format!("{want:?}"), within, |seen| seen == want);
+}
+
+/// Polls the board until its counts satisfy `done`, for at most `within`.
+fn wait_for(board: &Board, what: &str, within: Duration, done: impl Fn((u64, u64, u64)) -> bool) {
     let deadline = Instant::now() + within;
     loop {
         let seen = counts(board);
-        if seen == want {
+        if done(seen) {
             return;
         }
         assert!(
             Instant::now() < deadline,
-            "the counts are {seen:?}, not {want:?}, after {within:?}"
+            "the counts (downloaded, downloading, waiting) are {seen:?}, not {what}, after {within:?}"
         );
         thread::sleep(Duration::from_millis(20));
     }
@@ -470,6 +475,12 @@ fn a_hang_up_mid_download_frees_its_slot_and_counts_nothing() {
     // Hang up: the slot goes to the one waiting, and nothing is counted.
     let hung_up = Instant::now();
     drop(first);
+    wait_for(
+        &board,
+        "nobody waiting",
+        Duration::from_secs(5),
+        |(_, _, waiting)| waiting == 0,
+    );
     let (bytes, served) = second.join().expect("the second download");
     assert!(
         served.duration_since(hung_up) < Duration::from_secs(2),
