@@ -247,4 +247,4 @@ pub fn size(bytes: u64) -> String {
 }
 
 #[cfg(test)]
-mod tests;
+pub(super) mod tests;

@@ -351,7 +351,47 @@ impl Drop for Reading {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::room::archive;
     use axum::http::HeaderValue;
+    use sha2::{Digest, Sha256};
+
+    /// Every download checks the workspace first: a change made between two
+    /// is in the second. Counted once sent to the end.
+    #[tokio::test]
+    async fn every_download_is_of_the_workshop_as_it_is_then() {
+        let dir = archive::tests::workspace();
+        let downloads = Downloads::new(Arc::new(Store::new(dir.path())), 1);
+        let download = async || {
+            let response = downloads
+                .respond(false, &HeaderMap::new())
+                .await
+                .expect("an archive");
+            assert_eq!(response.status(), StatusCode::OK);
+            let sent = response.headers()["x-workshop-sha256"]
+                .to_str()
+                .expect("text")
+                .to_string();
+            let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+                .await
+                .expect("the body");
+            let sha256: String = Sha256::digest(&body)
+                .iter()
+                .map(|byte| format!("{byte:02x}"))
+                .collect();
+            assert_eq!(sha256, sent);
+            sha256
+        };
+        let first = download().await;
+        assert_eq!(download().await, first, "nothing changed");
+        std::fs::write(dir.path().join("src/main.rs"), "fn main() { }\n").expect("written");
+        assert_ne!(download().await, first, "served stale");
+        let counts = Counts {
+            downloaded: 3,
+            downloading: 0,
+            waiting: 0,
+        };
+        assert_eq!(downloads.counts(), counts);
+    }
 
     #[test]
     fn ranges_are_read_as_http_says() {

@@ -61,15 +61,14 @@ pub fn run(root: &Path, args: &ServeArgs) -> anyhow::Result<ExitCode> {
         None => (wire::join_token(), wire::random_hex(16), Vec::new()),
     };
     // Before the board opens: learners must not get a half-made archive.
-    let offline = match args.offline {
-        true => {
-            let store = Arc::new(Store::new(root));
-            let (archive, _) = store
-                .fresh(Instant::now())
-                .context("cannot make the offline archive")?;
-            Some((store, archive))
-        }
-        false => None,
+    let offline = if args.offline {
+        let store = Arc::new(Store::new(root));
+        let (archive, _) = store
+            .fresh(Instant::now())
+            .context("cannot make the offline archive")?;
+        Some((store, archive))
+    } else {
+        None
     };
     let board = Board::new(Catalogue::new(&manifest), learners);
     let downloads = offline

@@ -12,7 +12,7 @@ use flate2::read::GzDecoder;
 use super::*;
 
 /// A git repository holding a crate with no dependency.
-fn workspace() -> tempfile::TempDir {
+pub(in crate::room) fn workspace() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let root = dir.path();
     let files = [
