@@ -136,16 +136,28 @@ pub fn changed_since_commit(root: &Path) -> Option<String> {
         } else {
             ""
         };
+        let (count, differ) = match changed.len() {
+            1 => ("1 tracked file".to_string(), "differs"),
+            n => (format!("{n} tracked files"), "differ"),
+        };
         said.push(format!(
-            "{} tracked files differ from the last commit and are served as they are now: {}{exercises}",
-            changed.len(),
+            "{count} {differ} from the last commit and {} served as {} now: {}{exercises}",
+            if changed.len() == 1 { "is" } else { "are" },
+            if changed.len() == 1 {
+                "it is"
+            } else {
+                "they are"
+            },
             some(&changed)
         ));
     }
     if !untracked.is_empty() {
+        let count = match untracked.len() {
+            1 => "1 file is".to_string(),
+            n => format!("{n} files are"),
+        };
         said.push(format!(
-            "{} files are not tracked, and not served: {} (`git add` one to serve it)",
-            untracked.len(),
+            "{count} not tracked, and not served: {} (`git add` one to serve it)",
             some(&untracked)
         ));
     }
