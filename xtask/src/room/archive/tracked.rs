@@ -136,32 +136,29 @@ pub fn changed_since_commit(root: &Path) -> Option<String> {
         } else {
             ""
         };
-        let (count, differ) = match changed.len() {
-            1 => ("1 tracked file".to_string(), "differs"),
-            n => (format!("{n} tracked files"), "differ"),
-        };
         said.push(format!(
-            "{count} {differ} from the last commit and {} served as {} now: {}{exercises}",
-            if changed.len() == 1 { "is" } else { "are" },
-            if changed.len() == 1 {
-                "it is"
-            } else {
-                "they are"
-            },
+            "{} from the last commit, and the archive has the working tree's: {}{exercises}",
+            counted(
+                changed.len(),
+                "tracked file differs",
+                "tracked files differ"
+            ),
             some(&changed)
         ));
     }
     if !untracked.is_empty() {
-        let count = match untracked.len() {
-            1 => "1 file is".to_string(),
-            n => format!("{n} files are"),
-        };
         said.push(format!(
-            "{count} not tracked, and not served: {} (`git add` one to serve it)",
+            "{} not tracked, and not served: {} (`git add` one to serve it)",
+            counted(untracked.len(), "file is", "files are"),
             some(&untracked)
         ));
     }
     (!said.is_empty()).then(|| format!("offline: warning: {}.", said.join("; ")))
+}
+
+/// `1 file is`, `3 files are`.
+fn counted(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// The first few paths, and how many more.
