@@ -500,16 +500,18 @@ fn thirty_laptops_at_once_download_8_at_a_time() {
 
     // The board's own counts, watched throughout.
     let done = AtomicBool::new(false);
+    let before = rss(board.pid());
     let watcher = thread::scope(|scope| {
         let watcher = scope.spawn(|| {
-            let (mut most, mut waited) = (0, 0);
+            let (mut most, mut waited, mut memory) = (0, 0, None);
             while !done.load(Ordering::Relaxed) {
                 let (_, downloading, waiting) = counts(&board);
                 most = most.max(downloading);
                 waited = waited.max(waiting);
+                memory = memory.max(rss(board.pid()));
                 thread::sleep(Duration::from_millis(2));
             }
-            (most, waited)
+            (most, waited, memory)
         });
         let start = Arc::new(Barrier::new(30));
         let started = Instant::now();
@@ -555,11 +557,30 @@ fn thirty_laptops_at_once_download_8_at_a_time() {
         );
         watched
     });
-    let (most, waited) = watcher;
+    let (most, waited, memory) = watcher;
     assert!(most <= 8, "{most} downloads at once");
     assert_eq!(most, 8, "never 8 at once: the limit was not reached");
     assert!(waited > 0, "nobody ever waited");
+    // Streamed: 8 bodies in flight hold a few chunks each, never an archive.
+    if let (Some(before), Some(peak)) = (before, memory) {
+        let _ = writeln!(
+            std::io::stderr(),
+            "the board's resident memory: {before} KiB before, {peak} KiB at most during them"
+        );
+        let archive_kib = archive.bytes.len() as u64 / 1024;
+        assert!(
+            peak < before + archive_kib,
+            "resident memory grew from {before} KiB to {peak} KiB: an archive is {archive_kib} KiB"
+        );
+    }
     wait_for_counts(&board, (30, 0, 0), Duration::from_secs(5));
+}
+
+/// The process's resident memory in KiB, where the system says.
+fn rss(pid: u32) -> Option<u64> {
+    let status = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 // --- the page ---
