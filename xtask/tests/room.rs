@@ -365,6 +365,12 @@ fn tokens_are_checked_and_the_view_token_is_not_the_join_token() {
         }
     }
     assert_eq!(board.state()["learners"], json!([]), "nothing was stored");
+    // No archive without --offline, whatever the token.
+    assert_eq!(board.state().get("downloads"), None);
+    let archive = format!("/workshop.tar.gz?token={}", board.join_token);
+    let (status, _, body) = board.get(&archive, None);
+    assert_eq!(status, 404, "{body}");
+    assert_one_line(&body);
     assert_eq!(board.join(&learner(1), "Ada").0, 200);
     assert_eq!(board.state()["learners"].as_array().map(Vec::len), Some(1));
 }

@@ -15,8 +15,9 @@ pub const LONG_ABOUT: &str = "\
     Checks that this laptop is ready for the workshop, one line per check, each \
     failure with its fix: the Rust toolchain against the workspace's \
     rust-version; that every dependency is fetched and works offline; that \
-    `cargo xtask setup` has prebuilt everything; that ports 8080 and 8081 are \
-    free; and the open-file limit the benchmark needs. It changes nothing, and \
+    `cargo xtask setup` has prebuilt everything; where the dependencies come \
+    from (crates.io through cargo's cache, or the vendored sources of the room's \
+    offline archive); that ports 8080 and 8081 are free; and the open-file limit the benchmark needs. It changes nothing, and \
     exits non-zero when a check fails.";
 
 /// `doctor` takes no options.
@@ -57,7 +58,12 @@ fn fail(text: impl Into<String>) -> Finding {
 
 pub fn run(root: &Path, _args: &DoctorArgs) -> anyhow::Result<ExitCode> {
     let mut out = Out::new();
-    let mut findings = vec![toolchain(root), offline(root), prebuilt(root)];
+    let mut findings = vec![
+        toolchain(root),
+        offline(root),
+        sources(root),
+        prebuilt(root),
+    ];
     findings.extend(PORTS.map(port));
     findings.push(open_files());
     for finding in &findings {
@@ -158,6 +164,30 @@ fn offline(root: &Path) -> Finding {
         Err(err) => fail(format!(
             "dependencies: cannot run cargo ({err}): is Rust installed?"
         )),
+    }
+}
+
+/// Where cargo takes the crates from: the vendored sources of the room's
+/// offline archive (its .cargo/config.toml replaces crates.io), or
+/// crates.io through cargo's cache.
+fn sources(root: &Path) -> Finding {
+    match crate::room::vendored_sources(root) {
+        Some(dir) if root.join(&dir).is_dir() => ok(format!(
+            "sources: every crate from the vendored sources in {} (.cargo/config.toml replaces \
+             crates.io): no network, no cargo cache needed",
+            dir.display()
+        )),
+        Some(dir) => fail(format!(
+            "sources: .cargo/config.toml takes every crate from {}, which is not there: unpack \
+             the workshop's archive again",
+            dir.display()
+        )),
+        None => {
+            let home = std::env::var("CARGO_HOME").unwrap_or_else(|_| "~/.cargo".into());
+            ok(format!(
+                "sources: crates.io, kept in cargo's cache ({home}/registry)"
+            ))
+        }
     }
 }
 

@@ -10,9 +10,13 @@
 //! - `wire`: what is sent; `scrub`: reasons made fit to send;
 //! - `membership`: `.workshop/room.toml`; `send`: the learner's side;
 //! - `board`: the board's data; `server`, `page`, `serve`, `state_file`:
-//!   the instructor's side.
+//!   the instructor's side;
+//! - `archive`, `download`: `room serve --offline`, the workshop and every
+//!   crate it needs, served to the room.
 
+mod archive;
 mod board;
+mod download;
 mod membership;
 mod page;
 mod scrub;
@@ -28,6 +32,8 @@ use std::time::Duration;
 
 use anyhow::{Context, anyhow, bail};
 use clap::Subcommand;
+
+pub use archive::vendored_sources;
 
 use crate::check::report::Report;
 use crate::manifest::Part;

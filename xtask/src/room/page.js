@@ -124,6 +124,13 @@
     $("totals").textContent =
       `${board.learners.length} learners: ${passing} passing their part, ${over} over their minutes`;
     $("empty").classList.toggle("hidden", board.learners.length > 0);
+    // With `--offline`: the workshop's archive, counts only.
+    const downloads = board.downloads;
+    $("downloads").classList.toggle("hidden", !downloads);
+    if (downloads) {
+      $("downloads").textContent =
+        `archive: ${downloads.downloaded} downloaded, ${downloads.downloading} downloading, ${downloads.waiting} waiting`;
+    }
     document.body.dataset.generated = board.generated_at;
   }
 

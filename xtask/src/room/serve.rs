@@ -5,12 +5,14 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, UdpSocket};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use tokio::sync::Notify;
 
+use super::archive::{self, Store};
 use super::board::{Board, Catalogue};
+use super::download::Downloads;
 use super::server::{Room, router};
 use super::state_file::Saved;
 use super::wire;
@@ -19,7 +21,8 @@ use crate::manifest::Manifest;
 /// Where and how to run the board.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples: cargo xtask room serve\n          \
-                  cargo xtask room serve --host 0.0.0.0 --state room.json")]
+                  cargo xtask room serve --host 0.0.0.0 --state room.json\n          \
+                  cargo xtask room serve --host 0.0.0.0 --state room.json --offline")]
 pub struct ServeArgs {
     /// Port to listen on (0: any free port).
     #[arg(long, default_value_t = 8099)]
@@ -31,6 +34,16 @@ pub struct ServeArgs {
     /// Keep the board and its tokens in this file across a restart.
     #[arg(long, value_name = "FILE")]
     state: Option<PathBuf>,
+    /// Also serve the workshop and every crate it needs, for a room with no
+    /// internet: an archive made once under target/room-offline (minutes
+    /// the first time, with network) and made again when a tracked file or
+    /// Cargo.lock changes.
+    #[arg(long)]
+    offline: bool,
+    /// Archives sent at once, at most; the other learners wait their turn.
+    #[arg(long, value_name = "N", default_value_t = 8, requires = "offline",
+          value_parser = clap::value_parser!(u16).range(1..=256))]
+    downloads: u16,
 }
 
 /// A board with unsaved changes is saved this often, at most, so a crash
@@ -47,8 +60,21 @@ pub fn run(root: &Path, args: &ServeArgs) -> anyhow::Result<ExitCode> {
         Some(saved) => (saved.join_token, saved.view_token, saved.learners),
         None => (wire::join_token(), wire::random_hex(16), Vec::new()),
     };
+    // Before the board opens: learners must not get a half-made archive.
+    let offline = if args.offline {
+        let store = Arc::new(Store::new(root));
+        let (archive, _) = store
+            .fresh(Instant::now())
+            .context("cannot make the offline archive")?;
+        Some((store, archive))
+    } else {
+        None
+    };
     let board = Board::new(Catalogue::new(&manifest), learners);
-    let room = Room::new(board, join_token.clone(), view_token.clone());
+    let downloads = offline
+        .as_ref()
+        .map(|(store, _)| Downloads::new(Arc::clone(store), usize::from(args.downloads)));
+    let room = Room::new(board, join_token.clone(), view_token.clone(), downloads);
     let persist = args.state.clone().map(|path| {
         Arc::new(Persist {
             path,
@@ -86,6 +112,26 @@ pub fn run(root: &Path, args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let base = format!("http://{}", SocketAddr::new(shown_host(args.host), port));
     println!("join: cargo xtask room join {base} --token {join_token}");
     println!("view: {base}/?view={view_token}");
+    if let Some((_, archive)) = &offline {
+        // Lines for the slide: curl and tar come with Windows 10 and later,
+        // macOS and Linux.
+        println!(
+            "offline: curl -fo {name} \"{base}/{name}?token={join_token}\"",
+            name = archive::FILE_NAME
+        );
+        println!(
+            "unpack: tar -xzf {}, then cd {}",
+            archive::FILE_NAME,
+            archive::TOP
+        );
+        println!(
+            "archive: {}, sha256 {} ({} files, {} crates)",
+            archive::size(archive.size),
+            archive.sha256,
+            archive.files,
+            archive.crates
+        );
+    }
     let _ = io::stdout().flush();
     eprintln!("the board runs until Ctrl-C");
 

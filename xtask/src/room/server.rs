@@ -8,6 +8,7 @@
 //! | `GET /` | view (`?view=`) | the page |
 //! | `GET /events` | view | the board as server-sent events, on every change |
 //! | `GET /state.json`, `/export.json`, `/export.csv` | view | the board for machines, and to keep |
+//! | `GET /workshop.tar.gz` | join or view (`?token=`) | the offline archive (`--offline`, see `download`) |
 
 use std::convert::Infallible;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -16,16 +17,17 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use futures_util::StreamExt;
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use tokio::sync::{Semaphore, watch};
 
 use super::board::{Board, Learner, Refused, unix_now};
+use super::download::{Counts, Downloads};
 use super::page;
 use super::wire::{CheckReport, Join, MAX_BODY};
 
@@ -47,16 +49,34 @@ pub struct Room {
     /// Bumped on every change: the live page and the saver wait on it.
     version: watch::Sender<u64>,
     reading: Semaphore,
+    /// The offline archive, with `--offline`.
+    downloads: Option<Downloads>,
+}
+
+/// The board as the page and `/state.json` have it: the board's view, and
+/// the archive's downloads when there is an archive.
+#[derive(Serialize)]
+struct Live<V> {
+    #[serde(flatten)]
+    view: V,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    downloads: Option<Counts>,
 }
 
 impl Room {
-    pub fn new(board: Board, join_token: String, view_token: String) -> Arc<Self> {
+    pub fn new(
+        board: Board,
+        join_token: String,
+        view_token: String,
+        downloads: Option<Downloads>,
+    ) -> Arc<Self> {
         Arc::new(Self {
             board: Mutex::new(board),
             join_token,
             view_token,
             version: watch::Sender::new(0),
             reading: Semaphore::new(READING_AT_ONCE),
+            downloads,
         })
     }
 
@@ -77,8 +97,22 @@ impl Room {
     }
 
     fn view_json(&self) -> String {
-        let view = self.board().view(unix_now());
-        serde_json::to_string(&view).unwrap_or_else(|_| "{}".into())
+        let live = Live {
+            view: self.board().view(unix_now()),
+            downloads: self.downloads.as_ref().map(Downloads::counts),
+        };
+        serde_json::to_string(&live).unwrap_or_else(|_| "{}".into())
+    }
+
+    /// The archive is for learners (the join token) and the instructor.
+    fn downloader(&self, query: &TokenQuery) -> Result<(), Denied> {
+        let allowed = query.token.as_deref().is_some_and(|token| {
+            // Both compared, whichever matches: the time says nothing.
+            same(token, &self.join_token) | same(token, &self.view_token)
+        });
+        allowed.then_some(()).ok_or(Denied(
+            "wrong or missing token: copy the offline: line from the slide",
+        ))
     }
 
     fn viewer(&self, query: &ViewQuery) -> Result<(), Denied> {
@@ -170,6 +204,11 @@ struct ViewQuery {
     view: Option<String>,
 }
 
+#[derive(Debug, Deserialize)]
+struct TokenQuery {
+    token: Option<String>,
+}
+
 pub fn router(room: Arc<Room>) -> Router {
     Router::new()
         .route("/", get(page))
@@ -179,6 +218,7 @@ pub fn router(room: Arc<Room>) -> Router {
         .route("/export.csv", get(export_csv))
         .route("/api/join", post(join))
         .route("/api/check", post(check))
+        .route("/workshop.tar.gz", get(archive))
         .fallback(|| async { line(StatusCode::NOT_FOUND, "no such page") })
         .method_not_allowed_fallback(|| async {
             line(StatusCode::METHOD_NOT_ALLOWED, "not with this method")
@@ -252,16 +292,29 @@ async fn events(State(room): State<Arc<Room>>, Query(query): Query<ViewQuery>) -
         return denied.into_response();
     }
     let changes = room.changes();
+    let downloads = room.downloads.as_ref().map(Downloads::changes);
     let stream = futures_util::stream::unfold(
-        (room, changes, true),
-        |(room, mut changes, first)| async move {
+        (room, changes, downloads, true),
+        |(room, mut changes, mut downloads, first)| async move {
             if !first {
                 tokio::time::sleep(LIVE_GAP).await;
-                changes.changed().await.ok()?;
+                match &mut downloads {
+                    Some(downloads) => tokio::select! {
+                        changed = changes.changed() => changed.ok()?,
+                        changed = downloads.changed() => changed.ok()?,
+                    },
+                    None => changes.changed().await.ok()?,
+                }
             }
             changes.borrow_and_update();
+            if let Some(downloads) = &mut downloads {
+                downloads.borrow_and_update();
+            }
             let event = Event::default().event("board").data(room.view_json());
-            Some((Ok::<_, Infallible>(event), (room, changes, false)))
+            Some((
+                Ok::<_, Infallible>(event),
+                (room, changes, downloads, false),
+            ))
         },
     );
     let mut response = Sse::new(stream)
@@ -271,6 +324,29 @@ async fn events(State(room): State<Arc<Room>>, Query(query): Query<ViewQuery>) -
         response.headers_mut().insert(name, value);
     }
     response
+}
+
+/// The offline archive: a learner's token or the instructor's, then the
+/// archive (or its headers, for HEAD).
+async fn archive(
+    State(room): State<Arc<Room>>,
+    method: Method,
+    Query(query): Query<TokenQuery>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(denied) = room.downloader(&query) {
+        return denied.into_response();
+    }
+    let Some(downloads) = &room.downloads else {
+        return line(
+            StatusCode::NOT_FOUND,
+            "this board serves no archive: the instructor starts it with `room serve --offline`",
+        );
+    };
+    match downloads.respond(method == Method::HEAD, &headers).await {
+        Ok(response) => response,
+        Err((status, why)) => line(status, &why),
+    }
 }
 
 async fn join(State(room): State<Arc<Room>>, headers: HeaderMap, body: Body) -> Response {

@@ -198,6 +198,13 @@ fn drive(browser: &mut Browser, board: &Board) -> Result<Vec<String>, String> {
             "the page holds {scripts} scripts: a name became markup"
         ));
     }
+    let downloads = page.eval(
+        browser,
+        "document.getElementById('downloads').classList.contains('hidden')",
+    )?;
+    if downloads != json!(true) {
+        problems.push("a board with no archive shows download counts".into());
+    }
     let bold = page.eval(browser, "document.querySelectorAll('main b').length")?;
     if bold != json!(0) {
         problems.push("a reason became markup".into());

@@ -4,6 +4,7 @@
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -40,7 +41,32 @@ pub struct Board {
     pub base: String,
     pub join_token: String,
     pub view_token: String,
+    /// With `--offline`: what its lines for the slide say.
+    #[allow(dead_code, reason = "read by room_offline.rs alone")]
+    pub offline: Option<Offline>,
     stderr: Arc<Mutex<String>>,
+}
+
+/// The `offline:`, `unpack:` and `archive:` lines of `room serve --offline`.
+#[derive(Debug, Clone)]
+#[allow(dead_code, reason = "read by room_offline.rs alone")]
+pub struct Offline {
+    /// The URL in the curl command, token included.
+    pub url: String,
+    pub unpack: String,
+    /// `36.4 MB`, as printed.
+    pub size: String,
+    pub sha256: String,
+}
+
+/// How long a board may take to print its lines: with `--offline`, the
+/// first time, it vendors every crate and packs the workshop.
+fn start_within(extra: &[&str]) -> Duration {
+    if extra.contains(&"--offline") {
+        Duration::from_secs(15 * 60)
+    } else {
+        Duration::from_secs(60)
+    }
 }
 
 impl Board {
@@ -63,17 +89,53 @@ impl Board {
                 text.push_str(&String::from_utf8_lossy(&chunk[..n]));
             }
         });
-        let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-        let mut next = || match lines.next() {
-            Some(Ok(line)) => line,
-            _ => panic!(
-                "room serve printed no join and view lines: {}",
-                stderr.lock().unwrap_or_else(PoisonError::into_inner)
-            ),
+        // Read on a thread, so that waiting for a line has a deadline;
+        // every line is read to the end, so the board never writes into a
+        // full pipe.
+        let (lines, printed) = mpsc::channel();
+        let out = child.stdout.take().expect("stdout");
+        thread::spawn(move || {
+            for line in BufReader::new(out).lines() {
+                let Ok(line) = line else { break };
+                if lines.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let deadline = Instant::now() + start_within(extra);
+        let next = || {
+            let left = deadline.saturating_duration_since(Instant::now());
+            printed.recv_timeout(left).unwrap_or_else(|err| {
+                panic!(
+                    "room serve printed no more lines ({err}): {}",
+                    stderr.lock().unwrap_or_else(PoisonError::into_inner)
+                )
+            })
         };
         let (join, view) = (next(), next());
-        // Drained, so the board never writes into a full pipe.
-        thread::spawn(move || lines.for_each(drop));
+        let offline = extra.contains(&"--offline").then(|| {
+            let (curl, unpack, archive) = (next(), next(), next());
+            let url = curl
+                .strip_prefix("offline: curl -fo workshop.tar.gz \"")
+                .and_then(|rest| rest.strip_suffix('"'))
+                .unwrap_or_else(|| panic!("not an offline line: {curl}"))
+                .to_string();
+            let unpack = unpack
+                .strip_prefix("unpack: ")
+                .unwrap_or_else(|| panic!("not an unpack line: {unpack}"))
+                .to_string();
+            let words: Vec<&str> = archive.split_whitespace().collect();
+            let ["archive:", number, "MB,", "sha256", sha256, ..] = words[..] else {
+                panic!("not an archive line: {archive}");
+            };
+            Offline {
+                url,
+                unpack,
+                size: format!("{number} MB"),
+                sha256: sha256.to_string(),
+            }
+        });
+        thread::spawn(move || printed.into_iter().for_each(drop));
         let words: Vec<&str> = join.split_whitespace().collect();
         let [
             "join:",
@@ -95,6 +157,7 @@ impl Board {
             base: base.to_string(),
             join_token: token.to_string(),
             view_token: view_token.to_string(),
+            offline,
             child,
             stderr,
         }
