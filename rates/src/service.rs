@@ -38,6 +38,8 @@ struct Shared {
     /// Starts as `config.latency`; [`RatesService::set_latency`] changes it.
     latency: Mutex<Duration>,
     counts: Mutex<BTreeMap<String, u64>>,
+    /// `/latest` requests being answered now, and the most there ever were.
+    in_flight: Mutex<(u64, u64)>,
 }
 
 impl Shared {
@@ -47,6 +49,7 @@ impl Shared {
             fault: Mutex::new(config.fault),
             latency: Mutex::new(config.latency),
             counts: Mutex::new(BTreeMap::new()),
+            in_flight: Mutex::new((0, 0)),
             config,
         }
     }
@@ -67,6 +70,28 @@ impl Shared {
             OTHER_PATHS
         };
         *counts.entry(key.to_string()).or_default() += 1;
+    }
+}
+
+/// A `/latest` being answered, from its arrival until its answer goes, or
+/// until the client gives up on it: counted in `Shared::in_flight`.
+struct InFlight(Arc<Shared>);
+
+impl InFlight {
+    fn new(shared: Arc<Shared>) -> Self {
+        {
+            let mut in_flight = lock(&shared.in_flight);
+            in_flight.0 += 1;
+            in_flight.1 = in_flight.1.max(in_flight.0);
+        }
+        Self(shared)
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        let mut in_flight = lock(&self.0.in_flight);
+        in_flight.0 = in_flight.0.saturating_sub(1);
     }
 }
 
@@ -108,6 +133,7 @@ fn latest_body(rates: &BTreeMap<String, Decimal>) -> String {
 }
 
 async fn latest(State(shared): State<Arc<Shared>>) -> Response {
+    let _answering = InFlight::new(Arc::clone(&shared));
     // Sleeping, not blocking: one thread can keep thousands of slow answers waiting.
     tokio::time::sleep(shared.next_delay()).await;
     if shared.config.next_fails() {
@@ -226,6 +252,13 @@ impl RatesService {
     /// answered or not yet.
     pub fn count(&self, path: &str) -> u64 {
         lock(&self.shared.counts).get(path).copied().unwrap_or(0)
+    }
+
+    /// The most `/latest` requests it was answering at once, so far: how
+    /// many a server had in flight together, counted where they arrive, so
+    /// that no delay on the server's side can make it more.
+    pub fn most_at_once(&self) -> u64 {
+        lock(&self.shared.in_flight).1
     }
 
     /// Every path asked for so far, with its count.

@@ -106,6 +106,22 @@ fn the_fault_can_be_switched_while_it_runs() {
 }
 
 #[test]
+fn the_most_requests_at_once_are_counted() {
+    let service =
+        RatesService::start(RatesConfig::with_latency(Duration::from_millis(300))).unwrap();
+    let latest = format!("{}/latest", service.url());
+    assert_eq!(service.most_at_once(), 0);
+    // Five at once, then one alone: five were answered together, never six.
+    std::thread::scope(|scope| {
+        for _ in 0..5 {
+            scope.spawn(|| assert_eq!(get(&latest).status(), 200));
+        }
+    });
+    assert_eq!(get(&latest).status(), 200);
+    assert_eq!(service.most_at_once(), 5);
+}
+
+#[test]
 fn the_latency_can_be_changed_while_it_runs() {
     let service = RatesService::start(RatesConfig::default()).unwrap();
     let latest = format!("{}/latest", service.url());

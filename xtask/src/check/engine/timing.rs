@@ -35,6 +35,10 @@ pub struct Run {
     requests: usize,
     /// How long `/health` took, or why it failed.
     health: Result<Duration, String>,
+    /// The most conversions the rates service was answering at once: how
+    /// many ran at once, counted where no delay can inflate it, and which
+    /// only a delay of a whole round trip could shrink.
+    at_once: usize,
 }
 
 impl Run {
@@ -73,12 +77,14 @@ impl Run {
             )));
         }
         answered.sort();
+        let at_once = usize::try_from(stage.service.most_at_once()).unwrap_or(usize::MAX);
         Ok(Run {
             answered,
             unanswered,
             elapsed: volley.elapsed,
             requests,
             health: health_took(&health),
+            at_once,
         })
     }
 
@@ -137,9 +143,13 @@ impl Run {
         text
     }
 
-    /// How many ran at once: the answers of the first round trip.
-    pub fn first_wave(&self) -> usize {
-        self.waves().first().copied().unwrap_or(0)
+    /// How many ran at once: the most conversions the rates service was
+    /// answering together. (The first wave of answers says the same on a
+    /// quiet machine; a starved one can push answers half a round trip
+    /// late, into the next wave, but no conversion out of the rates
+    /// service's count.)
+    pub fn at_once(&self) -> usize {
+        self.at_once
     }
 
     /// How long `/health` took, or why it failed.
@@ -165,10 +175,10 @@ impl Run {
                  in {} ms meanwhile. Nothing blocks the runtime; the conversions wait for \
                  something there is too little of: a pool with too few threads \
                  (max_blocking_threads?), a lock held across an .await, a semaphore?",
-                self.first_wave(),
+                self.at_once(),
                 latency.as_millis()
             ),
-            Ok(latency) if self.first_wave() <= 1 => format!(
+            Ok(latency) if self.at_once() <= 1 => format!(
                 "they ran one after another, and /health waited {} ms behind them. \
                  Something blocks the runtime's only worker thread while it waits for the \
                  rates: a synchronous call (reqwest::blocking, std::thread::sleep) inside \
@@ -181,7 +191,7 @@ impl Run {
                  (block_in_place lends it to the conversion, and once the blocking pool is \
                  full nothing takes its place)? With tokio::task::spawn_blocking the \
                  conversions queue for the pool and the worker stays free",
-                self.first_wave(),
+                self.at_once(),
                 latency.as_millis()
             ),
             Err(why) => format!(
@@ -229,7 +239,7 @@ fn health_took(reply: &Reply) -> Result<Duration, String> {
 mod tests {
     use super::*;
 
-    fn run(answered_ms: &[u64], unanswered: usize, health_ms: Option<u64>) -> Run {
+    fn run(answered_ms: &[u64], unanswered: usize, health_ms: Option<u64>, at_once: usize) -> Run {
         Run {
             answered: answered_ms
                 .iter()
@@ -242,37 +252,37 @@ mod tests {
             health: health_ms
                 .map(Duration::from_millis)
                 .ok_or_else(|| "no answer within 5 s".to_string()),
+            at_once,
         }
     }
 
     #[test]
     fn waves_count_from_the_first_answer_a_round_trip_apart() {
         // The first wave late by 300 ms: the second is still the second.
-        let run = run(&[1300, 1310, 1320, 2310, 2350, 3600], 2, Some(20));
+        let run = run(&[1300, 1310, 1320, 2310, 2350, 3600], 2, Some(20), 3);
         assert_eq!(run.waves(), [3, 2, 1]);
-        assert_eq!(run.first_wave(), 3);
         assert_eq!(run.waves_text(), "3, 2, 1 and 2 unanswered");
     }
 
     #[test]
     fn a_queue_is_read_from_health() {
-        let free = run(&[1000, 2000], 0, Some(20));
+        let free = run(&[1000, 2000], 0, Some(20), 1);
         assert!(free.health_fast());
         assert!(free.why_queued().contains("the worker thread was free"));
-        let serial = run(&[1000, 2000], 0, Some(900));
+        let serial = run(&[1000, 2000], 0, Some(900), 1);
         assert!(!serial.health_fast());
         assert!(serial.why_queued().contains("one after another"));
-        let lent = run(&[1000, 1000, 2000], 0, Some(900));
+        let lent = run(&[1000, 1000, 2000], 0, Some(900), 2);
         assert!(lent.why_queued().contains("block_in_place"));
-        let silent = run(&[1000], 0, None);
+        let silent = run(&[1000], 0, None, 1);
         assert!(silent.why_queued().contains("/health got no answer"));
         assert_eq!(silent.health_ms(), 0);
     }
 
     #[test]
     fn an_answer_before_the_round_trip_is_too_fast() {
-        assert!(run(&[100], 0, Some(5)).too_fast("m").is_some());
-        assert!(run(&[1000], 0, Some(5)).too_fast("m").is_none());
+        assert!(run(&[100], 0, Some(5), 1).too_fast("m").is_some());
+        assert!(run(&[1000], 0, Some(5), 1).too_fast("m").is_none());
     }
 
     #[test]
