@@ -23,14 +23,8 @@ fn copy() -> tempfile::TempDir {
 
 /// `cargo xtask --root <root> <args>`, without colour, stdin not a terminal.
 fn xtask(root: &Path, args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_xtask"));
-    command
-        .arg("--root")
-        .arg(root)
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env_remove("CLICOLOR_FORCE")
-        .timeout(Duration::from_secs(120));
+    let mut command = Command::from_std(common::xtask_command(root, args));
+    command.timeout(Duration::from_secs(120));
     command
 }
 
@@ -400,6 +394,7 @@ fn colour_only_when_asked_for_and_never_with_no_color() {
 #[cfg(target_os = "linux")]
 mod watch {
     use super::*;
+    use common::processes_in;
     use std::io::{BufRead, BufReader};
     use std::process::{Child, Stdio};
     use std::sync::mpsc::{self, Receiver};
@@ -437,26 +432,6 @@ mod watch {
             }
         }
         false
-    }
-
-    /// Processes working in, or naming, `dir`.
-    fn processes_in(dir: &Path) -> Vec<String> {
-        let dir = dir.canonicalize().unwrap();
-        let needle = dir.to_string_lossy().into_owned();
-        let mut found = Vec::new();
-        for entry in fs::read_dir("/proc").unwrap().flatten() {
-            let pid = entry.file_name().to_string_lossy().into_owned();
-            if !pid.chars().all(|c| c.is_ascii_digit()) {
-                continue;
-            }
-            let cwd = fs::read_link(entry.path().join("cwd")).unwrap_or_default();
-            let cmdline = fs::read(entry.path().join("cmdline")).unwrap_or_default();
-            let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
-            if cwd.starts_with(&dir) || cmdline.contains(&needle) {
-                found.push(format!("{pid}: {cmdline}"));
-            }
-        }
-        found
     }
 
     fn watch_until_second_run(poll: bool) {

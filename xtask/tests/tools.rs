@@ -18,14 +18,8 @@ use common::{copy_tree, grader_target, root, workspace};
 /// `cargo xtask --root <root> <args>`, without colour, stdin not a
 /// terminal, building where the other tests build.
 fn xtask(root: &Path, args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_xtask"));
-    command
-        .arg("--root")
-        .arg(root)
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env_remove("CLICOLOR_FORCE")
-        .env("WORKSHOP_GRADER_TARGET_DIR", grader_target());
+    let mut command = common::xtask_command(root, args);
+    command.env("WORKSHOP_GRADER_TARGET_DIR", grader_target());
     command
 }
 
@@ -690,22 +684,9 @@ mod keys {
     /// to leave /proc).
     #[cfg(target_os = "linux")]
     fn nothing_runs_in(dir: &Path) {
-        let needle = dir.canonicalize().unwrap().to_string_lossy().into_owned();
         let deadline = Instant::now() + Duration::from_secs(5);
         loop {
-            let mut left = Vec::new();
-            for entry in fs::read_dir("/proc").unwrap().flatten() {
-                let pid = entry.file_name().to_string_lossy().into_owned();
-                if !pid.chars().all(|c| c.is_ascii_digit()) {
-                    continue;
-                }
-                let cwd = fs::read_link(entry.path().join("cwd")).unwrap_or_default();
-                let cmdline = fs::read(entry.path().join("cmdline")).unwrap_or_default();
-                let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
-                if cwd.starts_with(&needle) || cmdline.contains(&needle) {
-                    left.push(format!("{pid}: {cmdline}"));
-                }
-            }
+            let left = common::processes_in(dir);
             if left.is_empty() {
                 return;
             }

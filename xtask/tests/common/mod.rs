@@ -20,15 +20,25 @@ pub fn grader_target() -> PathBuf {
     root().join("target/grader-tests")
 }
 
-/// `cargo xtask --root <root> check <args>`, without colour, ready to run.
-pub fn check_command(root: &Path, args: &[&str]) -> Command {
+/// `cargo xtask --root <root> <args>`, without colour (whatever the
+/// terminal asks for), ready to run.
+pub fn xtask_command(root: &Path, args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_xtask"));
     command
         .arg("--root")
         .arg(root)
-        .arg("check")
         .args(args)
         .env("NO_COLOR", "1")
+        .env_remove("CLICOLOR_FORCE");
+    command
+}
+
+/// `cargo xtask --root <root> check <args>`, without colour, building where
+/// the other tests build, ready to run.
+pub fn check_command(root: &Path, args: &[&str]) -> Command {
+    let mut command = xtask_command(root, &["check"]);
+    command
+        .args(args)
         .env("WORKSHOP_GRADER_TARGET_DIR", grader_target());
     command
 }
@@ -91,4 +101,26 @@ pub fn copy_tree(from: &Path, to: &Path) {
             fs::copy(&path, to.join(&name)).expect("a file copied");
         }
     }
+}
+
+/// Processes working in, or naming, `dir`: what a test that stops
+/// something checks is gone (Linux: read from /proc).
+#[cfg(target_os = "linux")]
+pub fn processes_in(dir: &Path) -> Vec<String> {
+    let dir = dir.canonicalize().expect("the directory exists");
+    let needle = dir.to_string_lossy().into_owned();
+    let mut found = Vec::new();
+    for entry in fs::read_dir("/proc").expect("/proc").flatten() {
+        let pid = entry.file_name().to_string_lossy().into_owned();
+        if !pid.chars().all(|c| c.is_ascii_digit()) {
+            continue;
+        }
+        let cwd = fs::read_link(entry.path().join("cwd")).unwrap_or_default();
+        let cmdline = fs::read(entry.path().join("cmdline")).unwrap_or_default();
+        let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+        if cwd.starts_with(&dir) || cmdline.contains(&needle) {
+            found.push(format!("{pid}: {cmdline}"));
+        }
+    }
+    found
 }
