@@ -347,6 +347,7 @@ fn doctor_prints_one_line_per_check() {
         [
             "toolchain",
             "dependencies",
+            "sources",
             "prebuilt",
             "port 8080",
             "port 8081",
