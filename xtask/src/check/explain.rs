@@ -105,11 +105,14 @@ pub fn explain(panic: &Panic) -> String {
 /// (a task that panicked on a `todo!()`, then a caller that unwrapped its
 /// `JoinError`).
 pub fn first(stderr: &str) -> Option<String> {
-    let panics = panics(stderr);
-    panics
+    gap(stderr).or_else(|| panics(stderr).first().map(explain))
+}
+
+/// The explanation of the first `todo!()` in `stderr` a gap panicked on.
+pub fn gap(stderr: &str) -> Option<String> {
+    panics(stderr)
         .iter()
         .find(|panic| is_gap(panic))
-        .or(panics.first())
         .map(explain)
 }
 

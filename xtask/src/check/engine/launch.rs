@@ -196,15 +196,7 @@ impl Server {
     /// Why the server misbehaved, if its stderr says: the first panic, or
     /// that it died.
     pub fn trouble(&self) -> Option<String> {
-        let exited = self.proc.exited();
-        if exited {
-            // Its last words may still be in the pipe.
-            self.proc.drain(Duration::from_secs(1));
-        } else {
-            // A panicking handler closes the connection a moment before its
-            // message reaches us.
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        let exited = self.settle();
         if let Some(why) = explain::first(&self.proc.stderr()) {
             return Some(why);
         }
@@ -214,12 +206,23 @@ impl Server {
     /// The explanation of a `todo!()` the server panicked on, if it did: a
     /// gap left explains whatever went wrong after it.
     pub fn unfilled_gap(&self) -> Option<String> {
-        let _ = self.trouble();
-        let panics = explain::panics(&self.proc.stderr());
-        panics
-            .iter()
-            .find(|panic| explain::is_gap(panic))
-            .map(explain::explain)
+        self.settle();
+        explain::gap(&self.proc.stderr())
+    }
+
+    /// Lets what the server says about what just happened reach us; whether
+    /// it has exited.
+    fn settle(&self) -> bool {
+        let exited = self.proc.exited();
+        if exited {
+            // Its last words may still be in the pipe.
+            self.proc.drain(Duration::from_secs(1));
+        } else {
+            // A panicking handler closes the connection a moment before its
+            // message reaches us.
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        exited
     }
 
     /// The reason a check gives when what it measured went wrong: the

@@ -157,7 +157,7 @@ fn run_one(binary: &Path, name: &str, env: &[(&str, &str)]) -> std::io::Result<O
         },
         None => One::Failed {
             // A gap hit on another thread can leave the test waiting for it.
-            why: gap(&output).unwrap_or_else(|| {
+            why: explain::gap(&output).unwrap_or_else(|| {
                 format!(
                     "it did not finish within {} s: an infinite loop, or a wait for \
                      something that never comes?",
@@ -167,14 +167,6 @@ fn run_one(binary: &Path, name: &str, env: &[(&str, &str)]) -> std::io::Result<O
             hung: true,
         },
     })
-}
-
-/// The first gap left that the test ran into, anywhere in its process.
-fn gap(output: &str) -> Option<String> {
-    explain::panics(output)
-        .iter()
-        .find(|panic| explain::is_gap(panic))
-        .map(explain::explain)
 }
 
 /// No panic to quote: the process died another way (an abort, a signal).
@@ -199,7 +191,7 @@ mod tests {
                       not yet implemented: gap 2: parse a reply\n";
         let why = explain::first(output).unwrap();
         assert!(why.starts_with("gap 2 is not filled yet"), "{why}");
-        assert_eq!(gap(output), Some(why));
+        assert_eq!(explain::gap(output), Some(why));
     }
 
     #[test]
@@ -207,7 +199,7 @@ mod tests {
         let output = "thread 'b' (7) panicked at tests/futures.rs:30:5:\npending; nobody replied\n";
         let why = explain::first(output).unwrap();
         assert!(why.contains("pending; nobody replied"), "{why}");
-        assert_eq!(gap(output), None);
+        assert_eq!(explain::gap(output), None);
         assert!(crashed("running 1 test\nAborted (core dumped)\n").contains("Aborted"));
     }
 }

@@ -9,7 +9,7 @@ use workshop_tests::contract::{CASES, mismatch, send_within};
 use workshop_tests::upstream::Upstream;
 
 use super::Subject;
-use crate::check::engine::launch::Launch;
+use crate::check::engine::launch::{Launch, Server};
 use crate::check::engine::requests::{Deadline, REQUEST_TIMEOUT, http_client, within, without_url};
 use crate::check::engine::{self, wrong_answers};
 use crate::check::verdict::Verdict;
@@ -90,8 +90,8 @@ pub fn check(bin: &Path) -> Verdict {
 
 /// The verdict when the requests took longer, in all, than a right server
 /// could: how far they got.
-fn too_slow(servers: &BTreeMap<Upstream, crate::check::engine::launch::Server>, answered: usize) -> Verdict {
-    let reason = servers.values().find_map(|server| server.trouble());
+fn too_slow(servers: &BTreeMap<Upstream, Server>, answered: usize) -> Verdict {
+    let reason = servers.values().find_map(Server::trouble);
     Verdict::fail(reason.unwrap_or_else(|| {
         format!(
             "only {answered} of {} requests were answered within {}, where a right server \

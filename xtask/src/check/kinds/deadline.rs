@@ -23,7 +23,7 @@ use std::time::Duration;
 use rates::{Fault, RatesConfig};
 
 use super::Subject;
-use crate::check::engine::launch::Launch;
+use crate::check::engine::launch::{Launch, Server};
 use crate::check::engine::requests::{CONVERT, Reply, at_once_while, get, secs};
 use crate::check::engine::{HEALTH_LIMIT, each_side_by_side};
 use crate::check::verdict::Verdict;
@@ -184,7 +184,7 @@ fn scenario(bin: &Path, case: &Case) -> Result<Measured, String> {
 }
 
 /// A conversion that was answered, but not as a timeout.
-fn not_a_timeout(what: &str, reply: &Reply, server: &crate::check::engine::launch::Server) -> String {
+fn not_a_timeout(what: &str, reply: &Reply, server: &Server) -> String {
     server.trouble_or(|| {
         format!(
             "{what}; the server answered with {} after {}, where a rates service too slow \
