@@ -30,6 +30,19 @@ pub fn run(
     grace: Duration,
     args: impl IntoIterator<Item = impl AsRef<OsStr>>,
 ) -> anyhow::Result<ExitCode> {
+    run_with(root, package, bin, release, grace, args, &[])
+}
+
+/// [`run`], with `env` set for the child (an unset value is left out).
+fn run_with(
+    root: &Path,
+    package: &str,
+    bin: Option<&str>,
+    release: bool,
+    grace: Duration,
+    args: impl IntoIterator<Item = impl AsRef<OsStr>>,
+    env: &[(&str, Option<std::path::PathBuf>)],
+) -> anyhow::Result<ExitCode> {
     // Installed before the child exists, so no Ctrl-C can kill xtask first.
     let interrupted = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&interrupted);
@@ -42,8 +55,13 @@ pub fn run(
     command
         .current_dir(root)
         // Where the runner and the grader build: what they compiled is reused.
-        .env("CARGO_TARGET_DIR", crate::check::build::target_dir(root))
+        .env("CARGO_TARGET_DIR", workshop_core::paths::target_dir(root))
         .args(["run", "--quiet", "--package", package]);
+    for (name, value) in env {
+        if let Some(value) = value {
+            command.env(name, value);
+        }
+    }
     if let Some(bin) = bin {
         command.args(["--bin", bin]);
     }
@@ -93,4 +111,40 @@ fn pass_on_interrupt(child: &dyn ChildWrapper) {
     }
     #[cfg(not(unix))]
     let _ = child;
+}
+
+/// `cargo xtask <command> <args>` for the instructor's and author's tools
+/// (`room serve`, `selftest`, `gen`): their own package, so that no learner
+/// compiles them. The first run builds it, and says so in one line.
+pub fn tools(
+    root: &Path,
+    command: &str,
+    args: impl IntoIterator<Item = String>,
+) -> anyhow::Result<ExitCode> {
+    let exe = workshop_core::paths::target_dir(root)
+        .join("debug")
+        .join(format!("workshop-tools{}", env::consts::EXE_SUFFIX));
+    if !exe.is_file() {
+        eprintln!(
+            "building the instructor's and author's tools (workshop-tools), once: \
+             a learner's runner leaves them out"
+        );
+    }
+    let mut all = vec![
+        "--root".to_string(),
+        root.display().to_string(),
+        command.to_string(),
+    ];
+    all.extend(args);
+    run_with(
+        root,
+        "workshop-tools",
+        None,
+        false,
+        // The board saves its state on Ctrl-C; selftest stops its copy's check.
+        Duration::from_secs(10),
+        all,
+        // selftest grades with this very runner.
+        &[("WORKSHOP_RUNNER", env::current_exe().ok())],
+    )
 }

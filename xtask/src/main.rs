@@ -1,18 +1,11 @@
 //! `cargo xtask`: the workshop's own tooling, in Rust so it runs wherever
 //! cargo does (matklad's cargo-xtask convention).
 
-mod backup;
 mod cargo_run;
-mod check;
-// `gen` is a reserved keyword in edition 2024, hence the longer module name.
-mod generate;
-mod ids;
 mod learner;
-mod manifest;
 mod progress;
 mod rates;
 mod room;
-mod selftest;
 mod serve;
 mod usage;
 
@@ -95,21 +88,34 @@ enum Cmd {
         args: Vec<String>,
     },
     /// Write exercises/ from solutions/ and workshop.toml.
-    #[command(after_help = "Example: cargo xtask gen --check")]
+    #[command(
+        disable_help_flag = true,
+        after_help = "Example: cargo xtask gen --check"
+    )]
     Gen {
-        /// Write nothing: show how exercises/ differ, and fail if they do.
-        #[arg(long)]
-        check: bool,
+        /// What `cargo xtask gen --help` lists: --check.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
     },
     /// Prove the grader (authors): solutions pass, exercises and attempts
     /// fail as they should, and every mutant of every gap fails a check.
-    Selftest(selftest::SelftestArgs),
+    #[command(
+        disable_help_flag = true,
+        after_help = "Example: cargo xtask selftest part2 --sample 1 --mutants-only"
+    )]
+    Selftest {
+        /// What `cargo xtask selftest --help` lists: the part, --sample, …
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::from_arg_matches(&usage::grouped(Cli::command()).get_matches())
         .unwrap_or_else(|err| err.exit());
-    let root = cli.root.unwrap_or_else(manifest::workspace_root);
+    let root = cli
+        .root
+        .unwrap_or_else(workshop_core::manifest::workspace_root);
     let Some(command) = cli.command else {
         // `cargo xtask` alone: where the learner is, then every command.
         learner::home::show(&root);
@@ -117,7 +123,7 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     };
     let result = match command {
-        Cmd::Gen { check } => generate::run(&root, check),
+        Cmd::Gen { args } => cargo_run::tools(&root, "gen", args),
         Cmd::Rates(args) => rates::run(args),
         Cmd::Serve(args) => serve::run(&root, &args),
         Cmd::Slides { args } => cargo_run::run(
@@ -148,7 +154,7 @@ fn main() -> ExitCode {
         Cmd::Doctor(args) => learner::doctor::run(&root, &args),
         Cmd::Setup(args) => learner::setup::run(&root, &args),
         Cmd::Room(args) => room::run(&root, &args),
-        Cmd::Selftest(args) => selftest::run(&root, &args),
+        Cmd::Selftest { args } => cargo_run::tools(&root, "selftest", args),
     };
     result.unwrap_or_else(|err| {
         // `:#` puts the causes on the same line: `error: a: b`.

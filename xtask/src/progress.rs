@@ -17,7 +17,7 @@ use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
-use crate::manifest::Part;
+use workshop_core::manifest::Part;
 
 /// Where the progress file lives, relative to the workspace root.
 pub const FILE: &str = ".workshop/progress.toml";
@@ -126,7 +126,7 @@ impl Progress {
                 match aside {
                     Ok(aside) => warn(&format!(
                         "{FILE} could not be read ({why}): moved to {}, starting afresh",
-                        crate::generate::slash(aside.strip_prefix(root).unwrap_or(&aside))
+                        workshop_core::paths::slash(aside.strip_prefix(root).unwrap_or(&aside))
                     )),
                     Err(err) => warn(&format!(
                         "{FILE} could not be read ({why}) nor moved aside ({err}): delete it to start afresh"
@@ -369,10 +369,10 @@ fn warn(message: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::manifest::Manifest;
+    use workshop_core::manifest::Manifest;
 
     fn manifest() -> Manifest {
-        Manifest::load(&crate::manifest::workspace_root()).unwrap()
+        Manifest::load(&workshop_core::manifest::workspace_root()).unwrap()
     }
 
     fn at(secs: u64) -> SystemTime {

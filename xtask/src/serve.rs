@@ -12,7 +12,7 @@ use crate::cargo_run;
 
 /// How long a server may take to stop after Ctrl-C before it is killed.
 const GRACE: Duration = Duration::from_secs(3);
-use crate::manifest::{Manifest, Whose};
+use workshop_core::manifest::{Manifest, Whose};
 
 /// Which server to run.
 #[derive(Debug, clap::Args)]

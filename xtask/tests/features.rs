@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::process::Command;
 
-mod common;
+use workshop_testkit as common;
 
 /// `name version` → its features, as `cargo tree` resolves them for a build
 /// of `package` (with its dev-dependencies when the grader builds its tests).

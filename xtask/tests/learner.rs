@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use assert_cmd::Command;
 
-mod common;
+use workshop_testkit as common;
 
 use common::{copy_tree, root};
 
@@ -441,7 +441,7 @@ mod watch {
         if poll {
             args.push("--poll");
         }
-        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"));
+        let mut command = std::process::Command::new(common::runner());
         command
             .arg("--root")
             .arg(copy.path())
@@ -545,7 +545,8 @@ mod watch {
 /// The target directory this test binary was built in: setup's workspace
 /// build then finds everything built already.
 fn test_target_dir() -> PathBuf {
-    let exe = Path::new(env!("CARGO_BIN_EXE_xtask"));
+    let exe = common::runner();
+    let exe = exe.as_path();
     exe.ancestors()
         .nth(2)
         .expect("<target>/debug/xtask")

@@ -8,7 +8,7 @@ use std::process::Stdio;
 use std::thread;
 use std::time::{Duration, Instant};
 
-mod common;
+use workshop_testkit as common;
 
 use common::{check, check_command, root, workspace};
 

@@ -2,7 +2,7 @@
 //! the editor's problem list (.vscode/tasks.json), the home screen,
 //! solutions that wait for the minutes, and `watch`'s keys in a
 //! pseudo-terminal. Real checks run in a copy of the workspace, one test at
-//! a time (`common::workspace`), building in the tests' grader directory.
+//! a time (`workshop_testkit::workspace`), building in the tests' grader directory.
 
 use std::fs;
 use std::path::Path;
@@ -11,7 +11,7 @@ use std::process::{Command, Output};
 use regex::Regex;
 use serde_json::Value;
 
-mod common;
+use workshop_testkit as common;
 
 use common::{copy_tree, grader_target, root, workspace};
 
@@ -522,7 +522,7 @@ mod keys {
                     pixel_height: 0,
                 })
                 .expect("a pseudo-terminal");
-            let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_xtask"));
+            let mut command = CommandBuilder::new(common::runner());
             command.arg("--root");
             command.arg(root);
             command.args(["watch", "part1"]);

@@ -28,9 +28,9 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use support::cdp::{Browser, Page, find_chromium};
 use support::fonts::{FONT_SETS, FontSet};
 use support::{decks, slides_dir, target_dir};
+use workshop_testkit::cdp::{Browser, Page, find_chromium};
 
 /// The smallest a slide may be shrunk to fit its frame, in percent. The
 /// deck shrinks further if it must, rather than cut a slide short in front

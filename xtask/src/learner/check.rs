@@ -16,11 +16,11 @@ mod print;
 use std::path::Path;
 use std::process::ExitCode;
 
-use crate::check::{self, Event, Options, report::Whose};
 use crate::learner::hint::{self, SummaryHint};
-use crate::manifest::{Manifest, Part};
 use next::Next;
 use print::{Printer, Sink};
+use workshop_core::manifest::{Manifest, Part};
+use workshop_grader::{self, Event, Options, Whose};
 
 /// Which part to check, and whose.
 #[derive(Debug, clap::Args)]
@@ -55,7 +55,7 @@ pub enum Format {
 }
 
 pub fn run(root: &Path, args: &CheckArgs) -> anyhow::Result<ExitCode> {
-    check::exit_on_interrupt();
+    workshop_grader::exit_on_interrupt();
     let manifest = Manifest::load(root)?;
     let part = manifest.part(&args.part)?;
     let whose = if args.solution {
@@ -73,13 +73,14 @@ pub fn run(root: &Path, args: &CheckArgs) -> anyhow::Result<ExitCode> {
         // The JSON's first error is plain text, whatever stderr is.
         color: printer.color() && !json,
     };
-    let report = check::grade(root, &manifest, part, options, &mut |event| match event {
-        Event::Restored(notices) => printer.notices(notices),
-        Event::Gaps(gaps) => printer.gaps(gaps),
-        Event::Building => printer.building(part),
-        Event::Built(took) => printer.built(took),
-        Event::BuildFailed(errors) => printer.build_failed(errors),
-    })?;
+    let report =
+        workshop_grader::grade(root, &manifest, part, options, &mut |event| match event {
+            Event::Restored(notices) => printer.notices(notices),
+            Event::Gaps(gaps) => printer.gaps(gaps),
+            Event::Building => printer.building(part),
+            Event::Built(took) => printer.built(took),
+            Event::BuildFailed(errors) => printer.build_failed(errors),
+        })?;
     let locations: Vec<_> = report
         .checks
         .iter()
@@ -120,7 +121,7 @@ pub fn run(root: &Path, args: &CheckArgs) -> anyhow::Result<ExitCode> {
 
 /// The hint shown under the first gap left: the deepest the learner has
 /// reached (see `learner::hint::for_summary`).
-fn next_hint(root: &Path, part: &Part, report: &check::report::Report) -> Option<SummaryHint> {
+fn next_hint(root: &Path, part: &Part, report: &workshop_grader::Report) -> Option<SummaryHint> {
     let first = report.gaps.first()?;
     let (_, gap) = part.gaps().find(|(_, gap)| gap.id == first.id)?;
     hint::for_summary(root, gap)

@@ -171,7 +171,7 @@ fn offline(root: &Path) -> Finding {
 /// offline archive (its .cargo/config.toml replaces crates.io), or
 /// crates.io through cargo's cache.
 fn sources(root: &Path) -> Finding {
-    match crate::room::vendored_sources(root) {
+    match workshop_core::paths::vendored_sources(root) {
         Some(dir) if root.join(&dir).is_dir() => ok(format!(
             "sources: every crate from the vendored sources in {} (.cargo/config.toml replaces \
              crates.io): no network, no cargo cache needed",

@@ -8,10 +8,10 @@ use std::process::ExitCode;
 use anyhow::bail;
 
 use super::{BOLD, DIM, Out, gaps_left};
-use crate::check::gaps::GapLeft;
-use crate::generate::slash;
-use crate::manifest::{Gap, Manifest, Part};
 use crate::progress::Progress;
+use workshop_core::manifest::{Gap, Manifest, Part};
+use workshop_core::paths::slash;
+use workshop_grader::GapLeft;
 
 /// What `cargo xtask hint --help` says, above the options.
 pub const LONG_ABOUT: &str = "\
@@ -198,7 +198,7 @@ mod tests {
     fn the_summary_shows_the_deepest_hint_reached_and_records_the_first() {
         let root = tempfile::tempdir().expect("a temporary directory");
         let gap = Gap {
-            id: crate::ids::GapId::new("part2.futures.poll"),
+            id: workshop_core::ids::GapId::new("part2.futures.poll"),
             title: "poll".into(),
             file: "src/futures.rs".into(),
             hints: vec!["one".into(), "two".into(), "three".into()],

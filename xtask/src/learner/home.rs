@@ -6,8 +6,8 @@ use std::path::Path;
 use std::time::SystemTime;
 
 use super::{BOLD, DIM, GOOD, Out, count, gaps_left, minutes};
-use crate::manifest::{Manifest, Part};
 use crate::progress::{Last, Progress};
+use workshop_core::manifest::{Manifest, Part};
 
 /// Prints the home screen. A manifest that does not load is one line on
 /// stderr: the usage below still helps.
@@ -188,9 +188,9 @@ fn working(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::manifest::workspace_root;
     use crate::progress::Outcome;
     use std::time::Duration;
+    use workshop_core::manifest::workspace_root;
 
     fn at(secs: u64) -> SystemTime {
         SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000 + secs)

@@ -10,7 +10,7 @@ use crate::progress::{Last, Progress};
 use anstyle::Style;
 
 use super::{BAD, BOLD, DIM, GOOD, Out, WARN, gaps_left, minutes};
-use crate::manifest::{Exercise, Manifest, Part};
+use workshop_core::manifest::{Exercise, Manifest, Part};
 
 /// What `cargo xtask list --help` says, above the options.
 pub const LONG_ABOUT: &str = "\

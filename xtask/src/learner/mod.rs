@@ -24,8 +24,7 @@ use std::time::Duration;
 use anstream::AutoStream;
 use anstyle::{AnsiColor, Style};
 
-use crate::check::gaps;
-use crate::manifest::Part;
+use workshop_core::manifest::Part;
 
 pub const GOOD: Style = AnsiColor::Green.on_default().bold();
 pub const BAD: Style = AnsiColor::Red.on_default().bold();
@@ -59,8 +58,8 @@ impl Out {
 }
 
 /// The gap numbers of `part` still left in the learner's exercise.
-pub fn gaps_left(root: &Path, part: &Part) -> Vec<gaps::GapLeft> {
-    gaps::left(root, &part.exercise, part)
+pub fn gaps_left(root: &Path, part: &Part) -> Vec<workshop_grader::GapLeft> {
+    workshop_grader::gaps_left(root, &part.exercise, part)
 }
 
 /// `12 min`: the workshop counts in whole minutes.

@@ -14,9 +14,10 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 
 use super::{BOLD, GOOD, Out, count};
-use crate::backup::Backup;
-use crate::generate::{self, slash};
-use crate::manifest::{Exercise, Manifest, Part};
+use workshop_core::backup::Backup;
+use workshop_core::generate;
+use workshop_core::manifest::{Exercise, Manifest, Part};
+use workshop_core::paths::slash;
 
 /// What `cargo xtask reset --help` says, above the options.
 pub const LONG_ABOUT: &str = "\

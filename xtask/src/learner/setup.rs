@@ -14,9 +14,9 @@ use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
 use super::{BAD, BOLD, DIM, GOOD, Out, WARN};
-use crate::check;
-use crate::check::report::Whose;
-use crate::manifest::Manifest;
+
+use workshop_core::manifest::Manifest;
+use workshop_grader::Whose;
 
 /// What `cargo xtask setup --help` says, above the options.
 pub const LONG_ABOUT: &str = "\
@@ -44,7 +44,7 @@ pub struct Stamp {
 /// Where the stamp is: beside what it vouches for, so that deleting the
 /// grader's builds deletes it too.
 pub fn stamp_path(root: &Path) -> PathBuf {
-    check::build::target_dir(root).join("workshop-setup.toml")
+    workshop_core::paths::target_dir(root).join("workshop-setup.toml")
 }
 
 /// The stamp as it would be written now.
@@ -96,7 +96,7 @@ pub fn run(root: &Path, _args: &SetupArgs) -> anyhow::Result<ExitCode> {
         for (side, whose) in [(Whose::Solution, "solution"), (Whose::Learner, "exercise")] {
             let what = format!("build {}'s {whose} for the grader", part.id);
             let built = step(&mut out, &what, || {
-                check::prebuild(root, part, side).map(|built| {
+                workshop_grader::prebuild(root, part, side).map(|built| {
                     built
                         .then_some(())
                         .ok_or_else(|| "does not compile".to_string())

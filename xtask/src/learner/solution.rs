@@ -23,10 +23,11 @@ use anyhow::{Context, bail};
 use similar::TextDiff;
 
 use super::{BAD, BOLD, GOOD, Out};
-use crate::backup::Backup;
-use crate::generate::{self, Files, rename_identifier, slash};
-use crate::manifest::{Exercise, Manifest, Part, Solutions};
 use crate::progress::Progress;
+use workshop_core::backup::Backup;
+use workshop_core::generate::{self, Files, rename_identifier};
+use workshop_core::manifest::{Exercise, Manifest, Part, Solutions};
+use workshop_core::paths::slash;
 
 /// What `cargo xtask solution --help` says, above the options.
 pub const LONG_ABOUT: &str = "\
@@ -382,7 +383,7 @@ mod tests {
 
     #[test]
     fn a_solution_waits_until_its_exercise_passes_or_its_minutes_are_up() {
-        let manifest = Manifest::load(&crate::manifest::workspace_root()).unwrap();
+        let manifest = Manifest::load(&workshop_core::manifest::workspace_root()).unwrap();
         // part1: client, client_test, webserver, 10 min each.
         let part = manifest.part("part1").unwrap();
         let pair = |file: &str| Pair {
@@ -457,7 +458,7 @@ mod tests {
     /// exercise, byte for byte: the diff shows the gaps' code only.
     #[test]
     fn outside_the_gaps_it_is_the_generated_exercise() {
-        let root = crate::manifest::workspace_root();
+        let root = workshop_core::manifest::workspace_root();
         let manifest = Manifest::load(&root).unwrap();
         let generated = generate::generate(&manifest, &root).unwrap();
         for part in &manifest.parts {

@@ -6,9 +6,9 @@ use std::process::ExitCode;
 use std::time::SystemTime;
 
 use super::{BOLD, DIM, GOOD, Out, count, gaps_left, minutes};
-use crate::generate::slash;
-use crate::manifest::Manifest;
 use crate::progress::Progress;
+use workshop_core::manifest::Manifest;
+use workshop_core::paths::slash;
 
 /// What `cargo xtask start --help` says, above the options.
 pub const LONG_ABOUT: &str = "\

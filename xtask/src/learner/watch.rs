@@ -31,10 +31,11 @@ use notify::{Event, EventKind, PollWatcher, RecommendedWatcher, RecursiveMode, W
 use process_wrap::std::{ChildWrapper, CommandWrap};
 
 use super::{BOLD, DIM, Out};
-use crate::generate::{self, slash};
-use crate::manifest::{self, Exercise, Manifest, Part};
 use crate::progress::{Last, Progress};
 use keys::Key;
+use workshop_core::generate;
+use workshop_core::manifest::{self, Exercise, Manifest, Part};
+use workshop_core::paths::slash;
 
 /// What `cargo xtask watch --help` says, above the options.
 pub const LONG_ABOUT: &str = "\

@@ -7,24 +7,17 @@
 //! hint reached. No code and no file paths leave a laptop, and a room that
 //! is down or slow never changes a check.
 //!
-//! - `wire`: what is sent; `scrub`: reasons made fit to send;
-//! - `membership`: `.workshop/room.toml`; `send`: the learner's side;
-//! - `board`: the board's data; `server`, `page`, `serve`, `state_file`:
-//!   the instructor's side;
-//! - `archive`, `download`: `room serve --offline`, the workshop and every
-//!   crate it needs, served to the room.
+//! This is the learner's side: `room join`, `room leave`, and what every
+//! check sends. The board (`room serve`) is one of the instructor's tools,
+//! in the `workshop-tools` package, started from here; both sides speak
+//! `workshop_core::room_wire`.
+//!
+//! - `scrub`: reasons made fit to send;
+//! - `membership`: `.workshop/room.toml`; `send`: what a check sends.
 
-mod archive;
-mod board;
-mod download;
 mod membership;
-mod page;
 mod scrub;
 mod send;
-mod serve;
-mod server;
-mod state_file;
-mod wire;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -33,11 +26,10 @@ use std::time::Duration;
 use anyhow::{Context, anyhow, bail};
 use clap::Subcommand;
 
-pub use archive::vendored_sources;
-
-use crate::check::report::Report;
-use crate::manifest::Part;
 use membership::Membership;
+use workshop_core::manifest::Part;
+use workshop_core::room_wire as wire;
+use workshop_grader::{Report, Whose};
 
 /// What `cargo xtask room --help` says, above the commands.
 pub const LONG_ABOUT: &str = "\
@@ -55,7 +47,15 @@ pub struct RoomArgs {
 #[derive(Debug, Subcommand)]
 enum RoomCmd {
     /// Run the board: learners × exercises, live, until Ctrl-C.
-    Serve(serve::ServeArgs),
+    #[command(
+        disable_help_flag = true,
+        after_help = "Example: cargo xtask room serve --host 0.0.0.0 --state ~/room.json"
+    )]
+    Serve {
+        /// What `cargo xtask room serve --help` lists: --port, --host, --state, --offline, …
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
     /// Send every check's outcome to the instructor's board from now on.
     Join(JoinArgs),
     /// Stop sending checks to the room.
@@ -83,7 +83,11 @@ const JOIN_DEADLINE: Duration = Duration::from_secs(5);
 
 pub fn run(root: &Path, args: &RoomArgs) -> anyhow::Result<ExitCode> {
     match &args.command {
-        RoomCmd::Serve(serve) => serve::run(root, serve),
+        RoomCmd::Serve { args } => crate::cargo_run::tools(
+            root,
+            "room",
+            std::iter::once("serve".to_string()).chain(args.iter().cloned()),
+        ),
         RoomCmd::Join(join) => self::join(root, join),
         RoomCmd::Leave => leave(root),
     }
@@ -92,7 +96,7 @@ pub fn run(root: &Path, args: &RoomArgs) -> anyhow::Result<ExitCode> {
 /// After a check of `part`: its outcome to the room, if one is joined. A
 /// check of the solution is nobody's progress, and is not sent.
 pub fn after_check(root: &Path, part: &Part, report: &Report) {
-    if report.whose == crate::check::report::Whose::Learner {
+    if report.whose == Whose::Learner {
         send::after_check(root, part, report);
     }
 }

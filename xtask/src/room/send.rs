@@ -15,9 +15,9 @@ use anstyle::Style;
 use super::membership::Membership;
 use super::scrub;
 use super::wire::{CheckOutcome, CheckReport, ExerciseReport, Hint};
-use crate::check::report::Report;
-use crate::manifest::Part;
 use crate::progress::Progress;
+use workshop_core::manifest::Part;
+use workshop_grader::Report;
 
 /// Connecting and sending, all told: a fraction of a second.
 pub const DEADLINE: Duration = Duration::from_millis(300);
@@ -227,12 +227,12 @@ fn quiet(message: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::gaps::GapLeft;
-    use crate::check::report::{Build, CheckResult, Whose};
-    use crate::check::verdict::Verdict;
-    use crate::ids::{CheckId, CheckKind, ExerciseId, GapId};
-    use crate::manifest::Manifest;
     use crate::progress::Outcome;
+    use workshop_core::ids::{CheckId, CheckKind, ExerciseId, GapId};
+    use workshop_core::manifest::Manifest;
+    use workshop_grader::GapLeft;
+    use workshop_grader::Verdict;
+    use workshop_grader::{Build, CheckResult, Whose};
 
     fn at(secs: u64) -> SystemTime {
         SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000 + secs)
@@ -249,7 +249,8 @@ mod tests {
 
     #[test]
     fn a_report_carries_verdicts_gaps_time_and_hints_and_no_paths() {
-        let manifest = Manifest::load(&crate::manifest::workspace_root()).expect("the manifest");
+        let manifest =
+            Manifest::load(&workshop_core::manifest::workspace_root()).expect("the manifest");
         let part = manifest.part("part1").expect("part1");
         let mut progress = Progress::default();
         progress.start("part1", at(0));

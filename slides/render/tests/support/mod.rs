@@ -3,7 +3,6 @@
 
 #![allow(dead_code, reason = "each test uses part of it")]
 
-pub mod cdp;
 pub mod fonts;
 
 use std::env;

@@ -6,9 +6,9 @@
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
-use crate::check::report::Report;
-use crate::manifest::Part;
 use crate::progress::{Outcome, Passed, Progress};
+use workshop_core::manifest::Part;
+use workshop_grader::Report;
 
 /// What the summary shows of the clock.
 pub struct Clock {

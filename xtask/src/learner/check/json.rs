@@ -12,8 +12,8 @@ use serde::Serialize;
 use super::clock::Clock;
 use super::location::Location;
 use super::next::Next;
-use crate::check::report::{Build, Report};
-use crate::manifest::Part;
+use workshop_core::manifest::Part;
+use workshop_grader::{Build, Report};
 
 /// What readers check first; 1 until a change breaks them.
 pub const FORMAT_VERSION: u32 = 1;
@@ -136,7 +136,7 @@ impl Results {
                     .map(|error| anstream::adapter::strip_str(error).to_string()),
                 in_plain_words: errors
                     .first()
-                    .and_then(|error| crate::check::compile_errors::plain_words(error)),
+                    .and_then(|error| workshop_grader::plain_words(error)),
             },
         };
         Self {

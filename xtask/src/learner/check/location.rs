@@ -1,9 +1,9 @@
 //! Where a failing check points in the code, so that an editor can jump
 //! there: the panic the verdict names, else the exercise's first gap.
 
-use crate::check::report::{CheckResult, Report, Whose};
-use crate::generate::slash;
-use crate::manifest::Part;
+use workshop_core::manifest::Part;
+use workshop_core::paths::slash;
+use workshop_grader::{CheckResult, Report, Whose};
 
 /// A place in a file: relative to the workspace root, with `/`; 1-based.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,7 +37,7 @@ pub fn of_check(
         .exercises
         .iter()
         .find(|exercise| exercise.id == check.id.exercise)?;
-    let own = |id: &crate::ids::GapId| exercise.gaps.iter().any(|gap| gap.id == *id);
+    let own = |id: &workshop_core::ids::GapId| exercise.gaps.iter().any(|gap| gap.id == *id);
     if let Some(gap) = report.gaps.iter().find(|gap| own(&gap.id)) {
         return Some(Location {
             file: gap.file.clone(),

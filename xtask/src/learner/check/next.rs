@@ -2,10 +2,10 @@
 //! once it is done. The summary prints it, `--format json` gives it, and
 //! both read it from here so that they never disagree.
 
-use crate::check::gaps::GapLeft;
-use crate::check::report::{CheckResult, Report, Whose};
 use crate::learner::hint::SummaryHint;
-use crate::manifest::Part;
+use workshop_core::manifest::Part;
+use workshop_grader::GapLeft;
+use workshop_grader::{CheckResult, Report, Whose};
 
 /// What to do next, most urgent first: a gap, the build, a failing check;
 /// once everything passes, the next part or the bench.

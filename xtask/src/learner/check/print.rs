@@ -17,11 +17,10 @@ use anstyle::{AnsiColor, Style};
 use super::clock::Clock;
 use super::location::Location;
 use super::next::Next;
-use crate::check::compile_errors;
-use crate::check::gaps::GapLeft;
-use crate::check::report::{CheckResult, Report, Whose};
-use crate::generate::slash;
-use crate::manifest::Part;
+use workshop_core::manifest::Part;
+use workshop_core::paths::slash;
+use workshop_grader::GapLeft;
+use workshop_grader::{CheckResult, Report, Whose};
 
 const GOOD: Style = AnsiColor::Green.on_default().bold();
 const BAD: Style = AnsiColor::Red.on_default().bold();
@@ -160,7 +159,7 @@ impl Printer {
         let shown = if self.verbose { count } else { 1 };
         for error in errors.iter().take(shown) {
             say!(self, "{error}\n");
-            if let Some(plain) = compile_errors::plain_words(error) {
+            if let Some(plain) = workshop_grader::plain_words(error) {
                 say!(self, "{BOLD}In plain words:{BOLD:#} {plain}.\n");
             }
         }

@@ -1,0 +1,315 @@
+//! A server under grading, started as its own process on a free port, and
+//! the stage most checks need: a rates service, the server pointed at it,
+//! and a client.
+
+use std::path::Path;
+use std::process::Command;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use rates::{RatesConfig, RatesService};
+
+use super::procs::Proc;
+use super::requests::http_client;
+use crate::explain;
+
+/// How long a server may take to print `listening on …`.
+const STARTUP: Duration = Duration::from_secs(15);
+
+/// How a server is started: its environment and flags. Unset, each is the
+/// server's own default, except the upstream timeout (the contract's 300 ms).
+#[derive(Debug, Clone, Default)]
+pub struct Launch {
+    /// `TOKIO_WORKER_THREADS`: one worker makes a blocked runtime visible.
+    worker_threads: Option<usize>,
+    /// `THREADS`, the synchronous server's pool.
+    threads: Option<usize>,
+    /// `--upstream-timeout`: part 4's deadline.
+    upstream_timeout: Option<Duration>,
+    /// `--rates-ttl` (part 4).
+    rates_ttl: Option<Duration>,
+    /// `--grace` (part 4).
+    grace: Option<Duration>,
+}
+
+impl Launch {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// On one worker thread: a worker blocked by a synchronous call then
+    /// blocks everything, and `/health` shows it.
+    pub fn one_worker(self) -> Self {
+        Self {
+            worker_threads: Some(1),
+            ..self
+        }
+    }
+
+    pub fn threads(self, threads: usize) -> Self {
+        Self {
+            threads: Some(threads),
+            ..self
+        }
+    }
+
+    pub fn upstream_timeout(self, timeout: Duration) -> Self {
+        Self {
+            upstream_timeout: Some(timeout),
+            ..self
+        }
+    }
+
+    pub fn rates_ttl(self, ttl: Duration) -> Self {
+        Self {
+            rates_ttl: Some(ttl),
+            ..self
+        }
+    }
+
+    pub fn grace(self, grace: Duration) -> Self {
+        Self {
+            grace: Some(grace),
+            ..self
+        }
+    }
+
+    /// The command that starts `bin` against the rates service at `rates_url`.
+    fn command(&self, bin: &Path, rates_url: &str) -> Command {
+        let timeout = self
+            .upstream_timeout
+            .unwrap_or(workshop_tests::upstream::UPSTREAM_TIMEOUT);
+        let mut command = Command::new(bin);
+        command
+            .args(["--port", "0", "--host", "127.0.0.1"])
+            .arg("--upstream-timeout")
+            .arg(millis(timeout))
+            .env("RATES_URL", rates_url)
+            // A learner's backtrace is noise here: the grader explains panics.
+            .env("RUST_BACKTRACE", "0")
+            .env_remove("PORT")
+            .env_remove("HOST");
+        if let Some(ttl) = self.rates_ttl {
+            command.arg("--rates-ttl").arg(millis(ttl));
+        }
+        if let Some(grace) = self.grace {
+            command.arg("--grace").arg(millis(grace));
+        }
+        if let Some(workers) = self.worker_threads {
+            command.env("TOKIO_WORKER_THREADS", workers.to_string());
+        }
+        if let Some(threads) = self.threads {
+            command.env("THREADS", threads.to_string());
+        }
+        command
+    }
+
+    /// Starts `bin` against the rates service at `rates_url`, and waits for
+    /// its `listening on http://…` line. The error is the check's reason.
+    pub fn start(&self, bin: &Path, rates_url: &str) -> Result<Server, String> {
+        let (found, listening) = mpsc::channel();
+        let proc = Proc::spawn(self.command(bin, rates_url), move |line| {
+            if let Some(url) = line.strip_prefix("listening on ") {
+                // The receiver may be gone already; nothing to do then.
+                let _ = found.send(url.trim().to_string());
+            }
+        })
+        .map_err(|err| format!("cannot start {}: {err}", bin.display()))?;
+
+        let deadline = Instant::now() + STARTUP;
+        loop {
+            if let Ok(url) = listening.recv_timeout(Duration::from_millis(50)) {
+                return Ok(Server { proc, url });
+            }
+            if proc.exited() {
+                proc.drain(Duration::from_secs(1));
+                return Err(match explain::first(&proc.stderr()) {
+                    Some(why) => format!("the server stopped at start: {why}"),
+                    None => format!(
+                        "the server stopped before it printed `listening on …`: {}",
+                        last_line(&proc.stderr())
+                    ),
+                });
+            }
+            if Instant::now() >= deadline {
+                return Err(format!(
+                    "the server did not print `listening on …` within {} s: does it bind its port?",
+                    STARTUP.as_secs()
+                ));
+            }
+        }
+    }
+
+    /// A rates service with `config`, then `bin` against it. The error is
+    /// the check's reason.
+    pub fn stage(&self, bin: &Path, config: RatesConfig) -> Result<Stage, String> {
+        let service = RatesService::start(config)
+            .map_err(|err| format!("cannot start a rates service: {err}"))?;
+        let server = self.start(bin, &service.url())?;
+        let client = http_client()?;
+        Ok(Stage {
+            service,
+            server,
+            client,
+        })
+    }
+}
+
+/// `1500ms`: how the servers' duration flags (humantime) read it exactly.
+fn millis(duration: Duration) -> String {
+    format!("{}ms", duration.as_millis())
+}
+
+/// What a check needs to talk to the server under grading. Kept together:
+/// the service must outlive the server's requests.
+pub struct Stage {
+    pub service: RatesService,
+    pub server: Server,
+    pub client: reqwest::blocking::Client,
+}
+
+/// A running server under grading. It is killed when dropped.
+pub struct Server {
+    proc: Proc,
+    pub url: String,
+}
+
+impl Server {
+    /// The process, to signal it, wait for it or read what it printed.
+    pub fn proc(&self) -> &Proc {
+        &self.proc
+    }
+
+    /// `http://127.0.0.1:PORT/path`.
+    pub fn at(&self, path: &str) -> String {
+        format!("{}{path}", self.url)
+    }
+
+    /// The server's address, from its URL.
+    pub fn address(&self) -> Result<std::net::SocketAddr, String> {
+        self.url
+            .trim_start_matches("http://")
+            .parse()
+            .map_err(|err| format!("the server printed an address that does not parse: {err}"))
+    }
+
+    /// Why the server misbehaved, if its stderr says: the first panic, or
+    /// that it died.
+    pub fn trouble(&self) -> Option<String> {
+        let exited = self.settle();
+        if let Some(why) = explain::first(&self.proc.stderr()) {
+            return Some(why);
+        }
+        exited.then(|| format!("the server exited: {}", last_line(&self.proc.stderr())))
+    }
+
+    /// The explanation of a `todo!()` the server panicked on, if it did: a
+    /// gap left explains whatever went wrong after it.
+    pub fn unfilled_gap(&self) -> Option<String> {
+        self.settle();
+        explain::gap(&self.proc.stderr())
+    }
+
+    /// Lets what the server says about what just happened reach us; whether
+    /// it has exited.
+    fn settle(&self) -> bool {
+        let exited = self.proc.exited();
+        if exited {
+            // Its last words may still be in the pipe.
+            self.proc.drain(Duration::from_secs(1));
+        } else {
+            // A panicking handler closes the connection a moment before its
+            // message reaches us.
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        exited
+    }
+
+    /// The reason a check gives when what it measured went wrong: the
+    /// server's own trouble if it had any (a panic explains a wrong answer
+    /// better than the answer does), else what was measured.
+    pub fn trouble_or(&self, measured: impl FnOnce() -> String) -> String {
+        self.trouble().unwrap_or_else(measured)
+    }
+
+    /// Whether the server has panicked or died: a scenario waiting for it
+    /// to do something stops waiting then.
+    pub fn gave_up(&self) -> bool {
+        self.proc.exited() || explain::first(&self.proc.stderr()).is_some()
+    }
+}
+
+/// The last line a process printed, or that it printed nothing.
+pub fn last_line(text: &str) -> String {
+    text.lines()
+        .rev()
+        .find(|line| !line.trim().is_empty())
+        .unwrap_or("it printed nothing")
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(command: &Command) -> Vec<String> {
+        command
+            .get_args()
+            .map(|arg| arg.to_string_lossy().into_owned())
+            .collect()
+    }
+
+    fn env(command: &Command, name: &str) -> Option<String> {
+        command
+            .get_envs()
+            .find(|(key, _)| *key == name)
+            .and_then(|(_, value)| value.map(|value| value.to_string_lossy().into_owned()))
+    }
+
+    #[test]
+    fn a_plain_launch_sets_the_contracts_timeout_and_nothing_of_part_4() {
+        let command = Launch::new().command(Path::new("server"), "http://rates");
+        let timeout = millis(workshop_tests::upstream::UPSTREAM_TIMEOUT);
+        assert_eq!(
+            args(&command),
+            [
+                "--port",
+                "0",
+                "--host",
+                "127.0.0.1",
+                "--upstream-timeout",
+                &timeout
+            ]
+        );
+        assert_eq!(env(&command, "RATES_URL").as_deref(), Some("http://rates"));
+        assert_eq!(env(&command, "TOKIO_WORKER_THREADS"), None);
+        assert_eq!(env(&command, "THREADS"), None);
+    }
+
+    #[test]
+    fn each_setting_reaches_the_server() {
+        let command = Launch::new()
+            .one_worker()
+            .threads(12)
+            .upstream_timeout(Duration::from_secs(2))
+            .rates_ttl(Duration::from_secs(3600))
+            .grace(Duration::from_millis(1500))
+            .command(Path::new("server"), "http://rates");
+        let args = args(&command);
+        let after = |flag: &str| {
+            let at = args.iter().position(|arg| arg == flag);
+            at.and_then(|at| args.get(at + 1)).cloned()
+        };
+        assert_eq!(after("--upstream-timeout").as_deref(), Some("2000ms"));
+        assert_eq!(after("--rates-ttl").as_deref(), Some("3600000ms"));
+        assert_eq!(after("--grace").as_deref(), Some("1500ms"));
+        assert_eq!(env(&command, "TOKIO_WORKER_THREADS").as_deref(), Some("1"));
+        assert_eq!(env(&command, "THREADS").as_deref(), Some("12"));
+    }
+
+    #[test]
+    fn the_last_line_skips_blank_ones() {
+        assert_eq!(last_line("one\ntwo\n\n  \n"), "two");
+        assert_eq!(last_line(""), "it printed nothing");
+    }
+}

@@ -1,0 +1,48 @@
+//! The checks, one file a kind, each named as its kind: `pool` is run by
+//! `pool.rs`. A file holds its scenario and its diagnosis, and says what it
+//! runs (`SUBJECT`); the engine (`check/engine`) holds the rest.
+//!
+//! The kinds are declared once, in `workshop_core::ids`; the macro below declares
+//! their files and dispatches to them, so a new kind is its file and one
+//! line there. See docs/authoring.md.
+
+use std::path::Path;
+
+use super::verdict::Verdict;
+use workshop_core::each_check_kind;
+use workshop_core::ids::CheckKind;
+
+/// What a check runs: it decides what the grader builds for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Subject {
+    /// The part's server binary (`webserver`, `sync_server`, …).
+    Server,
+    /// The part's command-line client (`client`).
+    Client,
+    /// The exercise's graded test file, `tests/<exercise>.rs`.
+    ExerciseTests,
+    /// The learner's client test, compiled against broken clients.
+    ClientTest,
+}
+
+macro_rules! checks {
+    ($($variant:ident => $name:ident,)*) => {
+        $(pub mod $name;)*
+
+        /// What a check of `kind` runs.
+        pub fn subject(kind: CheckKind) -> Subject {
+            match kind {
+                $(CheckKind::$variant => $name::SUBJECT,)*
+            }
+        }
+
+        /// Runs a check of `kind` on `binary`, its subject.
+        pub fn run(kind: CheckKind, binary: &Path) -> Verdict {
+            match kind {
+                $(CheckKind::$variant => $name::check(binary),)*
+            }
+        }
+    };
+}
+
+each_check_kind!(checks);

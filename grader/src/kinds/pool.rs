@@ -1,0 +1,69 @@
+//! Part 2: the blocking pool has 32 threads. On one worker thread, 64 slow
+//! conversions take two round trips, 32 answered in each.
+//!
+//! How many ran at once is counted where they arrive: the most fetches the
+//! rates service was answering together. Noise cannot make that more than
+//! the threads there are, and only a delay of a whole round trip between
+//! two conversions' starts could make it less. (Counting waves of answers
+//! instead, half a round trip of noise moves an answer into the next wave:
+//! a laptop starved by four busy loops did, once.)
+
+use std::path::Path;
+
+use super::Subject;
+use crate::engine::launch::Launch;
+use crate::engine::timing::Run;
+use crate::verdict::Verdict;
+
+pub const SUBJECT: Subject = Subject::Server;
+
+/// Part 2's blocking pool, as the exercise asks: `max_blocking_threads(32)`.
+const POOL: usize = 32;
+/// Twice the pool: a pool of exactly 32 answers in two waves of 32, one a
+/// round trip; a larger pool answers more than 32 in the first wave, a
+/// smaller one needs three waves or more.
+const REQUESTS: usize = 2 * POOL;
+
+pub fn check(bin: &Path) -> Verdict {
+    let run = match Run::go(bin, Launch::new().one_worker(), REQUESTS) {
+        Ok(run) => run,
+        Err(verdict) => return verdict,
+    };
+    let measured = format!(
+        "{}; answered per round trip: {}",
+        run.measured("on one worker thread"),
+        run.waves_text()
+    );
+    if !run.health_fast() {
+        return Verdict::fail(format!("{measured}: {}", run.why_queued()));
+    }
+    let first = run.at_once();
+    // One more than the pool is allowed: `block_in_place` lends the worker
+    // thread itself to a conversion, beside the 32 of the pool.
+    if first > POOL + 1 {
+        return Verdict::fail(format!(
+            "{measured}: {first} conversions ran at once, more than the {POOL} threads \
+             the exercise allows. Either the blocking pool is larger (tokio's default is \
+             512: set .max_blocking_threads({POOL}) on the runtime's Builder), or the \
+             conversions do not run on it (a std::thread each? use \
+             tokio::task::spawn_blocking)"
+        ));
+    }
+    // A pool of 32 has 32 fetches out at once; a smaller one fewer.
+    if first < POOL || run.unanswered > 0 {
+        return Verdict::fail(format!(
+            "{measured}: with {POOL} blocking threads they take two round trips. At most \
+             {first} ran at once while the worker thread was free (/health answered in \
+             {} ms): the blocking pool has {first} threads, not {POOL}. Set \
+             .max_blocking_threads({POOL}) on the runtime's Builder",
+            run.health_ms()
+        ));
+    }
+    if let Some(verdict) = run.too_fast(&measured) {
+        return verdict;
+    }
+    Verdict::pass(format!(
+        "{measured}: a pool of {POOL} blocking threads, and /health answered in {} ms",
+        run.health_ms()
+    ))
+}

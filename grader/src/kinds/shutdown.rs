@@ -1,0 +1,277 @@
+//! Part 4's shutdown check: SIGTERM (Ctrl-Break on Windows) while 10 slow
+//! conversions are in flight. All 10 must get their 200, a new connection
+//! must be refused, the background reporter must say its last line, and the
+//! server must exit 0 within one round trip and a margin. Meanwhile, another
+//! server with a conversion stuck in flight must exit within its `--grace`.
+
+use std::net::{Shutdown, TcpStream};
+use std::path::Path;
+use std::process::ExitStatus;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use rates::{Fault, RatesConfig};
+
+use super::Subject;
+use crate::engine::launch::{Launch, Server, Stage, last_line};
+use crate::engine::procs::{killed_by_signal, signal_name};
+use crate::engine::requests::{CONVERT, at_once_while, secs, wait_until};
+use crate::engine::{both, side_by_side};
+use crate::explain;
+use crate::verdict::Verdict;
+
+pub const SUBJECT: Subject = Subject::Server;
+
+/// The rates service's latency here: two round trips, so the conversions
+/// are surely in flight when the signal comes.
+const SLOW_ROUND_TRIP: Duration = Duration::from_secs(2);
+/// Conversions in flight when the signal comes.
+const CONVERSIONS: usize = 10;
+/// Once the first conversion has reached the rates service, the others get
+/// this long to reach the server before the signal: they leave together,
+/// and on loopback they arrive within milliseconds.
+const SETTLE: Duration = Duration::from_millis(300);
+/// The new connection is tried this long after the signal.
+const THEN_CONNECT: Duration = Duration::from_millis(200);
+/// The server's `--grace` with 10 conversions in flight: far longer than
+/// they take, so a server that waits out its grace is caught.
+const GRACE: Duration = Duration::from_secs(10);
+/// The server must have exited this long after the signal: one round trip,
+/// and a margin.
+const EXIT_WITHIN: Duration = Duration::from_secs(5);
+/// The `--grace` of the server with a conversion stuck in flight, and how
+/// much longer than that it may take to exit.
+const SHORT_GRACE: Duration = Duration::from_secs(1);
+const GRACE_MARGIN: Duration = Duration::from_secs(3);
+/// How the solution's background reporter starts its last line.
+const LAST_LINE: &str = "stopped after ";
+
+pub fn check(bin: &Path) -> Verdict {
+    let (drained, bounded) = side_by_side(|| in_flight(bin), || stuck(bin));
+    both(drained, bounded)
+}
+
+fn start(
+    bin: &Path,
+    config: RatesConfig,
+    grace: Duration,
+    deadline: Duration,
+) -> Result<Stage, String> {
+    Launch::new()
+        .upstream_timeout(deadline)
+        .rates_ttl(Duration::from_secs(3600))
+        .grace(grace)
+        .stage(bin, config)
+}
+
+/// 10 conversions in flight, then the signal.
+fn in_flight(bin: &Path) -> Result<String, String> {
+    let Stage {
+        service,
+        server,
+        client,
+    } = start(
+        bin,
+        RatesConfig::with_latency(SLOW_ROUND_TRIP),
+        GRACE,
+        SLOW_ROUND_TRIP * 10,
+    )?;
+    let addr = server.address()?;
+
+    let (volley, (signalled, accepted, status)) =
+        at_once_while(&client, &server.at(CONVERT), CONVERSIONS, || {
+            wait_until(SLOW_ROUND_TRIP, || started(&service, &server));
+            thread::sleep(SETTLE);
+            let signalled = Instant::now();
+            let sent = server.proc().ask_to_stop();
+            thread::sleep(THEN_CONNECT);
+            let accepted = TcpStream::connect_timeout(&addr, Duration::from_secs(1))
+                .inspect(|stream| {
+                    let _ = stream.shutdown(Shutdown::Both);
+                })
+                .is_ok();
+            let status = sent.and_then(|()| wait_for_exit(&server, EXIT_WITHIN, signalled));
+            (signalled, accepted, status)
+        });
+    let status = status?;
+    let exited_after = signalled.elapsed();
+    let signal = signal_name();
+
+    if let Some(status) = status {
+        failure(&server, status)?;
+    }
+    if let Some((wrong, count)) = volley.first_not(200) {
+        let got = match &wrong.answer {
+            Err(why) if !why.starts_with("no answer") => {
+                "no answer, only a closed connection".to_string()
+            }
+            _ => wrong.quoted(),
+        };
+        return Err(format!(
+            "{count} of {CONVERSIONS} conversions in flight when {signal} came got {got}: \
+             the server dropped them. After the signal, wait for the server's future: it \
+             finishes the requests in flight (within --grace)"
+        ));
+    }
+    let answered = volley.elapsed;
+    if status.is_none() {
+        return Err(if accepted {
+            format!(
+                "{signal} did not stop the server: {} later it still accepted a new \
+                 connection, and {} later it was still running",
+                secs(THEN_CONNECT),
+                secs(EXIT_WITHIN)
+            )
+        } else {
+            format!(
+                "the {CONVERSIONS} conversions in flight were answered within {} of {signal}, \
+                 but the server was still running {} after it: does it wait out its whole \
+                 grace? (TaskTracker::wait ends only once the tracker is closed)",
+                secs(answered.saturating_sub(SETTLE)),
+                secs(EXIT_WITHIN)
+            )
+        });
+    }
+    if accepted {
+        return Err(format!(
+            "a new connection was accepted {} after {signal}: the server must stop \
+             accepting at once (axum::serve(…).with_graceful_shutdown(…))",
+            secs(THEN_CONNECT)
+        ));
+    }
+    server.proc().drain(Duration::from_secs(1));
+    let stdout = server.proc().stdout();
+    match last_report(&stdout) {
+        None => Err(format!(
+            "the server exited 0, but its background reporter never printed its last line \
+             (`{LAST_LINE}…`): tell the background tasks to stop, and wait for them, before \
+             main returns"
+        )),
+        Some(counted) if counted < CONVERSIONS as u64 => Err(format!(
+            "the background reporter stopped before the requests in flight were answered: \
+             its last line counts {counted} conversions of {CONVERSIONS}. Stop the background \
+             tasks once the server has finished"
+        )),
+        Some(_) => Ok(format!(
+            "{signal} with {CONVERSIONS} conversions in flight: all answered 200, a new \
+             connection refused, the reporter's last line printed, exit 0 after {}",
+            secs(exited_after)
+        )),
+    }
+}
+
+/// A conversion stuck in flight (its rates service stalls, its deadline is
+/// far), then the signal: the server must exit within its short grace.
+fn stuck(bin: &Path) -> Result<String, String> {
+    let config = RatesConfig {
+        fault: Some(Fault::StallBody),
+        ..RatesConfig::default()
+    };
+    let Stage {
+        service,
+        server,
+        client: _,
+    } = start(bin, config, SHORT_GRACE, Duration::from_secs(60))?;
+    let addr = server.address()?;
+    // On a connection of our own: nothing here waits for its answer.
+    let mut stream = TcpStream::connect(addr).map_err(|err| format!("cannot connect: {err}"))?;
+    std::io::Write::write_all(
+        &mut stream,
+        format!("GET {CONVERT} HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes(),
+    )
+    .map_err(|err| format!("cannot send a conversion: {err}"))?;
+    wait_until(SLOW_ROUND_TRIP, || started(&service, &server));
+    if let Some(why) = explain::first(&server.proc().stderr()) {
+        return Err(why);
+    }
+    thread::sleep(THEN_CONNECT);
+    let signalled = Instant::now();
+    server.proc().ask_to_stop()?;
+    let limit = SHORT_GRACE + GRACE_MARGIN;
+    let signal = signal_name();
+    match wait_for_exit(&server, limit, signalled)? {
+        Some(status) => {
+            failure(&server, status)?;
+            Ok(format!(
+                "with a conversion stuck in flight, exit 0 after {}, within its grace of {}",
+                secs(signalled.elapsed()),
+                secs(SHORT_GRACE)
+            ))
+        }
+        None => Err(format!(
+            "with a conversion stuck in flight (its rates service stalls), the server was \
+             still running {} after {signal}, though its --grace is {}: bound the wait for \
+             the requests in flight with tokio::time::timeout",
+            secs(limit),
+            secs(SHORT_GRACE)
+        )),
+    }
+}
+
+/// Whether the conversions have set off: the rates service has been asked,
+/// or the server has panicked or died trying.
+fn started(service: &rates::RatesService, server: &Server) -> bool {
+    service.count("/latest") > 0 || server.gave_up()
+}
+
+/// Waits for the server to exit, at most until `limit` after `since`.
+fn wait_for_exit(
+    server: &Server,
+    limit: Duration,
+    since: Instant,
+) -> Result<Option<ExitStatus>, String> {
+    server
+        .proc()
+        .wait_timeout(limit.saturating_sub(since.elapsed()))
+        .map_err(|err| format!("cannot wait for the server: {err}"))
+}
+
+/// Why an exit is no clean stop, if it is not.
+fn failure(server: &Server, status: ExitStatus) -> Result<(), String> {
+    if status.success() {
+        return Ok(());
+    }
+    server.proc().drain(Duration::from_secs(1));
+    if let Some(why) = explain::first(&server.proc().stderr()) {
+        return Err(why);
+    }
+    if killed_by_signal(status) {
+        return Err(format!(
+            "the server died of {}: it does not catch it, and a process that does not \
+             dies on the spot, with every request in flight (tokio::signal)",
+            signal_name()
+        ));
+    }
+    let stderr = server.proc().stderr();
+    let said = if stderr.trim().is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", last_line(&stderr))
+    };
+    Err(format!(
+        "after {}, the server exited with {status}{said}: a clean stop exits 0",
+        signal_name()
+    ))
+}
+
+/// The conversions counted in the reporter's last line, if it printed it:
+/// `stopped after 10 conversions, 1 fetch of /latest`.
+fn last_report(stdout: &str) -> Option<u64> {
+    stdout.lines().rev().find_map(|line| {
+        let rest = line.trim().strip_prefix(LAST_LINE)?;
+        rest.split_whitespace().next()?.parse().ok()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_last_report_is_found_and_read() {
+        let stdout = "listening on http://127.0.0.1:1\nserved: 3 conversions, 1 fetch of /latest\n\
+                      SIGTERM: stopping\nstopped after 10 conversions, 1 fetch of /latest\n";
+        assert_eq!(last_report(stdout), Some(10));
+        assert_eq!(last_report("served: 3 conversions\n"), None);
+    }
+}

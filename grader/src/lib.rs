@@ -1,0 +1,256 @@
+//! The grader: `grade` checks a part, the learner's crate or the solution,
+//! and returns a `Report`. It knows nothing of progress, hints or the room:
+//! the commands on top (`learner::check`) act on the report.
+//!
+//! 1. Graded tests the learner edited are put back (their copy is kept).
+//! 2. The gaps still left are found, `file:line` and title.
+//! 3. The crate is built; the compiler's errors are kept.
+//! 4. The exercises' checks run, side by side, each with a deadline.
+
+mod build;
+mod compile_errors;
+mod engine;
+mod explain;
+mod gaps;
+mod kinds;
+mod protect;
+mod report;
+mod verdict;
+
+use std::collections::BTreeSet;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+
+use build::{Built, Outcome, Request};
+use engine::GRADER_BUG;
+use engine::procs;
+use kinds::Subject;
+use workshop_core::generate;
+use workshop_core::ids::{CheckKind, ExerciseId};
+use workshop_core::manifest::{Manifest, Part};
+
+// The grader's whole API: `grade` (and `prebuild`, which builds what it
+// would), its options and events, the report and what the report names.
+// The engine and the check kinds are private: a check is reached only
+// through a part's grade.
+pub use compile_errors::plain_words;
+pub use engine::procs::exit_on_interrupt;
+pub use gaps::{GapLeft, left as gaps_left};
+pub use report::{Build, CheckResult, Report, Whose};
+pub use verdict::Verdict;
+
+/// How to grade.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    pub whose: Whose,
+    /// Build in release mode (the timing checks hold in both).
+    pub release: bool,
+    /// Whether the compiler's errors may carry colour.
+    pub color: bool,
+}
+
+/// What the grader has done so far, for whoever shows it as it goes (a
+/// first build takes minutes: the learner must see it has started).
+#[derive(Debug)]
+pub enum Event<'a> {
+    Restored(&'a [String]),
+    Gaps(&'a [GapLeft]),
+    Building,
+    Built(Duration),
+    BuildFailed(&'a [String]),
+}
+
+/// Every check has a hard deadline; none should come near it.
+const CHECK_DEADLINE: Duration = Duration::from_secs(90);
+
+/// Grades `part`; `on` sees each step as it happens.
+pub fn grade(
+    root: &Path,
+    manifest: &Manifest,
+    part: &Part,
+    options: Options,
+    on: &mut dyn FnMut(Event),
+) -> anyhow::Result<Report> {
+    if options.whose == Whose::Learner {
+        let generated = generate::generate(manifest, root)?;
+        let restored = protect::restore(root, part, &generated)?;
+        on(Event::Restored(&protect::describe(&restored)));
+    }
+
+    let gaps = gaps::left(root, options.whose.crate_dir(part), part);
+    on(Event::Gaps(&gaps));
+
+    let started = Instant::now();
+    on(Event::Building);
+    let mut report = Report {
+        part: part.id.clone(),
+        whose: options.whose,
+        gaps,
+        build: Build::Built {
+            took: Duration::ZERO,
+        },
+        checks: Vec::new(),
+    };
+    let subjects = match build_all(root, part, options)? {
+        Outcome::Built(subjects) => subjects,
+        Outcome::Failed(errors) => {
+            let errors = compile_errors::in_order(errors);
+            on(Event::BuildFailed(&errors));
+            report.build = Build::Failed { errors };
+            return Ok(report);
+        }
+    };
+    let took = started.elapsed();
+    on(Event::Built(took));
+    report.build = Build::Built { took };
+    report.checks = run_checks(part, &subjects);
+    procs::kill_all();
+    Ok(report)
+}
+
+/// Builds what `grade` builds for `part`, and runs nothing: `cargo xtask
+/// setup` prebuilds with it. False when the crate does not compile.
+pub fn prebuild(root: &Path, part: &Part, whose: Whose) -> anyhow::Result<bool> {
+    exit_on_interrupt();
+    let options = Options {
+        whose,
+        release: false,
+        color: false,
+    };
+    Ok(matches!(build_all(root, part, options)?, Outcome::Built(_)))
+}
+
+/// The executables the checks run, by what they are.
+#[derive(Debug, Default)]
+struct Subjects {
+    server: Option<PathBuf>,
+    client: Option<PathBuf>,
+    /// The crate's own build: its graded tests, by the exercise's short name.
+    built: Built,
+    client_test: Option<PathBuf>,
+}
+
+impl Subjects {
+    fn for_check(&self, subject: Subject, exercise: &ExerciseId) -> Option<PathBuf> {
+        match subject {
+            Subject::Server => self.server.clone(),
+            Subject::Client => self.client.clone(),
+            Subject::ExerciseTests => self.built.tests.get(exercise.short_name()).cloned(),
+            Subject::ClientTest => self.client_test.clone(),
+        }
+    }
+}
+
+/// Builds what `part`'s checks run, and only that.
+fn build_all(root: &Path, part: &Part, options: Options) -> anyhow::Result<Outcome<Subjects>> {
+    let Options {
+        whose,
+        release,
+        color,
+    } = options;
+    let needed: BTreeSet<Subject> = part
+        .exercises
+        .iter()
+        .flat_map(|exercise| &exercise.checks)
+        .map(|kind| kinds::subject(*kind))
+        .collect();
+    let needs = |subject: Subject| needed.contains(&subject);
+
+    let server = whose.name(&part.server);
+    let client = whose.name("client");
+    let mut bins = vec![server.clone()];
+    if needs(Subject::Client) {
+        bins.push(client.clone());
+    }
+    let tests = part
+        .exercises
+        .iter()
+        .filter(|exercise| {
+            exercise
+                .checks
+                .iter()
+                .any(|kind| kinds::subject(*kind) == Subject::ExerciseTests)
+        })
+        .map(|exercise| exercise.id.short_name().to_string())
+        .collect();
+    let request = Request {
+        package: &whose.name(part.id.as_str()),
+        bins,
+        tests,
+        release,
+    };
+    let built = match build::build(root, &request, color).context("cannot build")? {
+        Outcome::Built(built) => built,
+        Outcome::Failed(errors) => return Ok(Outcome::Failed(errors)),
+    };
+    let mut subjects = Subjects {
+        server: built.bins.get(&server).cloned(),
+        client: built.bins.get(&client).cloned(),
+        built,
+        client_test: None,
+    };
+    if needs(Subject::ClientTest) {
+        // The client test is compiled against the broken clients, in a
+        // harness crate of its own for each side.
+        let request = Request {
+            package: &format!("client-test-{}", whose.side()),
+            bins: Vec::new(),
+            tests: vec!["client_test".into()],
+            release,
+        };
+        match build::build(root, &request, color).context("cannot build the client test")? {
+            Outcome::Built(more) => subjects.client_test = more.tests.get("client_test").cloned(),
+            Outcome::Failed(errors) => return Ok(Outcome::Failed(errors)),
+        }
+    }
+    Ok(Outcome::Built(subjects))
+}
+
+/// Runs every check of every exercise, side by side, each on its own thread
+/// with a deadline. Results come back in the manifest's order.
+fn run_checks(part: &Part, subjects: &Subjects) -> Vec<CheckResult> {
+    let mut pending = Vec::new();
+    for exercise in &part.exercises {
+        for id in exercise.check_ids() {
+            let binary = subjects.for_check(kinds::subject(id.kind), &exercise.id);
+            let kind = id.kind;
+            let (done, result) = mpsc::channel();
+            thread::spawn(move || {
+                let started = Instant::now();
+                let verdict = match binary {
+                    Some(binary) => run_check(kind, &binary),
+                    None => Verdict::fail("nothing was built to check (a grader bug)"),
+                };
+                // The receiver is gone only if the deadline passed.
+                let _ = done.send((verdict, started.elapsed()));
+            });
+            pending.push((id, result));
+        }
+    }
+    let deadline = Instant::now() + CHECK_DEADLINE;
+    pending
+        .into_iter()
+        .map(|(id, result)| {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let (verdict, took) = result.recv_timeout(left).unwrap_or_else(|_| {
+                let why = format!(
+                    "did not finish within {} s: an infinite loop?",
+                    CHECK_DEADLINE.as_secs()
+                );
+                (Verdict::fail(why), CHECK_DEADLINE)
+            });
+            CheckResult { id, verdict, took }
+        })
+        .collect()
+}
+
+/// Runs one check; a panic in it is the grader's, and says so.
+fn run_check(kind: CheckKind, binary: &Path) -> Verdict {
+    catch_unwind(AssertUnwindSafe(|| kinds::run(kind, binary)))
+        .unwrap_or_else(|_| Verdict::fail(GRADER_BUG))
+}

@@ -1,0 +1,9 @@
+//! What the workshop's integration tests share, in one crate rather than
+//! files included by path: the workspace and copies of it to break things
+//! in (`workspace`), the binaries the tests run, and a DevTools client for
+//! the browser tests (`cdp`).
+
+pub mod cdp;
+pub mod workspace;
+
+pub use workspace::*;

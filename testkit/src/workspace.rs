@@ -1,0 +1,154 @@
+//! The real root, a copy of the workspace to break things in, the
+//! workshop's binaries, and running `cargo xtask check`.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
+
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("testkit sits in the workspace")
+        .to_path_buf()
+}
+
+/// One grader target directory for every test and copy: dependencies build once.
+pub fn grader_target() -> PathBuf {
+    root().join("target/grader-tests")
+}
+
+/// A binary of the workspace, as `cargo test` built it for this run: the
+/// learner's runner (`xtask`) or the instructor's and author's tools
+/// (`workshop-tools`). Each package's tests may run the other's binary,
+/// which `cargo test` at the root builds beside theirs.
+pub fn exe(name: &str) -> PathBuf {
+    let this = std::env::current_exe().expect("the test knows where it is");
+    // target/<profile>/deps/<test>-<hash>: the binaries are in <profile>.
+    let dir = this
+        .parent()
+        .and_then(Path::parent)
+        .expect("a test runs from target/<profile>/deps");
+    let exe = dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        exe.is_file(),
+        "{} is not built: run `cargo test` at the workspace's root, which builds it",
+        exe.display()
+    );
+    exe
+}
+
+/// The learner's runner, `cargo xtask`.
+pub fn runner() -> PathBuf {
+    exe("xtask")
+}
+
+/// The instructor's and author's tools (`room serve`, `selftest`, `gen`).
+pub fn tools() -> PathBuf {
+    exe("workshop-tools")
+}
+
+/// `cargo xtask --root <root> <args>`, without colour (whatever the
+/// terminal asks for), ready to run.
+pub fn xtask_command(root: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(runner());
+    command
+        .arg("--root")
+        .arg(root)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env_remove("CLICOLOR_FORCE");
+    command
+}
+
+/// `cargo xtask --root <root> check <args>`, without colour, building where
+/// the other tests build, ready to run.
+pub fn check_command(root: &Path, args: &[&str]) -> Command {
+    let mut command = xtask_command(root, &["check"]);
+    command
+        .args(args)
+        .env("WORKSHOP_GRADER_TARGET_DIR", grader_target());
+    command
+}
+
+/// Runs a check; whether it passed, and everything it printed.
+pub fn check(root: &Path, args: &[&str]) -> (bool, String) {
+    check_with(root, args, &[])
+}
+
+/// The same, with `env` set for xtask and the builds it runs.
+pub fn check_with(root: &Path, args: &[&str], env: &[(&str, &str)]) -> (bool, String) {
+    run(check_command(root, args).envs(env.iter().copied()))
+}
+
+/// Runs `command` to its end: whether it succeeded, and its stdout then
+/// its stderr.
+pub fn run(command: &mut Command) -> (bool, String) {
+    let output: Output = command.output().expect("xtask runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.success(), text)
+}
+
+/// A copy of the workspace (without target/ and .git/), shared by the tests
+/// of one binary one at a time, with pristine exercises each time.
+pub fn workspace(name: &str) -> MutexGuard<'static, PathBuf> {
+    static COPIES: OnceLock<Mutex<PathBuf>> = OnceLock::new();
+    let copy = COPIES.get_or_init(|| {
+        // Outside any target directory: cargo does not watch the mtimes of
+        // sources that sit inside one, and would grade stale builds.
+        let dir = std::env::temp_dir()
+            .join(format!("async-workshop-tests-{}", std::process::id()))
+            .join(name);
+        let _ = fs::remove_dir_all(&dir);
+        copy_tree(&root(), &dir);
+        Mutex::new(dir)
+    });
+    let guard = copy.lock().unwrap_or_else(PoisonError::into_inner);
+    let _ = fs::remove_dir_all(guard.join("exercises"));
+    let _ = fs::remove_dir_all(guard.join(".workshop"));
+    copy_tree(&root().join("exercises"), &guard.join("exercises"));
+    guard
+}
+
+pub fn copy_tree(from: &Path, to: &Path) {
+    fs::create_dir_all(to).expect("a directory for the copy");
+    for entry in fs::read_dir(from).expect("the tree is readable") {
+        let entry = entry.expect("an entry");
+        let name = entry.file_name();
+        if [".git", "target", ".workshop"].contains(&name.to_str().unwrap_or("")) {
+            continue;
+        }
+        let path = entry.path();
+        if path.is_dir() {
+            copy_tree(&path, &to.join(&name));
+        } else {
+            fs::copy(&path, to.join(&name)).expect("a file copied");
+        }
+    }
+}
+
+/// Processes working in, or naming, `dir`: what a test that stops
+/// something checks is gone (Linux: read from /proc).
+#[cfg(target_os = "linux")]
+pub fn processes_in(dir: &Path) -> Vec<String> {
+    let dir = dir.canonicalize().expect("the directory exists");
+    let needle = dir.to_string_lossy().into_owned();
+    let mut found = Vec::new();
+    for entry in fs::read_dir("/proc").expect("/proc").flatten() {
+        let pid = entry.file_name().to_string_lossy().into_owned();
+        if !pid.chars().all(|c| c.is_ascii_digit()) {
+            continue;
+        }
+        let cwd = fs::read_link(entry.path().join("cwd")).unwrap_or_default();
+        let cmdline = fs::read(entry.path().join("cmdline")).unwrap_or_default();
+        let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+        if cwd.starts_with(&dir) || cmdline.contains(&needle) {
+            found.push(format!("{pid}: {cmdline}"));
+        }
+    }
+    found
+}
