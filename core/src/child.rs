@@ -74,7 +74,9 @@ mod tests {
         let mut child = wrap.spawn().expect("sh starts");
         let mut ready = String::new();
         let stdout = child.stdout().take().expect("its stdout");
-        BufReader::new(stdout).read_line(&mut ready).expect("sh says ready");
+        BufReader::new(stdout)
+            .read_line(&mut ready)
+            .expect("sh says ready");
         assert_eq!(ready, "ready\n");
         let started = Instant::now();
         stop(child.as_mut(), Ask::Terminate, Duration::from_millis(300));
