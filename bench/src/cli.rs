@@ -18,6 +18,7 @@ Examples:
   cargo xtask bench --latency 200ms --learner         your servers, a slower rates service
   cargo xtask bench --wrk                             wrk sends the load (apt-get install wrk)
   cargo xtask bench --json > results.json             for machines: share it with the room
+  cargo xtask bench --first-run --runs 2              a fresh clone's first check, against building part 2
 
 The JSON and the SVG chart are written to bench/ in the target directory (or --out), and their
 paths printed.")]
@@ -56,6 +57,14 @@ pub struct BenchArgs {
     /// Build the servers in this profile: dev builds faster, runs slower.
     #[arg(long, default_value = "release", value_parser = ["release", "dev"])]
     pub profile: String,
+    /// Instead of the comparison: a fresh clone's first `cargo xtask check
+    /// part2` (its first line, its verdict) against `cargo build -p part2
+    /// --tests` from nothing. Minutes a run.
+    #[arg(long)]
+    pub first_run: bool,
+    /// How many fresh clones --first-run times (each both ways).
+    #[arg(long, default_value_t = 2, requires = "first_run")]
+    pub runs: usize,
 }
 
 impl BenchArgs {
@@ -106,7 +115,11 @@ impl BenchArgs {
             format!("--threads={}", self.threads),
             format!("--profile={}", self.profile),
         ];
+        if self.first_run {
+            args.push(format!("--runs={}", self.runs));
+        }
         for (flag, set) in [
+            ("--first-run", self.first_run),
             ("--learner", self.learner),
             ("--wrk", self.wrk),
             ("--no-wrk-check", self.no_wrk_check),
@@ -127,6 +140,9 @@ impl BenchArgs {
 /// where the files are. Exit code 130 after Ctrl-C, as shells expect.
 pub fn run(root: &Path, args: &BenchArgs) -> Result<ExitCode, BenchError> {
     let mut config = args.config(root);
+    if args.first_run {
+        return first_run(args, &config);
+    }
     // Installed before any server starts: Ctrl-C then stops the sweep at the
     // next check, and the guards kill every server on the way out.
     let stop = Arc::new(AtomicBool::new(false));
@@ -157,6 +173,29 @@ pub fn run(root: &Path, args: &BenchArgs) -> Result<ExitCode, BenchError> {
         print!("{}", report::table(&outcome.report));
         println!("{paths}");
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `--first-run`: timed in fresh clones under the system's temporary
+/// directory (outside any target directory, whose sources cargo would not
+/// watch), written to `first-run.json` beside the comparison's results.
+fn first_run(args: &BenchArgs, config: &BenchConfig) -> Result<ExitCode, BenchError> {
+    let scratch = std::env::temp_dir().join("workshop-first-run");
+    let result = crate::first_run::measure(&config.root, &scratch, args.runs)?;
+    let json = serde_json::to_string_pretty(&result)
+        .map_err(|err| BenchError::Config(format!("cannot write JSON: {err}")))?;
+    std::fs::create_dir_all(&config.out_dir).map_err(|err| {
+        BenchError::Config(format!("cannot create {}: {err}", config.out_dir.display()))
+    })?;
+    let path = config.out_dir.join("first-run.json");
+    std::fs::write(&path, format!("{json}\n"))
+        .map_err(|err| BenchError::Config(format!("cannot write {}: {err}", path.display())))?;
+    if args.json {
+        println!("{json}");
+    } else {
+        print!("{}", crate::first_run::table(&result));
+    }
+    eprintln!("results: {}", path.display());
     Ok(ExitCode::SUCCESS)
 }
 

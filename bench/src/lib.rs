@@ -25,6 +25,7 @@ use std::time::Duration;
 pub mod chart;
 pub mod cli;
 mod error;
+pub mod first_run;
 pub mod generator;
 pub mod limits;
 pub mod littles_law;
