@@ -1,11 +1,13 @@
 //! Building the crate under grading, and showing compiler errors readably:
 //! the first in full, then how many more.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::sync::mpsc::{self, Receiver};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
+use std::thread;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
@@ -47,7 +49,34 @@ pub enum Outcome<T = Built> {
 /// A first build compiles every dependency: on a slow laptop, minutes.
 const BUILD_TIMEOUT: Duration = Duration::from_secs(20 * 60);
 
-pub fn build(root: &Path, request: &Request, color: bool) -> anyhow::Result<Outcome> {
+/// How far a build is: crates done (each package once, across the builds of
+/// one grade) of how many the build needs, once `cargo tree` has counted.
+#[derive(Debug, Default)]
+pub struct Progress {
+    done: HashSet<String>,
+    /// Whether any crate was compiled, not found fresh: a cold build.
+    pub compiled: bool,
+    pub total: Option<usize>,
+    counting: Option<Receiver<usize>>,
+}
+
+impl Progress {
+    pub fn done(&self) -> usize {
+        self.done.len()
+    }
+}
+
+/// How often a build's progress is passed on.
+const PROGRESS_EVERY: Duration = Duration::from_millis(200);
+
+/// Builds `request`; `on_progress` hears how far it is while it goes.
+pub fn build(
+    root: &Path,
+    request: &Request,
+    color: bool,
+    progress: &mut Progress,
+    on_progress: &mut dyn FnMut(&Progress),
+) -> anyhow::Result<Outcome> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut command = Command::new(cargo);
     let format = if color {
@@ -77,16 +106,32 @@ pub fn build(root: &Path, request: &Request, color: bool) -> anyhow::Result<Outc
 
     let messages = Arc::new(Mutex::new(Messages::default()));
     let sink = Arc::clone(&messages);
+    let (crates, crate_done) = mpsc::channel();
     let proc = Proc::spawn(command, move |line| {
         if let Ok(message) = serde_json::from_str::<Value>(line) {
+            if let Some(done) = crate_of(&message) {
+                let _ = crates.send(done);
+            }
             sink.lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .take(&message);
         }
     })?;
-    let Some(status) = proc.wait_timeout(BUILD_TIMEOUT)? else {
-        anyhow::bail!("cargo build did not finish within {BUILD_TIMEOUT:?}");
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = proc.wait_timeout(PROGRESS_EVERY)? {
+            break status;
+        }
+        if started.elapsed() > BUILD_TIMEOUT {
+            anyhow::bail!("cargo build did not finish within {BUILD_TIMEOUT:?}");
+        }
+        if progress.take(&crate_done, root, request) {
+            on_progress(progress);
+        }
     };
+    if progress.take(&crate_done, root, request) {
+        on_progress(progress);
+    }
     proc.drain(Duration::from_secs(5));
     let messages = std::mem::take(&mut *messages.lock().unwrap_or_else(PoisonError::into_inner));
     if status.success() {
@@ -102,6 +147,69 @@ pub fn build(root: &Path, request: &Request, color: bool) -> anyhow::Result<Outc
         anyhow::bail!("{}", first.trim_start_matches("error: "));
     }
     Ok(Outcome::Failed(messages.errors))
+}
+
+impl Progress {
+    /// Takes the crates done since last time; true if anything changed.
+    /// The first compiled crate starts the count of them all.
+    fn take(&mut self, crates: &Receiver<(String, bool)>, root: &Path, request: &Request) -> bool {
+        let mut changed = false;
+        for (package, fresh) in crates.try_iter() {
+            changed |= self.done.insert(package);
+            if !fresh && !self.compiled {
+                self.compiled = true;
+                self.counting = Some(count(root, request.package));
+            }
+        }
+        if let Some(total) = self.counting.as_ref().and_then(|rx| rx.try_recv().ok()) {
+            self.total = Some(total.max(self.done.len()));
+            self.counting = None;
+            changed = true;
+        }
+        changed
+    }
+}
+
+/// A crate done, from one of cargo's messages: its package, and whether it
+/// was fresh. A build script's compile is not a crate.
+fn crate_of(message: &Value) -> Option<(String, bool)> {
+    if message["reason"] != "compiler-artifact" {
+        return None;
+    }
+    let kinds = message["target"]["kind"].as_array()?;
+    if kinds.iter().any(|kind| kind == "custom-build") {
+        return None;
+    }
+    let package = message["package_id"].as_str()?.to_string();
+    Some((package, message["fresh"] == true))
+}
+
+/// Counts, in the background, the packages a build of `package` and its
+/// tests needs (`cargo tree`, each package once).
+fn count(root: &Path, package: &str) -> Receiver<usize> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut command = Command::new(cargo);
+    command
+        .current_dir(root)
+        .args(["tree", "--package", package, "--edges", "normal,build,dev"])
+        .args(["--prefix", "none", "--format", "{p}"])
+        .stdin(Stdio::null())
+        .stderr(Stdio::null());
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        if let Ok(output) = command.output()
+            && output.status.success()
+        {
+            let text = String::from_utf8_lossy(&output.stdout);
+            let unique: HashSet<&str> = text
+                .lines()
+                .map(|line| line.trim_end_matches(" (*)").trim())
+                .filter(|line| !line.is_empty())
+                .collect();
+            let _ = tx.send(unique.len());
+        }
+    });
+    rx
 }
 
 #[derive(Debug, Default)]
