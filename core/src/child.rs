@@ -30,6 +30,12 @@ pub fn stop(child: &mut dyn ChildWrapper, ask: Ask, grace: Duration) {
             thread::sleep(Duration::from_millis(20));
         }
     }
+    kill(child);
+}
+
+/// Kills `child` at once, with everything in its group or job, and reaps
+/// it. Already gone is fine.
+pub fn kill(child: &mut dyn ChildWrapper) {
     let _ = child.kill();
     let _ = child.wait();
 }
