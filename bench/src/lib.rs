@@ -24,6 +24,7 @@ use std::time::Duration;
 
 pub mod chart;
 pub mod cli;
+pub mod edit_to_verdict;
 mod error;
 pub mod first_run;
 pub mod generator;
