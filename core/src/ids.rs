@@ -191,6 +191,22 @@ check_kinds! {
     Cancellation => cancellation,
     /// SIGTERM: the requests in flight are answered, then exit 0 (part 4).
     Shutdown => shutdown,
+    /// The conversion on a date: exact answers, each date its own rates;
+    /// bad dates 400 or 404, one line (part 5).
+    Dated => dated,
+    /// 10× more conversions than the rates service's quota N: at most N
+    /// fetches at once, and N at once at some point (part 5).
+    Quota => quota,
+    /// Offered 10× capacity in an open loop: goodput ≥ 90 % of capacity,
+    /// sheds fast with Retry-After, admitted answers in time, `/health`
+    /// fast throughout (part 5).
+    Shedding => shedding,
+    /// Clients that hang up waiting or mid-fetch free their place: after
+    /// 1,000 of them, N fetches at once again (part 5).
+    NoLeak => no_leak,
+    /// One span per request as a JSON line: its outcome, its wait for a
+    /// permit, its time upstream, all true (part 5).
+    Observe => observe,
 }
 
 impl fmt::Display for CheckKind {

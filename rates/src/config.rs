@@ -22,6 +22,12 @@ pub struct RatesConfig {
     pub failure_rate: f64,
     /// A way to be broken on every answer, to test how clients cope.
     pub fault: Option<Fault>,
+    /// At most this many requests for a date's rates (`GET /2016-10-14`)
+    /// answered at once, as a paid rates API allows on its plan; one more
+    /// gets `429 Too Many Requests` at once. `None`: no quota. `/latest` is
+    /// not counted against it: in this workshop the history is the metered
+    /// part, and part 4's cache asks `/latest` once an hour.
+    pub quota: Option<usize>,
 }
 
 /// Broken answers a remote API gives, besides errors and slowness.
@@ -65,6 +71,7 @@ impl Default for RatesConfig {
             jitter: Duration::ZERO,
             failure_rate: 0.0,
             fault: None,
+            quota: None,
         }
     }
 }

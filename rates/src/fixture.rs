@@ -9,6 +9,8 @@ use std::str::FromStr;
 
 use rust_decimal::Decimal;
 
+use crate::date::Date;
+
 /// The base currency every rate is quoted against, as on fixer.io.
 pub const BASE: &str = "EUR";
 
@@ -61,9 +63,47 @@ pub fn rates() -> BTreeMap<String, Decimal> {
         .collect()
 }
 
+/// The rates of `date`: each day its own, so a conversion on one date is
+/// never answered with another's. The fixture's own day ([`DATE`]) has the
+/// fixture; every other day moves every rate by the same small step, from
+/// −2.0 % to +2.0 % in 0.1 % steps, a cycle of 41 days. Exact decimals, so
+/// a grader computes the answer a server must give.
+pub fn rates_on(date: Date) -> BTreeMap<String, Decimal> {
+    let factor = factor_on(date);
+    rates()
+        .into_iter()
+        .map(|(code, rate)| (code, rate * factor))
+        .collect()
+}
+
+/// What every rate of `date` is multiplied by: `1 + step / 1000`, `step`
+/// in −20..=20, zero on the fixture's day.
+pub fn factor_on(date: Date) -> Decimal {
+    let fixture_day = DATE.parse::<Date>().map_or(0, Date::days);
+    let step = (date.days() - fixture_day).rem_euclid(41);
+    let step = if step > 20 { step - 41 } else { step };
+    Decimal::ONE + Decimal::new(step, 3)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_day_has_its_own_rates_and_the_fixtures_day_the_fixture() {
+        let fixture_day: Date = DATE.parse().unwrap();
+        assert_eq!(rates_on(fixture_day), rates());
+        let next = rates_on(fixture_day.plus_days(1));
+        assert_eq!(next["GBP"].to_string(), "0.884884");
+        assert_eq!(
+            rates_on(fixture_day.plus_days(-1))["USD"].to_string(),
+            "1.21878"
+        );
+        let distinct: std::collections::BTreeSet<String> = (0..41)
+            .map(|day| rates_on(fixture_day.plus_days(day))["GBP"].to_string())
+            .collect();
+        assert_eq!(distinct.len(), 41, "41 days, 41 rates");
+    }
 
     #[test]
     fn the_slides_figures_are_in_the_fixture() {

@@ -1,7 +1,12 @@
 //! The rates service: a local stand-in for the `api.fixer.io/latest` endpoint
 //! that the original workshop called over the Internet.
 //!
-//! `GET /latest` answers `{"base":"EUR","date":"…","rates":{"GBP":0.884,…}}`.
+//! `GET /latest` answers `{"base":"EUR","date":"…","rates":{"GBP":0.884,…}}`,
+//! and `GET /2016-10-14` the rates of that day, each day its own (from
+//! 1999-01-04, the euro's first reference rates, to today), as fixer.io did.
+//! A quota can hold the dated requests to N at once, `429 Too Many
+//! Requests` beyond, as a paid plan does; the service counts how many it
+//! answered at once, and how many it refused.
 //! It can be told to be slow (latency, jitter), flaky (a failure rate) or
 //! broken in one of the ways of [`Fault`], so the servers built in the
 //! workshop meet the same troubles a remote API gives, without anyone needing
@@ -16,8 +21,10 @@
 //! ```
 
 mod config;
+pub mod date;
 pub mod fixture;
 mod service;
 
 pub use config::{Fault, RatesConfig, TRICKLE_INTERVAL};
+pub use date::Date;
 pub use service::{RatesService, router};

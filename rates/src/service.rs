@@ -1,4 +1,5 @@
-//! The HTTP side: `GET /latest`, served by axum on its own thread.
+//! The HTTP side: `GET /latest` and `GET /{date}`, served by axum on its own
+//! thread, with the quota on the dated requests.
 
 use std::collections::BTreeMap;
 use std::io;
@@ -9,7 +10,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::{Path, Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -19,6 +20,7 @@ use serde_json::{Map, Number, Value, json};
 use tokio::sync::oneshot;
 
 use crate::config::{TRICKLE_INTERVAL, delay};
+use crate::date::{self, Date};
 use crate::{Fault, RatesConfig, fixture};
 
 /// Distinct paths counted one by one; any more share one count, so that
@@ -38,18 +40,34 @@ struct Shared {
     /// Starts as `config.latency`; [`RatesService::set_latency`] changes it.
     latency: Mutex<Duration>,
     counts: Mutex<BTreeMap<String, u64>>,
-    /// `/latest` requests being answered now, and the most there ever were.
-    in_flight: Mutex<(u64, u64)>,
+    /// The requests for rates being answered, and the most there ever were.
+    load: Mutex<Load>,
+}
+
+/// Requests for rates (`/latest` or a date) being answered, counted where
+/// they arrive: how many a server has in flight, which no delay on the
+/// server's side can make more.
+#[derive(Debug, Default, Clone, Copy)]
+struct Load {
+    /// Being answered now, and the most at once so far.
+    now: u64,
+    most: u64,
+    /// Of those now, the requests for a date: what the quota counts.
+    dated: u64,
+    /// Requests for a date refused with a 429, past the quota.
+    refused: u64,
+    /// Requests for a date received in all, refused ones included.
+    dated_total: u64,
 }
 
 impl Shared {
     fn new(config: RatesConfig) -> Self {
         Self {
-            body: latest_body(&config.rates),
+            body: rates_body(&config.rates, fixture::DATE),
             fault: Mutex::new(config.fault),
             latency: Mutex::new(config.latency),
             counts: Mutex::new(BTreeMap::new()),
-            in_flight: Mutex::new((0, 0)),
+            load: Mutex::new(Load::default()),
             config,
         }
     }
@@ -73,25 +91,58 @@ impl Shared {
     }
 }
 
-/// A `/latest` being answered, from its arrival until its answer goes, or
-/// until the client gives up on it: counted in `Shared::in_flight`.
-struct InFlight(Arc<Shared>);
+/// A request for rates being answered, from its arrival until its answer
+/// goes, or until the client gives up on it: counted in `Shared::load`.
+struct InFlight {
+    shared: Arc<Shared>,
+    dated: bool,
+}
 
 impl InFlight {
-    fn new(shared: Arc<Shared>) -> Self {
-        {
-            let mut in_flight = lock(&shared.in_flight);
-            in_flight.0 += 1;
-            in_flight.1 = in_flight.1.max(in_flight.0);
+    /// `/latest`: never refused.
+    fn latest(shared: Arc<Shared>) -> Self {
+        lock(&shared.load).arrived();
+        Self {
+            shared,
+            dated: false,
         }
-        Self(shared)
+    }
+
+    /// A date's rates: counted in, or, past the quota, `None`: refused,
+    /// and counted as such.
+    fn dated(shared: Arc<Shared>) -> Option<Self> {
+        {
+            let mut load = lock(&shared.load);
+            load.dated_total += 1;
+            let quota = shared.config.quota.map(|quota| quota as u64);
+            if quota.is_some_and(|quota| load.dated >= quota) {
+                load.refused += 1;
+                return None;
+            }
+            load.dated += 1;
+            load.arrived();
+        }
+        Some(Self {
+            shared,
+            dated: true,
+        })
+    }
+}
+
+impl Load {
+    fn arrived(&mut self) {
+        self.now += 1;
+        self.most = self.most.max(self.now);
     }
 }
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        let mut in_flight = lock(&self.0.in_flight);
-        in_flight.0 = in_flight.0.saturating_sub(1);
+        let mut load = lock(&self.shared.load);
+        load.now = load.now.saturating_sub(1);
+        if self.dated {
+            load.dated = load.dated.saturating_sub(1);
+        }
     }
 }
 
@@ -104,6 +155,9 @@ fn routes(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/latest", get(latest))
         .route("/health", get(|| async { "ok" }))
+        // The static routes above come first; anything else of one segment
+        // is asked as a date.
+        .route("/{date}", get(dated))
         // Counted as they arrive, before any latency: a check can tell how
         // many requests a server made while they are still being answered.
         .layer(middleware::from_fn_with_state(Arc::clone(&shared), count))
@@ -116,7 +170,7 @@ async fn count(State(shared): State<Arc<Shared>>, request: Request, next: Next) 
 }
 
 /// `{"base":"EUR","date":"…","rates":{…}}`, the shape api.fixer.io used to answer.
-fn latest_body(rates: &BTreeMap<String, Decimal>) -> String {
+fn rates_body(rates: &BTreeMap<String, Decimal>, date: &str) -> String {
     let rates: Map<String, Value> = rates
         .iter()
         .map(|(code, rate)| {
@@ -129,11 +183,59 @@ fn latest_body(rates: &BTreeMap<String, Decimal>) -> String {
             (code.clone(), Value::Number(number))
         })
         .collect();
-    json!({ "base": fixture::BASE, "date": fixture::DATE, "rates": rates }).to_string()
+    json!({ "base": fixture::BASE, "date": date, "rates": rates }).to_string()
 }
 
 async fn latest(State(shared): State<Arc<Shared>>) -> Response {
-    let _answering = InFlight::new(Arc::clone(&shared));
+    let _answering = InFlight::latest(Arc::clone(&shared));
+    let body = shared.body.clone();
+    answer(&shared, body).await
+}
+
+/// `GET /2016-10-14`: the rates of that day, each day its own
+/// ([`fixture::factor_on`] times the configured rates), from the first
+/// rates to today. Past the quota, a 429 at once, before any latency: a
+/// paid API refuses what the plan does not cover without making it wait.
+async fn dated(State(shared): State<Arc<Shared>>, Path(date): Path<String>) -> Response {
+    let Some(_answering) = InFlight::dated(Arc::clone(&shared)) else {
+        let quota = shared.config.quota.unwrap_or_default();
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            [(header::RETRY_AFTER, "1")],
+            format!("rates service: at most {quota} requests at once on this plan\n"),
+        )
+            .into_response();
+    };
+    let date = match date.parse::<Date>() {
+        Ok(date) if (date::FIRST..=Date::today()).contains(&date) => date,
+        Ok(date) => {
+            return (
+                StatusCode::NOT_FOUND,
+                format!("rates service: no rates for {date}\n"),
+            )
+                .into_response();
+        }
+        Err(_) => {
+            return (
+                StatusCode::BAD_REQUEST,
+                "rates service: expected a date like 2016-10-14\n",
+            )
+                .into_response();
+        }
+    };
+    let factor = fixture::factor_on(date);
+    let rates = shared
+        .config
+        .rates
+        .iter()
+        .map(|(code, rate)| (code.clone(), rate * factor))
+        .collect();
+    answer(&shared, rates_body(&rates, &date.to_string())).await
+}
+
+/// The answer with `body`, after the latency, as the fault of the moment
+/// has it.
+async fn answer(shared: &Shared, body: String) -> Response {
     // Sleeping, not blocking: one thread can keep thousands of slow answers waiting.
     tokio::time::sleep(shared.next_delay()).await;
     if shared.config.next_fails() {
@@ -146,9 +248,9 @@ async fn latest(State(shared): State<Arc<Shared>>) -> Response {
     let json = [(header::CONTENT_TYPE, "application/json")];
     // The whole body's length, promised up front by the faults that do not
     // deliver it: the client knows more is due, and waits for it.
-    let length = [(header::CONTENT_LENGTH, shared.body.len().to_string())];
+    let length = [(header::CONTENT_LENGTH, body.len().to_string())];
     match shared.fault() {
-        None => (json, shared.body.clone()).into_response(),
+        None => (json, body).into_response(),
         Some(Fault::GarbageJson) => (json, "{\"base\": \"EUR\", \"rates\": oops").into_response(),
         Some(Fault::Unavailable) => (
             StatusCode::SERVICE_UNAVAILABLE,
@@ -158,7 +260,7 @@ async fn latest(State(shared): State<Arc<Shared>>) -> Response {
         Some(Fault::CloseMidResponse) => {
             // Half the body, then an error: hyper drops the connection with
             // the promised Content-Length unmet.
-            let half = shared.body.as_bytes()[..shared.body.len() / 2].to_vec();
+            let half = body.as_bytes()[..body.len() / 2].to_vec();
             let chunks: [Result<Vec<u8>, io::Error>; 2] =
                 [Ok(half), Err(io::Error::other("hung up on purpose"))];
             let body = Body::from_stream(futures_util::stream::iter(chunks));
@@ -171,7 +273,7 @@ async fn latest(State(shared): State<Arc<Shared>>) -> Response {
             (json, length, Body::from_stream(never)).into_response()
         }
         Some(Fault::TrickleBody) => {
-            let bytes = shared.body.clone().into_bytes();
+            let bytes = body.into_bytes();
             let trickle = futures_util::stream::unfold(0, move |next| {
                 let byte = bytes.get(next).copied();
                 async move {
@@ -254,11 +356,34 @@ impl RatesService {
         lock(&self.shared.counts).get(path).copied().unwrap_or(0)
     }
 
-    /// The most `/latest` requests it was answering at once, so far: how
-    /// many a server had in flight together, counted where they arrive, so
-    /// that no delay on the server's side can make it more.
+    /// The most requests for rates (`/latest` or a date) it was answering
+    /// at once, so far: how many a server had in flight together, counted
+    /// where they arrive, so that no delay on the server's side can make it
+    /// more. Requests refused past the quota are not counted in it (see
+    /// [`RatesService::refused`]): a 429 is answered at once.
     pub fn most_at_once(&self) -> u64 {
-        lock(&self.shared.in_flight).1
+        lock(&self.shared.load).most
+    }
+
+    /// Requests for rates being answered now.
+    pub fn in_flight(&self) -> u64 {
+        lock(&self.shared.load).now
+    }
+
+    /// Counts the most at once afresh from now: what is in flight now.
+    pub fn reset_most_at_once(&self) {
+        let mut load = lock(&self.shared.load);
+        load.most = load.now;
+    }
+
+    /// Requests for a date it refused with `429 Too Many Requests`.
+    pub fn refused(&self) -> u64 {
+        lock(&self.shared.load).refused
+    }
+
+    /// Requests for a date it received in all, refused ones included.
+    pub fn dated_requests(&self) -> u64 {
+        lock(&self.shared.load).dated_total
     }
 
     /// Every path asked for so far, with its count.

@@ -191,3 +191,101 @@ async fn a_trickled_body_comes_one_byte_at_a_time() {
         started.elapsed()
     );
 }
+
+#[test]
+fn a_date_has_its_own_rates_and_out_of_range_dates_have_none() {
+    let service = RatesService::start(RatesConfig::default()).unwrap();
+    let at = |path: &str| get(&format!("{}{path}", service.url()));
+    let fixture = at("/2016-10-14");
+    assert_eq!(fixture.status(), 200);
+    let text = fixture.text().unwrap();
+    assert!(text.contains(r#""date":"2016-10-14""#), "{text}");
+    assert!(text.contains(r#""GBP":0.884"#), "{text}");
+    let next = at("/2016-10-15").text().unwrap();
+    assert!(next.contains(r#""GBP":0.884884"#), "{next}");
+    assert!(next.contains(r#""date":"2016-10-15""#), "{next}");
+    for (path, status) in [
+        ("/1998-12-31", 404),
+        ("/2999-01-01", 404),
+        ("/2016-02-30", 400),
+        ("/yesterday", 400),
+    ] {
+        let response = at(path);
+        assert_eq!(response.status(), status, "{path}");
+        assert_eq!(response.text().unwrap().lines().count(), 1, "{path}");
+    }
+    // `/latest` and `/health` are not dates.
+    assert_eq!(at("/latest").status(), 200);
+    assert_eq!(at("/health").text().unwrap(), "ok");
+    assert_eq!(service.dated_requests(), 6);
+}
+
+#[test]
+fn past_its_quota_a_date_is_refused_at_once_and_counted() {
+    let latency = Duration::from_millis(500);
+    let config = RatesConfig {
+        quota: Some(3),
+        ..RatesConfig::with_latency(latency)
+    };
+    let service = RatesService::start(config).unwrap();
+    let url = format!("{}/2016-10-14", service.url());
+    let started = Instant::now();
+    let answers: Vec<(u16, Duration, Option<String>)> = std::thread::scope(|scope| {
+        let asking: Vec<_> = (0..5)
+            .map(|_| {
+                scope.spawn(|| {
+                    let response = get(&url);
+                    let retry = response
+                        .headers()
+                        .get("retry-after")
+                        .map(|value| value.to_str().unwrap().to_string());
+                    (response.status().as_u16(), started.elapsed(), retry)
+                })
+            })
+            .collect();
+        asking.into_iter().map(|one| one.join().unwrap()).collect()
+    });
+    let refused: Vec<_> = answers
+        .iter()
+        .filter(|(status, ..)| *status == 429)
+        .collect();
+    assert_eq!(refused.len(), 2, "{answers:?}");
+    for (_, took, retry) in &refused {
+        assert!(*took < latency, "a 429 comes at once: {took:?}");
+        assert_eq!(retry.as_deref(), Some("1"));
+    }
+    assert_eq!(service.most_at_once(), 3);
+    assert_eq!(service.refused(), 2);
+    assert_eq!(service.in_flight(), 0, "every answer counted out");
+    // `/latest` is not metered, and the quota is free again.
+    assert_eq!(get(&format!("{}/latest", service.url())).status(), 200);
+    service.reset_most_at_once();
+    assert_eq!(service.most_at_once(), 0);
+    assert_eq!(get(&url).status(), 200);
+}
+
+#[test]
+fn a_client_that_gives_up_frees_its_place_in_the_quota() {
+    let config = RatesConfig {
+        quota: Some(1),
+        ..RatesConfig::with_latency(Duration::from_secs(5))
+    };
+    let service = RatesService::start(config).unwrap();
+    let client = reqwest::blocking::Client::builder()
+        .timeout(Duration::from_millis(200))
+        .build()
+        .unwrap();
+    let url = format!("{}/2016-10-14", service.url());
+    assert!(client.get(&url).send().is_err(), "it gives up");
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while service.in_flight() > 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the abandoned request is still counted"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let refused = client.get(&url).send();
+    assert!(refused.is_err(), "not a 429: {refused:?}");
+    assert_eq!(service.refused(), 0);
+}

@@ -153,6 +153,97 @@ pub const CASES: &[Case] = &[
     ),
 ];
 
+/// Part 5's conversion on a date, `/convert/{currency}/{amount}/{date}`:
+/// each date its own rates (`rates::fixture::rates_on`), bad dates refused
+/// before any fetch. Every other request is answered as in [`CASES`].
+pub const DATED_CASES: &[Case] = &[
+    // The fixture's own day has the slides' rates.
+    get(Working, "/convert/GBP/100/2016-10-14", 200, "GBP 88.4"),
+    // Every other day moves the rates a little: 1.22 × 1.001 × 100.
+    get(Working, "/convert/usd/100/2016-10-15", 200, "USD 122.12"),
+    // The euro's first reference rates, and no minor units.
+    get(Working, "/convert/JPY/1000/1999-01-04", 200, "JPY 125036"),
+    get(Working, "/convert/GBP/250.50/2008-09-15", 200, "GBP 221.66"),
+    // Not a date.
+    get(
+        Working,
+        "/convert/GBP/100/yesterday",
+        400,
+        r#"invalid date "yesterday": expected YYYY-MM-DD, like 2016-10-14"#,
+    ),
+    get(
+        Working,
+        "/convert/GBP/100/2016-1-4",
+        400,
+        r#"invalid date "2016-1-4": expected YYYY-MM-DD, like 2016-10-14"#,
+    ),
+    get(
+        Working,
+        "/convert/GBP/100/2016-02-30",
+        400,
+        r#"invalid date "2016-02-30": expected YYYY-MM-DD, like 2016-10-14"#,
+    ),
+    // A path far too long: the date is quoted, cut short.
+    get(
+        Working,
+        "/convert/GBP/100/2016-10-142016-10-142016-10-142016-10-142016-10-142016-10-142016-10-142016-10-14",
+        400,
+        r#"invalid date "2016-10-142016-10-142016"…: expected YYYY-MM-DD, like 2016-10-14"#,
+    ),
+    // No rates: before the first, or in the future.
+    get(
+        Working,
+        "/convert/GBP/100/1998-12-31",
+        404,
+        "no rates for 1998-12-31: the first are of 1999-01-04",
+    ),
+    get(
+        Working,
+        "/convert/GBP/100/2999-01-01",
+        400,
+        r#"invalid date "2999-01-01": it is in the future"#,
+    ),
+    // The currency and the amount are checked as on the other route.
+    get(
+        Working,
+        "/convert/XYZ/100/2016-10-14",
+        404,
+        r#"unknown currency "XYZ": the rates service has no rate for it"#,
+    ),
+    get(
+        Working,
+        "/convert/GBP/abc/2016-10-14",
+        400,
+        r#"invalid amount "abc": expected a number, like 100 or 12.50"#,
+    ),
+    get(
+        Working,
+        "/convert/GBP/100/2016-10-14/",
+        404,
+        "not found: try GET /convert/GBP/100 or GET /health",
+    ),
+    // The rates service in trouble, as on the other route.
+    get(
+        Down,
+        "/convert/GBP/100/2016-10-14",
+        502,
+        "rates service unavailable: cannot connect to it",
+    ),
+    get(
+        Slow,
+        "/convert/GBP/100/2016-10-14",
+        504,
+        "rates service did not answer within 300ms",
+    ),
+    // A bad date is refused before the rates service is asked.
+    get(
+        Down,
+        "/convert/GBP/100/1998-12-31",
+        404,
+        "no rates for 1998-12-31: the first are of 1999-01-04",
+    ),
+];
+
 /// What a server actually answered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Answer {

@@ -1,6 +1,7 @@
 //! Bad input, generated: 10 000 requests, each sent to every solution
 //! server. None may panic or answer a 5xx (the rates service works here),
-//! every body is one line, and all answer alike, byte for byte.
+//! every body is one line, and all answer alike, byte for byte (part 5
+//! alike with the others on every path but its own dated route).
 
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 use proptest::prelude::*;
@@ -132,8 +133,15 @@ fn ten_thousand_bad_requests_break_no_server() {
             );
             answers.push((*implementation, status, body));
         }
+        // Part 5 has one route more: a conversion on a date. On that shape
+        // it answers its own way (it is checked above like the others);
+        // on every other, like the rest.
+        let dated = path.starts_with("/convert/") && path.split('/').count() == 5;
         let (first, status, body) = &answers[0];
         for (other, other_status, other_body) in &answers[1..] {
+            if dated && *other == Implementation::Limited {
+                continue;
+            }
             prop_assert_eq!(
                 (status, body),
                 (other_status, other_body),

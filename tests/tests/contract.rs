@@ -3,13 +3,20 @@
 
 use std::collections::BTreeMap;
 
-use workshop_tests::contract::{CASES, mismatch, send};
+use workshop_tests::contract::{CASES, Case, DATED_CASES, mismatch, send};
 mod support;
 
 use support::solutions::Implementation;
 use workshop_tests::upstream::Upstream;
 
 fn honours_the_contract(implementation: Implementation) {
+    honours(implementation, CASES, "answers");
+}
+
+/// Sends each of `cases` to a server of `implementation`, each against its
+/// kind of rates service; every answer must be the case's, and all of them
+/// together the snapshot `snapshot`, which the servers share.
+fn honours(implementation: Implementation, cases: &[Case], snapshot: &str) {
     let client = reqwest::blocking::Client::new();
     // One server per kind of upstream, each pointed at its own rates service.
     let mut upstreams = Vec::new();
@@ -24,7 +31,7 @@ fn honours_the_contract(implementation: Implementation) {
     }
     let mut failures = Vec::new();
     let mut rendered = String::new();
-    for case in CASES {
+    for case in cases {
         match send(&client, &servers[&case.upstream], case) {
             Ok(answer) => {
                 rendered.push_str(&format!(
@@ -45,11 +52,11 @@ fn honours_the_contract(implementation: Implementation) {
         failures.is_empty(),
         "{implementation:?} breaks the contract in {} of {} cases:\n{}",
         failures.len(),
-        CASES.len(),
+        cases.len(),
         failures.join("\n")
     );
     // The servers share one snapshot: the same answers, byte for byte.
-    insta::assert_snapshot!("answers", rendered);
+    insta::assert_snapshot!(snapshot, rendered);
 }
 
 #[test]
@@ -73,8 +80,18 @@ fn part4_cached_server_honours_the_contract() {
 }
 
 #[test]
+fn part5_limited_server_honours_the_contract() {
+    honours_the_contract(Implementation::Limited);
+}
+
+#[test]
+fn part5_limited_server_converts_on_a_date() {
+    honours(Implementation::Limited, DATED_CASES, "dated_answers");
+}
+
+#[test]
 fn every_expected_body_is_one_line() {
-    for case in CASES {
+    for case in CASES.iter().chain(DATED_CASES) {
         assert!(
             !case.body.is_empty() && !case.body.contains('\n'),
             "{case:?}"

@@ -149,13 +149,10 @@ fn every_server_recovers_as_soon_as_the_rates_service_does() {
         while std::net::TcpStream::connect(addr).is_ok() && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(20));
         }
-        // Part 4 keeps the rates it fetched for its TTL (an hour): a rates
-        // service that goes down after a fetch costs it nothing.
-        let down_again = if implementation == Implementation::Cached {
-            200
-        } else {
-            502
-        };
+        // Parts 4 and 5 keep the rates they fetched for their TTL (an
+        // hour): a rates service that goes down after a fetch costs them
+        // nothing.
+        let down_again = if implementation.caches() { 200 } else { 502 };
         assert_eq!(
             get(&server, "/convert/GBP/100").0,
             down_again,

@@ -22,7 +22,7 @@ fn solution_binaries() -> MutexGuard<'static, ()> {
 #[test]
 fn every_solution_passes() {
     let _turn = solution_binaries();
-    for part in ["part1", "part2", "part3", "part4"] {
+    for part in ["part1", "part2", "part3", "part4", "part5"] {
         let (passed, output) = check(&root(), &[part, "--solution"]);
         assert!(passed, "the {part} solution fails:\n{output}");
         assert!(output.contains(&format!("{part} passes")), "{output}");
@@ -32,7 +32,7 @@ fn every_solution_passes() {
 #[test]
 fn every_pristine_exercise_fails_and_names_exactly_its_gaps() {
     let copy = workspace("workspace");
-    for part in ["part1", "part2", "part3", "part4"] {
+    for part in ["part1", "part2", "part3", "part4", "part5"] {
         let (passed, output) = check(&copy, &[part]);
         assert!(!passed, "the pristine {part} passes:\n{output}");
         let gaps: Vec<&str> = output

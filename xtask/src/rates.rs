@@ -14,7 +14,7 @@ use rates::{Fault, RatesConfig, RatesService};
 /// How to run the service.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Example: cargo xtask rates --latency 200ms --jitter 50ms --failure-rate 0.1"
+    after_help = "Examples:\n  cargo xtask rates --latency 200ms --jitter 50ms --failure-rate 0.1\n  cargo xtask rates --latency 100ms --quota 8     part 5: 8 dated requests at once, 429 beyond"
 )]
 pub struct RatesArgs {
     /// Port to listen on.
@@ -37,6 +37,10 @@ pub struct RatesArgs {
     /// (headers, then one byte every 100 ms).
     #[arg(long, value_parser = parse_fault)]
     fault: Option<Fault>,
+    /// At most this many requests for a date's rates (GET /2016-10-14) at
+    /// once, as a paid plan allows; one more gets 429 Too Many Requests.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    quota: Option<u16>,
 }
 
 fn parse_fault(text: &str) -> Result<Fault, String> {
@@ -69,6 +73,7 @@ pub fn run(args: RatesArgs) -> anyhow::Result<ExitCode> {
         jitter: args.jitter,
         failure_rate: args.failure_rate,
         fault: args.fault,
+        quota: args.quota.map(usize::from),
         ..RatesConfig::default()
     };
     // The handler is installed before the port is taken: nothing can be left
@@ -96,7 +101,10 @@ pub fn run(args: RatesArgs) -> anyhow::Result<ExitCode> {
         );
     }
     let url = local_url(service.addr());
-    println!("rates service on {url}/latest");
+    println!("rates service on {url}/latest, and {url}/2016-10-14 for a date's rates");
+    if let Some(quota) = args.quota {
+        println!("quota: {quota} requests for a date at once, 429 beyond");
+    }
     println!("{}", env_hint(&url));
 
     // The service runs on its own thread; this one only waits. A closed
@@ -104,6 +112,9 @@ pub fn run(args: RatesArgs) -> anyhow::Result<ExitCode> {
     // the wait as well.
     let _ = stopped.recv();
     println!("{}", answered(&service.counts()));
+    if args.quota.is_some() {
+        println!("refused past the quota (429): {}", service.refused());
+    }
     drop(service);
     Ok(ExitCode::SUCCESS)
 }

@@ -51,6 +51,8 @@ fn the_runner_and_the_graded_crates_resolve_common_crates_alike() {
         "part3",
         "part1-solution",
         "part2-solution",
+        "part5",
+        "part5-solution",
     ] {
         for (package, theirs) in features(graded, true) {
             if let Some(ours) = runner.get(&package)

@@ -97,9 +97,13 @@ fn leave_mid_request(address: SocketAddr) {
         return;
     };
     thread::sleep(LEAVE_AFTER);
-    // A linger of zero makes close() send a reset, not a polite FIN: the
-    // server's next write to this connection fails, as it does when a
-    // client vanishes.
+    reset(stream);
+}
+
+/// Hangs up on `stream` as a client that vanishes does. A linger of zero
+/// makes close() send a reset, not a polite FIN: the server's next write to
+/// this connection fails, and hyper drops the request's handler at once.
+pub fn reset(stream: std::net::TcpStream) {
     let _ = SockRef::from(&stream).set_linger(Some(Duration::ZERO));
     drop(stream);
 }

@@ -12,6 +12,7 @@ use rates::{RatesConfig, RatesService};
 
 use super::numbers::HEALTH_AFTER;
 use super::procs::Proc;
+use super::quiet::{self, Beside};
 use super::requests::{CONVERT, Reply, Volley, at_once_while, get, http_client, wait_until};
 use crate::explain;
 
@@ -32,6 +33,15 @@ pub struct Launch {
     rates_ttl: Option<Duration>,
     /// `--grace` (part 4).
     grace: Option<Duration>,
+    /// `--max-fetches` (part 5).
+    max_fetches: Option<usize>,
+    /// `--max-wait` (part 5): `Some(None)` is `unbounded`.
+    max_wait: Option<Option<Duration>>,
+    /// `--log json` (part 5).
+    log_json: bool,
+    /// The check holds the machine to itself (`quiet::alone`): its server
+    /// takes no place beside the others.
+    alone: bool,
 }
 
 impl Launch {
@@ -76,6 +86,41 @@ impl Launch {
         }
     }
 
+    /// `--max-fetches n`: part 5's limit, the rates service's quota.
+    pub fn max_fetches(self, n: usize) -> Self {
+        Self {
+            max_fetches: Some(n),
+            ..self
+        }
+    }
+
+    /// `--max-wait`: how long a request may wait for a permit; `None` is
+    /// `unbounded`, which keeps part 5's shed gaps from running before
+    /// their exercise.
+    pub fn max_wait(self, wait: Option<Duration>) -> Self {
+        Self {
+            max_wait: Some(wait),
+            ..self
+        }
+    }
+
+    /// `--log json`: a span a request, as JSON lines on stderr.
+    pub fn log_json(self) -> Self {
+        Self {
+            log_json: true,
+            ..self
+        }
+    }
+
+    /// For a check that holds `quiet::alone()`: its server must not wait
+    /// for a place beside the others, which it would wait for forever.
+    pub fn alone(self, _alone: &quiet::Alone) -> Self {
+        Self {
+            alone: true,
+            ..self
+        }
+    }
+
     /// The command that starts `bin` against the rates service at `rates_url`.
     fn command(&self, bin: &Path, rates_url: &str) -> Command {
         let timeout = self
@@ -90,12 +135,31 @@ impl Launch {
             // A learner's backtrace is noise here: the grader explains panics.
             .env("RUST_BACKTRACE", "0")
             .env_remove("PORT")
-            .env_remove("HOST");
+            .env_remove("HOST")
+            // Part 5's options, as the check sets them, not the shell.
+            .env_remove("MAX_FETCHES")
+            .env_remove("MAX_WAIT")
+            .env_remove("LOG");
         if let Some(ttl) = self.rates_ttl {
             command.arg("--rates-ttl").arg(millis(ttl));
         }
         if let Some(grace) = self.grace {
             command.arg("--grace").arg(millis(grace));
+        }
+        if let Some(n) = self.max_fetches {
+            command.arg("--max-fetches").arg(n.to_string());
+        }
+        match self.max_wait {
+            Some(Some(wait)) => {
+                command.arg("--max-wait").arg(millis(wait));
+            }
+            Some(None) => {
+                command.args(["--max-wait", "unbounded"]);
+            }
+            None => {}
+        }
+        if self.log_json {
+            command.args(["--log", "json"]);
         }
         if let Some(workers) = self.worker_threads {
             command.env("TOKIO_WORKER_THREADS", workers.to_string());
@@ -109,6 +173,8 @@ impl Launch {
     /// Starts `bin` against the rates service at `rates_url`, and waits for
     /// its `listening on http://…` line. The error is the check's reason.
     pub fn start(&self, bin: &Path, rates_url: &str) -> Result<Server, String> {
+        // Unless the check is alone, its server runs beside the others'.
+        let place = (!self.alone).then(quiet::beside);
         let (found, listening) = mpsc::channel();
         let proc = Proc::spawn(self.command(bin, rates_url), move |line| {
             if let Some(url) = line.strip_prefix("listening on ") {
@@ -121,7 +187,11 @@ impl Launch {
         let deadline = Instant::now() + STARTUP;
         loop {
             if let Ok(url) = listening.recv_timeout(Duration::from_millis(50)) {
-                return Ok(Server { proc, url });
+                return Ok(Server {
+                    proc,
+                    url,
+                    _place: place,
+                });
             }
             if proc.exited() {
                 proc.drain(Duration::from_secs(1));
@@ -193,6 +263,9 @@ impl Stage {
 pub struct Server {
     proc: Proc,
     pub url: String,
+    /// Its place beside the other checks' servers (none for a check alone),
+    /// given back once it is killed: fields drop in order.
+    _place: Option<Beside>,
 }
 
 impl Server {
@@ -329,6 +402,40 @@ mod tests {
     }
 
     #[test]
+    fn part_5s_settings_reach_the_server() {
+        let plain = args(&Launch::new().command(Path::new("server"), "http://rates"));
+        assert!(
+            !plain
+                .iter()
+                .any(|arg| arg.starts_with("--max") || arg == "--log")
+        );
+        let limited = Launch::new()
+            .max_fetches(8)
+            .max_wait(Some(Duration::from_millis(20)))
+            .log_json()
+            .command(Path::new("server"), "http://rates");
+        let args = args(&limited);
+        let after = |flag: &str| {
+            let at = args.iter().position(|arg| arg == flag);
+            at.and_then(|at| args.get(at + 1)).cloned()
+        };
+        assert_eq!(after("--max-fetches").as_deref(), Some("8"));
+        assert_eq!(after("--max-wait").as_deref(), Some("20ms"));
+        assert_eq!(after("--log").as_deref(), Some("json"));
+        let unbounded = Launch::new()
+            .max_wait(None)
+            .command(Path::new("server"), "http://rates");
+        let args: Vec<String> = unbounded
+            .get_args()
+            .map(|arg| arg.to_string_lossy().into_owned())
+            .collect();
+        assert!(
+            args.windows(2)
+                .any(|pair| pair == ["--max-wait", "unbounded"])
+        );
+    }
+
+    #[test]
     fn waiting_for_a_fetch_ends_when_it_starts_or_the_server_gives_up() {
         let service = RatesService::start(RatesConfig::default()).expect("a rates service");
         // A "server" that exits at once: this test binary, listing its tests.
@@ -338,6 +445,7 @@ mod tests {
         let server = Server {
             proc,
             url: "http://127.0.0.1:1".into(),
+            _place: None,
         };
         let client = http_client().expect("a client");
         let stage = Stage {

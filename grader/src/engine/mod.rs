@@ -11,12 +11,16 @@
 //! - `timing`: N slow conversions measured in round trips and waves, in a
 //!   `Setting` (one worker, or P threads), and what a queue says about its
 //!   cause;
+//! - `open_loop`: requests at a constant rate, whatever the server does
+//!   (part 5's overload), and the quantiles of their times;
 //! - `sustained`: hundreds of conversions, checked, on kept-alive and new
 //!   connections, within a deadline; `hang_ups`: clients that leave
 //!   mid-request, with a reset;
 //! - `libtest`: a graded test binary, one process and one deadline a test;
 //! - `numbers`: every number a part's checks stand on, and why;
 //! - `procs`: child processes that never outlive the check, and signals;
+//! - `quiet`: the machine to one check while it times milliseconds under
+//!   load (part 5's shedding), the other servers waiting their turn;
 //! - here: scenarios side by side, and the reasons built from what they
 //!   measured and what the server said.
 //!
@@ -30,7 +34,9 @@ pub mod hang_ups;
 pub mod launch;
 pub mod libtest;
 pub mod numbers;
+pub mod open_loop;
 pub mod procs;
+pub mod quiet;
 pub mod requests;
 pub mod sustained;
 pub mod timing;

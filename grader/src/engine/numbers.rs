@@ -171,3 +171,115 @@ pub mod part4 {
     /// the grace can end its wait.
     pub const STUCK_DEADLINE: Duration = Duration::from_secs(60);
 }
+
+/// Part 5: the quota, shedding, hang-ups and spans.
+pub mod part5 {
+    use std::time::Duration;
+
+    /// The rates service's quota, and the server's `--max-fetches`: N.
+    pub const QUOTA: usize = 8;
+    /// The rates service's round trip in the quota, shedding and no-leak
+    /// checks: a fifth of a second. What a server adds to a fetch (a few
+    /// milliseconds in a debug build on a busy laptop) is then a few % of
+    /// it, and 10× the capacity is 400 requests a second, which the
+    /// grader's load and a debug server take without crowding 2 cores.
+    pub const ROUND_TRIP: Duration = Duration::from_millis(200);
+    /// The round trip's jitter, either way, in the shedding check: it keeps
+    /// the 8 fetches from moving in lock-step, so that the fetches counted
+    /// in a window are not a whole number of rounds, give or take 8.
+    pub const JITTER: Duration = Duration::from_millis(40);
+    /// The capacity: N ÷ the round trip, 40 conversions a second.
+    pub const CAPACITY: f64 = QUOTA as f64 / (ROUND_TRIP.as_millis() as f64 / 1000.0);
+
+    // The quota check.
+
+    /// Conversions at once: 10× the quota.
+    pub const CLIENTS: usize = 10 * QUOTA;
+    /// How long each may take. A right server answers them all in ten round
+    /// trips, 2 s; a server that serialises its fetches needs 16 s, and is
+    /// told so from what the rates service counted, well before.
+    pub const QUOTA_TIMEOUT: Duration = Duration::from_secs(4);
+
+    // The shedding check.
+
+    /// The server's `--max-wait`: how long a request may wait for a permit.
+    /// Well under `SHED_LIMIT`, so a right server sheds 40 ms inside it,
+    /// and a noisy machine has those 40 ms to delay a shed answer.
+    pub const MAX_WAIT: Duration = Duration::from_millis(10);
+    /// Offered: 10× the capacity, at a constant rate (an open loop).
+    pub const OFFERED: f64 = 10.0 * CAPACITY;
+    /// For this long: 15 round trips, 1,200 conversions.
+    pub const OFFERED_FOR: Duration = Duration::from_secs(3);
+    /// A shed answer must come within this (the 50 ms): a right one
+    /// comes after `MAX_WAIT` at most (or at once), a shed that waits for a
+    /// permit first after a round trip or more.
+    pub const SHED_LIMIT: Duration = Duration::from_millis(50);
+    /// An admitted answer must come within two round trips and the wait: a
+    /// right one takes one round trip (±20 ms) and the wait, so a whole
+    /// round trip of noise is allowed; one behind a queue without end
+    /// waits longer every second.
+    pub const ADMITTED_LIMIT: Duration =
+        Duration::from_millis(2 * ROUND_TRIP.as_millis() as u64 + MAX_WAIT.as_millis() as u64);
+    /// How long the load's requests wait for an answer at all: past the
+    /// admitted limit, so a late answer is seen late, not lost; short
+    /// enough that a server that queues without end holds at most 320 of
+    /// the grader's connections.
+    pub const LOAD_TIMEOUT: Duration = Duration::from_millis(800);
+    /// Goodput (200s within `ADMITTED_LIMIT`, a second) must reach this
+    /// share of the capacity. A right server loses a few milliseconds a
+    /// round trip, and a permit free for a moment now and then: 95 to 99 %.
+    /// A lock that serialises fetches reaches 12.5 %, a permit held twice
+    /// as long as its fetch 50 %, a queue without end a few %.
+    pub const GOODPUT_SHARE: f64 = 0.90;
+    /// `/health` is asked this often during the load, and must answer
+    /// within `SHED_LIMIT` every time but once (a busy laptop may delay one
+    /// answer; a `/health` behind the queue waits, or is shed, every time).
+    pub const HEALTH_EVERY: Duration = Duration::from_millis(100);
+    /// How many shed answers may be later than `SHED_LIMIT`, and admitted
+    /// ones later than `ADMITTED_LIMIT`: one in a hundred, for the moments a
+    /// busy machine stalls a process. A shed that waits first, or a queue
+    /// without end, makes nearly all of them late.
+    pub const LATE_SHARE: f64 = 0.01;
+
+    // The no-leak check.
+
+    /// Clients that hang up mid-fetch, 8 at a time (the quota).
+    pub const MID_FETCH: usize = 200;
+    /// Clients that hang up while they wait for a permit, `WAITERS` at a
+    /// time, while 8 others hold the permits.
+    pub const WAITING: usize = 800;
+    pub const WAITERS: usize = 50;
+    /// The server's `--max-wait` there: long enough that a waiter is still
+    /// waiting when its client hangs up.
+    pub const PATIENT_WAIT: Duration = Duration::from_secs(5);
+    /// The round trip of the 8 fetches that hold the permits while waiters
+    /// come and go: longer than all their waves take.
+    pub const HOLD: Duration = Duration::from_secs(3);
+    /// How long a wave's requests may take to reach the server and start
+    /// (or queue for) their fetches, on loopback: milliseconds.
+    pub const SETTLE: Duration = Duration::from_millis(30);
+    /// How long 8 fetches may take to start once their permits are free: a
+    /// whole round trip (a server that spawns its fetches lets a fetch
+    /// whose client left run to its end, which is right), and a margin.
+    pub const START_WITHIN: Duration = Duration::from_millis(1000);
+    /// How long the first no-leak phase's fetches take: short, so that a
+    /// server that lets a fetch run to its end after its client left (which
+    /// is right) takes 25 of them, not 25 round trips of 200 ms.
+    pub const SHORT_ROUND_TRIP: Duration = Duration::from_millis(50);
+
+    // The observe check.
+
+    /// The quota there: fewer lines to read.
+    pub const OBSERVED_QUOTA: usize = 4;
+    /// Its round trip: long, so that a wait of one round trip is far from
+    /// none, whatever the noise.
+    pub const OBSERVED_ROUND_TRIP: Duration = Duration::from_millis(300);
+    /// Its `--max-wait`: one round trip and a half, so that of 3 × 4
+    /// conversions at once, 4 are served at once, 4 after waiting a round
+    /// trip, and 4 shed after waiting this long.
+    pub const OBSERVED_WAIT: Duration = Duration::from_millis(450);
+    /// A span's wait and time upstream, added, must match what the client
+    /// measured within this, and a tenth of it: the client's time includes
+    /// the connection and the answer's way back, a millisecond or two.
+    pub const SPAN_TOLERANCE: Duration = Duration::from_millis(60);
+}

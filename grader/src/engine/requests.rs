@@ -190,13 +190,28 @@ pub fn at_once_while<T>(
     n: usize,
     meanwhile: impl FnOnce() -> T,
 ) -> (Volley, T) {
-    let start = Barrier::new(n + 1);
+    let urls = vec![url.to_string(); n];
+    each_at_once_while(client, &urls, REQUEST_TIMEOUT, meanwhile)
+}
+
+/// A GET of each of `urls`, all leaving together, and `meanwhile` as in
+/// [`at_once_while`], each waiting `limit` at most: for requests that must
+/// differ (each date its own fetch). The replies in the order of `urls`.
+pub fn each_at_once_while<T>(
+    client: &reqwest::blocking::Client,
+    urls: &[String],
+    limit: Duration,
+    meanwhile: impl FnOnce() -> T,
+) -> (Volley, T) {
+    let start = Barrier::new(urls.len() + 1);
     thread::scope(|scope| {
-        let requests: Vec<_> = (0..n)
-            .map(|_| {
-                scope.spawn(|| {
+        let requests: Vec<_> = urls
+            .iter()
+            .map(|url| {
+                let start = &start;
+                scope.spawn(move || {
                     start.wait();
-                    get(client, url)
+                    get_within(client, url, limit)
                 })
             })
             .collect();
@@ -238,9 +253,18 @@ impl Volley {
 /// within `connect_within`. Nothing reads its answer: the check hangs up on
 /// it, or leaves it in flight while something else happens.
 pub fn send_unread(address: SocketAddr, connect_within: Duration) -> Result<TcpStream, Unsent> {
+    send_unread_to(address, CONVERT, connect_within)
+}
+
+/// [`send_unread`], for `path`.
+pub fn send_unread_to(
+    address: SocketAddr,
+    path: &str,
+    connect_within: Duration,
+) -> Result<TcpStream, Unsent> {
     let mut stream =
         TcpStream::connect_timeout(&address, connect_within).map_err(Unsent::Connect)?;
-    let request = format!("GET {CONVERT} HTTP/1.1\r\nHost: {address}\r\n\r\n");
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {address}\r\n\r\n");
     stream.write_all(request.as_bytes()).map_err(Unsent::Send)?;
     Ok(stream)
 }

@@ -15,6 +15,9 @@ use part3::sync_server;
 use part4::fetch::Fetcher;
 use part4::server::Converter;
 use part4::stats::Stats;
+use part5::dated::Dated;
+use part5::limit::Limit;
+use part5::options::MaxWait;
 
 use workshop_tests::upstream::UPSTREAM_TIMEOUT;
 
@@ -29,10 +32,24 @@ pub enum Implementation {
     Sync,
     /// Part 4: axum, and the rates of one fetch shared by many requests.
     Cached,
+    /// Part 5: part 4, and the conversion on a date, at most 8 fetches of
+    /// a date's rates at once, shed past 10 ms of waiting.
+    Limited,
 }
 
 impl Implementation {
-    pub const ALL: [Implementation; 4] = [Self::Async, Self::ForceAsync, Self::Sync, Self::Cached];
+    pub const ALL: [Implementation; 5] = [
+        Self::Async,
+        Self::ForceAsync,
+        Self::Sync,
+        Self::Cached,
+        Self::Limited,
+    ];
+
+    /// Whether it keeps the rates it fetched for an hour (parts 4 and 5).
+    pub fn caches(self) -> bool {
+        matches!(self, Self::Cached | Self::Limited)
+    }
 
     /// Starts this implementation's solution against the rates service at
     /// `rates_url`, and returns its base URL.
@@ -77,6 +94,18 @@ impl Implementation {
                 let converter = Converter::new(fetcher, Duration::from_secs(3600), stats);
                 tokio::runtime::Runtime::new()?
                     .block_on(server::serve(listener, part4::server::router(converter)))
+            }),
+            Self::Limited => Box::new(move || {
+                let stats = Arc::new(Stats::default());
+                let fetcher = Fetcher::new(&rates_url, upstream_timeout, Arc::clone(&stats))
+                    .map_err(io::Error::other)?;
+                let dated = Dated::new(&rates_url, upstream_timeout, Arc::clone(&stats))
+                    .map_err(io::Error::other)?;
+                let converter = Converter::new(fetcher, Duration::from_secs(3600), stats);
+                // The binary's defaults.
+                let limit = Limit::new(8, MaxWait(Some(Duration::from_millis(10))));
+                let router = part5::server::router(converter, dated, limit);
+                tokio::runtime::Runtime::new()?.block_on(server::serve(listener, router))
             }),
         };
         thread::Builder::new().name(name.clone()).spawn(move || {

@@ -1,0 +1,259 @@
+//! An open loop: requests at a constant rate, whatever the server does.
+//!
+//! The other checks send a fixed set of clients, each waiting for its
+//! answer before it asks again (a closed loop): a slow server slows its own
+//! load down, and never sees more than it can take. Real clients do not
+//! wait for each other; they arrive at their own rate. Offered more than
+//! its capacity, a server meets the excess only in an open loop: the k-th
+//! request leaves at k ÷ rate, answered or not the ones before it (wrk2's
+//! method, and what `cargo xtask bench --overload` does at scale).
+//!
+//! One thread runs a current-thread runtime: a task a request, each with
+//! its own timeout, on a pool of kept-alive connections that grows as the
+//! server holds them. The calling thread does something meanwhile (the
+//! shedding check asks `/health`).
+
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use tokio::task::JoinSet;
+
+/// What to offer: `rate` requests a second for `duration`, each waiting
+/// `timeout` at most for its answer.
+#[derive(Debug, Clone, Copy)]
+pub struct Load {
+    pub rate: f64,
+    pub duration: Duration,
+    pub timeout: Duration,
+}
+
+impl Load {
+    /// How many requests it sends.
+    pub fn count(&self) -> usize {
+        (self.rate * self.duration.as_secs_f64()).round() as usize
+    }
+}
+
+/// One request of the load, and what became of it.
+#[derive(Debug, Clone)]
+pub struct Sent {
+    /// Its place in the schedule: the k-th request.
+    pub index: usize,
+    /// When it was meant to leave, from the start: k ÷ rate.
+    pub intended: Duration,
+    /// How much later than that it left: the generator's own delay, which
+    /// is no fault of the server's.
+    pub late: Duration,
+    /// From when it left to its whole answer, or to its timeout.
+    pub took: Duration,
+    pub answer: Result<Got, String>,
+}
+
+/// An answer: its status, its `Retry-After` header if any, its body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Got {
+    pub status: u16,
+    pub retry_after: Option<String>,
+    pub body: String,
+}
+
+impl Sent {
+    pub fn status(&self) -> Option<u16> {
+        self.answer.as_ref().ok().map(|got| got.status)
+    }
+}
+
+/// Sends `load`, the k-th request to `url(k)`, while `meanwhile` runs on
+/// this thread; every request's fate in the schedule's order, and what
+/// `meanwhile` returned. The error is the check's reason.
+pub fn offer<T>(
+    load: Load,
+    url: impl Fn(usize) -> String + Send + Sync + 'static,
+    meanwhile: impl FnOnce() -> T,
+) -> Result<(Vec<Sent>, T), String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|err| format!("cannot start the load's runtime: {err}"))?;
+    let client = reqwest::Client::builder()
+        .timeout(load.timeout)
+        .build()
+        .map_err(|err| format!("cannot build an HTTP client: {err}"))?;
+    let url = Arc::new(url);
+    let sending = thread::Builder::new()
+        .name("open-loop".into())
+        .spawn(move || runtime.block_on(schedule(load, client, url)))
+        .map_err(|err| format!("cannot start the load's thread: {err}"))?;
+    let during = meanwhile();
+    let sent = sending.join().map_err(|_| super::GRADER_BUG.to_string())?;
+    Ok((sent, during))
+}
+
+/// The schedule: the k-th request leaves at k ÷ rate, on a task of its own.
+async fn schedule(
+    load: Load,
+    client: reqwest::Client,
+    url: Arc<impl Fn(usize) -> String + Send + Sync + 'static>,
+) -> Vec<Sent> {
+    let start = tokio::time::Instant::now();
+    let mut requests = JoinSet::new();
+    for index in 0..load.count() {
+        let intended = Duration::from_secs_f64(index as f64 / load.rate);
+        tokio::time::sleep_until(start + intended).await;
+        let late = start.elapsed().saturating_sub(intended);
+        let (client, url) = (client.clone(), url(index));
+        requests.spawn(async move {
+            let left = Instant::now();
+            let answer = ask(&client, &url, load.timeout).await;
+            Sent {
+                index,
+                intended,
+                late,
+                took: left.elapsed(),
+                answer,
+            }
+        });
+    }
+    let mut sent = Vec::with_capacity(load.count());
+    while let Some(done) = requests.join_next().await {
+        // A request's task panics only on a grader bug; it is then missing,
+        // and counted as such by whoever reads the schedule.
+        if let Ok(one) = done {
+            sent.push(one);
+        }
+    }
+    sent.sort_by_key(|one| one.index);
+    sent
+}
+
+async fn ask(client: &reqwest::Client, url: &str, timeout: Duration) -> Result<Got, String> {
+    let response = client
+        .get(url)
+        .send()
+        .await
+        .map_err(|err| why(&err, timeout))?;
+    let status = response.status().as_u16();
+    let retry_after = response
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned());
+    let body = response.text().await.map_err(|err| why(&err, timeout))?;
+    Ok(Got {
+        status,
+        retry_after,
+        body,
+    })
+}
+
+fn why(err: &reqwest::Error, timeout: Duration) -> String {
+    if err.is_timeout() {
+        format!("no answer within {}", super::requests::within(timeout))
+    } else {
+        super::requests::without_url(err)
+    }
+}
+
+/// How many of `times` are over `limit`, and the largest.
+pub fn over(times: impl IntoIterator<Item = Duration>, limit: Duration) -> (usize, Duration) {
+    times
+        .into_iter()
+        .fold((0, Duration::ZERO), |(count, most), took| {
+            (count + usize::from(took > limit), most.max(took))
+        })
+}
+
+/// The `q`-quantile of `times` (0.99: the 99th percentile), zero if none.
+pub fn quantile(times: impl IntoIterator<Item = Duration>, q: f64) -> Duration {
+    let mut sorted: Vec<Duration> = times.into_iter().collect();
+    sorted.sort();
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let at = ((sorted.len() as f64 * q).ceil() as usize).clamp(1, sorted.len()) - 1;
+    sorted[at]
+}
+
+#[cfg(test)]
+mod tests {
+    use rates::{RatesConfig, RatesService};
+
+    use super::*;
+
+    #[test]
+    fn requests_leave_on_schedule_however_slow_the_answers() {
+        // Answers take 400 ms; 100 requests at 200 a second take 0.5 s to
+        // send. A closed loop of a few clients would send a few and wait;
+        // the open loop sends them all on time, and each waits on its own.
+        let latency = Duration::from_millis(400);
+        let service = RatesService::start(RatesConfig::with_latency(latency)).expect("a service");
+        let load = Load {
+            rate: 200.0,
+            duration: Duration::from_millis(500),
+            timeout: Duration::from_secs(5),
+        };
+        let base = service.url();
+        let started = Instant::now();
+        let (sent, waited) = offer(
+            load,
+            move |_| format!("{base}/latest"),
+            || {
+                thread::sleep(Duration::from_millis(50));
+                started.elapsed()
+            },
+        )
+        .expect("the load runs");
+        assert!(
+            waited < latency,
+            "meanwhile runs while they wait: {waited:?}"
+        );
+        assert_eq!(sent.len(), 100);
+        assert!(sent.iter().all(|one| one.status() == Some(200)), "{sent:?}");
+        assert!(sent.iter().all(|one| one.took >= latency));
+        assert_eq!(sent[40].intended, Duration::from_millis(200));
+        // On time, give or take what a busy machine adds.
+        let late = quantile(sent.iter().map(|one| one.late), 0.5);
+        assert!(late < Duration::from_millis(50), "{late:?}");
+        // All 100 were in flight together at some point: 100 of them
+        // leave within 0.5 s, and none is answered before 0.4 s.
+        assert!(service.most_at_once() >= 20, "{}", service.most_at_once());
+        assert!(started.elapsed() < Duration::from_secs(3));
+    }
+
+    #[test]
+    fn a_late_answer_is_a_timeout_and_headers_are_kept() {
+        let config = RatesConfig {
+            quota: Some(1),
+            ..RatesConfig::with_latency(Duration::from_millis(300))
+        };
+        let service = RatesService::start(config).expect("a service");
+        let load = Load {
+            rate: 20.0,
+            duration: Duration::from_millis(100),
+            timeout: Duration::from_millis(150),
+        };
+        let base = service.url();
+        let (sent, ()) = offer(load, move |_| format!("{base}/2016-10-14"), || ()).expect("runs");
+        assert_eq!(sent.len(), 2);
+        // The first waits 300 ms, past its timeout; the second is refused
+        // at once, with the service's Retry-After.
+        assert_eq!(
+            sent[0].answer.as_ref().unwrap_err(),
+            "no answer within 0.15 s"
+        );
+        let refused = sent[1].answer.as_ref().expect("an answer");
+        assert_eq!(refused.status, 429);
+        assert_eq!(refused.retry_after.as_deref(), Some("1"));
+    }
+
+    #[test]
+    fn quantiles_and_lateness_are_counted() {
+        let ms = Duration::from_millis;
+        let times: Vec<Duration> = (1..=100).map(ms).collect();
+        assert_eq!(quantile(times.clone(), 0.99), ms(99));
+        assert_eq!(quantile(times.clone(), 0.5), ms(50));
+        assert_eq!(quantile(times.clone(), 1.0), ms(100));
+        assert_eq!(quantile(Vec::new(), 0.99), Duration::ZERO);
+        assert_eq!(over(times, ms(97)), (3, ms(100)));
+    }
+}

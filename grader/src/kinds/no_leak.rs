@@ -1,0 +1,229 @@
+//! Part 5's no-leak check: clients that hang up free their place. A client
+//! that leaves (a closed tab, a load balancer's timeout) resets its
+//! connection; axum then drops its request wherever it waits, and whatever
+//! the request held must be given back: its permit if it was fetching, its
+//! place in the queue if it was waiting. A place lost on each hang-up is a
+//! server that serves less and less, then nothing, with no error anywhere.
+//!
+//! Against a rates service with a quota of 8:
+//!
+//! 1. 200 clients hang up mid-fetch, 8 at a time: each wave must start its
+//!    8 fetches (the rates service counts them), then resets them all;
+//! 2. 800 clients hang up while they wait for a permit, 50 at a time, while
+//!    8 others hold the permits with slow fetches; then those 8 hang up;
+//! 3. 10 conversions at once: 8 fetches must run at once again, and all 10
+//!    be answered (200, or a shed for the 2 past the quota).
+//!
+//! Counts, not times: a wave waits for the rates service to count its
+//! fetches, up to a second, where a right server needs milliseconds.
+
+use std::net::{SocketAddr, TcpStream};
+use std::path::Path;
+use std::thread;
+
+use rates::date::FIRST;
+use rates::{RatesConfig, RatesService};
+
+use super::Subject;
+use crate::engine::hang_ups::reset;
+use crate::engine::launch::{Launch, Server, Stage};
+use crate::engine::numbers::PATIENT;
+use crate::engine::numbers::part5::{
+    HOLD, MID_FETCH, PATIENT_WAIT, QUOTA, QUOTA_TIMEOUT, SETTLE, SHORT_ROUND_TRIP, START_WITHIN,
+    WAITERS, WAITING,
+};
+use crate::engine::requests::{REQUEST_TIMEOUT, each_at_once_while, send_unread_to, wait_until};
+use crate::verdict::Checked;
+
+pub const SUBJECT: Subject = Subject::Server;
+
+/// Where the scenario is: the dates asked so far (each request its own),
+/// and the hang-ups so far, for the reasons.
+struct Run<'a> {
+    service: &'a RatesService,
+    server: &'a Server,
+    address: SocketAddr,
+    dates: i64,
+    mid_fetch: usize,
+    waiting: usize,
+}
+
+pub fn check(bin: &Path) -> Checked {
+    let config = RatesConfig {
+        quota: Some(QUOTA),
+        ..RatesConfig::with_latency(SHORT_ROUND_TRIP)
+    };
+    let stage = Launch::new()
+        .max_fetches(QUOTA)
+        .max_wait(Some(PATIENT_WAIT))
+        .upstream_timeout(PATIENT)
+        .stage(bin, config)?;
+    let Stage {
+        service,
+        server,
+        client,
+    } = &stage;
+    let mut run = Run {
+        service,
+        server,
+        address: server.address()?,
+        dates: 0,
+        mid_fetch: 0,
+        waiting: 0,
+    };
+    while run.mid_fetch < MID_FETCH {
+        run.idle(START_WITHIN)?;
+        let wave = run.send(QUOTA)?;
+        run.started(QUOTA)?;
+        wave.into_iter().for_each(reset);
+        run.mid_fetch += QUOTA;
+    }
+
+    // Eight slow fetches hold the permits; the waiters queue behind them.
+    run.idle(START_WITHIN)?;
+    service.set_latency(HOLD);
+    let holders = run.send(QUOTA)?;
+    run.started(QUOTA)?;
+    service.set_latency(SHORT_ROUND_TRIP);
+    while run.waiting < WAITING {
+        let wave = run.send(WAITERS)?;
+        thread::sleep(SETTLE);
+        wave.into_iter().for_each(reset);
+        run.waiting += WAITERS;
+    }
+    holders.into_iter().for_each(reset);
+    // A server that runs a fetch to its end after its client left (on a
+    // task of its own) is right: its permit comes back when the fetch ends.
+    run.idle(HOLD + START_WITHIN)?;
+
+    service.reset_most_at_once();
+    let urls: Vec<String> = (0..QUOTA + 2).map(|_| server.at(&run.next_path())).collect();
+    let (volley, ()) = each_at_once_while(client, &urls, QUOTA_TIMEOUT, || ());
+    run.no_refusal()?;
+    let most = service.most_at_once();
+    let hung_up = run.hung_up();
+    if most < QUOTA as u64 {
+        return Err(server
+            .trouble_or(|| {
+                format!(
+                    "{hung_up}; then {} conversions at once ran at most {most} fetches at \
+                     once, where {QUOTA} ran before: places were lost to the clients that \
+                     left. Whatever a request holds (its permit, its place in the queue) must \
+                     be given back when axum drops it: a binding in its future is dropped \
+                     then; a count decremented after an `.await` is not",
+                    urls.len()
+                )
+            })
+            .into());
+    }
+    // The two past the quota may wait for a permit, or be shed at once.
+    let wrong: Vec<_> = volley
+        .replies
+        .iter()
+        .filter(|reply| !matches!(reply.status(), Some(200 | 503)))
+        .collect();
+    if let Some(first) = wrong.first() {
+        return Err(server
+            .trouble_or(|| {
+                format!(
+                    "{hung_up}; then {} of {} conversions at once got {}, neither 200 nor a shed",
+                    wrong.len(),
+                    urls.len(),
+                    first.quoted()
+                )
+            })
+            .into());
+    }
+    Ok(format!(
+        "{hung_up}; then {} conversions at once ran {QUOTA} fetches at once again, and were \
+         answered",
+        urls.len()
+    ))
+}
+
+impl Run<'_> {
+    /// The next request's path: each its own date, so each its own fetch.
+    fn next_path(&mut self) -> String {
+        self.dates += 1;
+        format!("/convert/GBP/100/{}", FIRST.plus_days(self.dates))
+    }
+
+    /// `n` conversions on connections of the check's own, never read.
+    fn send(&mut self, n: usize) -> Result<Vec<TcpStream>, String> {
+        (0..n)
+            .map(|_| {
+                let path = self.next_path();
+                send_unread_to(self.address, &path, REQUEST_TIMEOUT)
+                    .map_err(|unsent| self.stopped(&unsent.reason("connect to the server")))
+            })
+            .collect()
+    }
+
+    /// Waits until the rates service is answering `n` fetches at once.
+    fn started(&self, n: usize) -> Result<(), String> {
+        let fetching = || self.service.in_flight() >= n as u64 || self.server.gave_up();
+        if wait_until(START_WITHIN, fetching) && !self.server.gave_up() {
+            return self.no_refusal();
+        }
+        self.no_refusal()?;
+        Err(self.server.trouble_or(|| {
+            format!(
+                "{}; then {n} conversions started only {} fetches within {} ms, where the \
+                 quota allows {QUOTA}: places were lost to the clients that left. A permit must \
+                 be given back when its request is dropped (a binding in the request's future \
+                 is; `std::mem::forget`, or a permit kept elsewhere, is lost for good)",
+                self.hung_up(),
+                self.service.in_flight(),
+                START_WITHIN.as_millis()
+            )
+        }))
+    }
+
+    /// Waits until no fetch is running, at most `limit`.
+    fn idle(&self, limit: std::time::Duration) -> Result<(), String> {
+        if wait_until(limit, || self.service.in_flight() == 0) {
+            return Ok(());
+        }
+        Err(self.server.trouble_or(|| {
+            format!(
+                "{}, and {} ms later the rates service still had {} fetches of theirs in \
+                 flight, each a round trip of {} ms: are fetches left running, or retried, \
+                 after their client left?",
+                self.hung_up(),
+                limit.as_millis(),
+                self.service.in_flight(),
+                SHORT_ROUND_TRIP.as_millis()
+            )
+        }))
+    }
+
+    /// No fetch refused with a 429: a permit given back before its fetch
+    /// ended lets a ninth start.
+    fn no_refusal(&self) -> Result<(), String> {
+        match self.service.refused() {
+            0 => Ok(()),
+            refused => Err(format!(
+                "{}: the rates service refused {refused} fetches with 429, so more than \
+                 {QUOTA} ran at once. A permit must be held until its fetch ends",
+                self.hung_up()
+            )),
+        }
+    }
+
+    /// The reason when the server could not be reached any more.
+    fn stopped(&self, why: &str) -> String {
+        self.server
+            .trouble_or(|| format!("{}; then the check could not {why}", self.hung_up()))
+    }
+
+    /// `200 clients hung up mid-fetch and 800 while waiting for a permit`.
+    fn hung_up(&self) -> String {
+        match (self.mid_fetch, self.waiting) {
+            (0, 0) => "before any client hung up".to_string(),
+            (mid, 0) => format!("{mid} clients hung up mid-fetch ({QUOTA} at a time)"),
+            (mid, waiting) => format!(
+                "{mid} clients hung up mid-fetch and {waiting} while they waited for a permit"
+            ),
+        }
+    }
+}
