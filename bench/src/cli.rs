@@ -19,6 +19,8 @@ Examples:
   cargo xtask bench --wrk                             wrk sends the load (apt-get install wrk)
   cargo xtask bench --json > results.json             for machines: share it with the room
   cargo xtask bench --first-run --runs 2              a fresh clone's first check, against building part 2
+  cargo xtask bench --overload                        part 5: what shedding buys, at 0.5× to 10× capacity
+  cargo xtask bench --overload --latency 100ms --multiples 1,10 --run-for 10s
   cargo xtask bench --edit-to-verdict --runs 5        a one-line edit, then check partN --solution, every part
 
 The JSON and the SVG chart are written to bench/ in the target directory (or --out), and their
@@ -75,6 +77,33 @@ pub struct BenchArgs {
     /// --edit-to-verdict (edits of each part) times.
     #[arg(long, default_value_t = 2)]
     pub runs: usize,
+    /// Instead of the comparison: part 5 with its queue's end and without,
+    /// offered constant rates up to 10× the rates service's capacity (its
+    /// --quota ÷ --latency), in an open loop. Writes overload.json and .svg.
+    #[arg(long, conflicts_with_all = ["first_run", "edit_to_verdict"])]
+    pub overload: bool,
+    /// --overload: the rates service's quota, and the servers' --max-fetches.
+    #[arg(long, default_value_t = 8, requires = "overload",
+          value_parser = clap::value_parser!(u16).range(1..))]
+    pub quota: u16,
+    /// --overload: part 5's --max-wait, the end of its queue.
+    #[arg(long, default_value = "10ms", requires = "overload", value_parser = humantime::parse_duration)]
+    pub max_wait: Duration,
+    /// --overload: the offered rates, as multiples of the capacity.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "0.5,1,2,10",
+        requires = "overload"
+    )]
+    pub multiples: Vec<f64>,
+    /// --overload: how long each rate is offered.
+    #[arg(long, default_value = "6s", requires = "overload", value_parser = humantime::parse_duration)]
+    pub run_for: Duration,
+    /// --overload: a 200 later than this, from when it was due, is no
+    /// good to its client; goodput counts the others.
+    #[arg(long, default_value = "1s", requires = "overload", value_parser = humantime::parse_duration)]
+    pub client_timeout: Duration,
 }
 
 impl BenchArgs {
@@ -128,11 +157,25 @@ impl BenchArgs {
         if self.first_run || self.edit_to_verdict {
             args.push(format!("--runs={}", self.runs));
         }
+        if self.overload {
+            let multiples: Vec<String> = self.multiples.iter().map(ToString::to_string).collect();
+            args.extend([
+                format!("--quota={}", self.quota),
+                format!("--max-wait={}", humantime::format_duration(self.max_wait)),
+                format!("--multiples={}", multiples.join(",")),
+                format!("--run-for={}", humantime::format_duration(self.run_for)),
+                format!(
+                    "--client-timeout={}",
+                    humantime::format_duration(self.client_timeout)
+                ),
+            ]);
+        }
         if let Some(against) = &self.against {
             args.push(format!("--against={}", against.display()));
         }
         for (flag, set) in [
             ("--first-run", self.first_run),
+            ("--overload", self.overload),
             ("--edit-to-verdict", self.edit_to_verdict),
             ("--learner", self.learner),
             ("--wrk", self.wrk),
@@ -156,6 +199,9 @@ pub fn run(root: &Path, args: &BenchArgs) -> Result<ExitCode, BenchError> {
     let mut config = args.config(root);
     if args.first_run {
         return first_run(args, &config);
+    }
+    if args.overload {
+        return overload(args, config);
     }
     if args.edit_to_verdict {
         return edit_to_verdict(args, &config);
@@ -188,6 +234,45 @@ pub fn run(root: &Path, args: &BenchArgs) -> Result<ExitCode, BenchError> {
         eprintln!("{paths}");
     } else {
         print!("{}", report::table(&outcome.report));
+        println!("{paths}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `--overload`: part 5 with and without an end to its queue.
+fn overload(args: &BenchArgs, mut config: BenchConfig) -> Result<ExitCode, BenchError> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&stop);
+    ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst))
+        .map_err(|err| BenchError::Config(format!("cannot watch for Ctrl-C: {err}")))?;
+    config.stop = stop;
+    let overload = crate::overload::OverloadConfig {
+        quota: usize::from(args.quota),
+        max_wait: args.max_wait,
+        multiples: args.multiples.clone(),
+        run_for: args.run_for,
+        client_timeout: args.client_timeout,
+        ..crate::overload::OverloadConfig::default()
+    };
+    let outcome = match crate::overload::run(&config, &overload) {
+        Ok(outcome) => outcome,
+        Err(BenchError::Interrupted) => {
+            eprintln!("{}", BenchError::Interrupted);
+            return Ok(ExitCode::from(130));
+        }
+        Err(err) => return Err(err),
+    };
+    let paths = format!(
+        "results: {}\nchart:   {}\nwall time: {:.0} s",
+        outcome.json.display(),
+        outcome.svg.display(),
+        outcome.report.wall_seconds
+    );
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&outcome.report)?);
+        eprintln!("{paths}");
+    } else {
+        print!("{}", crate::overload::table(&outcome.report));
         println!("{paths}");
     }
     Ok(ExitCode::SUCCESS)

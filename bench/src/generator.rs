@@ -379,21 +379,21 @@ async fn closed_loop(
 
 /// What the generator needs from an answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Answer {
-    status: u16,
+pub(crate) struct Answer {
+    pub(crate) status: u16,
     /// False when the server said `Connection: close`.
-    keep_alive: bool,
+    pub(crate) keep_alive: bool,
 }
 
 /// One keep-alive HTTP/1.1 connection, one request at a time.
-struct Wire {
+pub(crate) struct Wire {
     stream: TcpStream,
     /// Bytes read and not yet part of a whole answer.
     read: Vec<u8>,
 }
 
 impl Wire {
-    async fn open(addr: SocketAddr) -> std::io::Result<Self> {
+    pub(crate) async fn open(addr: SocketAddr) -> std::io::Result<Self> {
         let stream = TcpStream::connect(addr).await?;
         // Small requests, one at a time: Nagle's delay would only add latency.
         stream.set_nodelay(true)?;
@@ -405,7 +405,7 @@ impl Wire {
 
     /// Sends `request` and reads its whole answer, so the connection can
     /// carry the next one.
-    async fn exchange(&mut self, request: &[u8]) -> Result<Answer, BoxError> {
+    pub(crate) async fn exchange(&mut self, request: &[u8]) -> Result<Answer, BoxError> {
         self.stream.write_all(request).await?;
         loop {
             if let Some((answer, length)) = parse_head(&self.read)? {

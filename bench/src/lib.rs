@@ -9,6 +9,10 @@
 //! installed), a terminal table, a JSON record of the run and of the machine,
 //! and an SVG chart.
 //!
+//! `--overload` is the other comparison (part 5's finale): a server with a
+//! queue that ends and the same server without, offered constant rates up to
+//! 10× their capacity in an open loop (see [`overload`]).
+//!
 //! ```no_run
 //! let config = workshop_bench::BenchConfig::new("/path/to/async-workshop");
 //! let outcome = workshop_bench::run(&config)?;
@@ -31,6 +35,9 @@ pub mod generator;
 pub mod limits;
 pub mod littles_law;
 pub mod machine;
+pub mod open_loop;
+pub mod overload;
+pub mod overload_chart;
 pub mod report;
 pub mod servers;
 mod sweep;

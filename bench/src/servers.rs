@@ -165,6 +165,25 @@ pub fn build_runner(
     binary(target_dir, Profile::Release, RUNNER)
 }
 
+/// Builds the binaries named `bins` with one cargo call, and returns their
+/// paths, in order.
+pub fn build_bins(
+    root: &Path,
+    target_dir: &Path,
+    profile: Profile,
+    bins: &[String],
+) -> Result<Vec<PathBuf>, BenchError> {
+    let mut all = bins.to_vec();
+    if profile == Profile::Release {
+        // The runner in the same call, as `build` does: one resolution.
+        all.push(RUNNER.to_string());
+    }
+    cargo_build(root, target_dir, profile, &all)?;
+    bins.iter()
+        .map(|bin| binary(target_dir, profile, bin))
+        .collect()
+}
+
 /// `cargo build` of the binaries named `bins`.
 fn cargo_build(
     root: &Path,
@@ -260,6 +279,25 @@ impl ServerProcess {
         stop: &AtomicBool,
     ) -> Result<Self, BenchError> {
         let name = format!("{} ({})", implementation.part, implementation.name);
+        Self::start_with(
+            binary,
+            &name,
+            &implementation.extra_args(threads),
+            rates_url,
+            stop,
+        )
+    }
+
+    /// Starts `binary`, called `name` in messages, with `args` besides the
+    /// port, host and timeout, and waits until it says where it listens.
+    pub fn start_with(
+        binary: &Path,
+        name: &str,
+        args: &[String],
+        rates_url: &str,
+        stop: &AtomicBool,
+    ) -> Result<Self, BenchError> {
+        let name = name.to_string();
         let child = Command::new(binary)
             .args([
                 "--port",
@@ -269,7 +307,7 @@ impl ServerProcess {
                 "--upstream-timeout",
                 "2s",
             ])
-            .args(implementation.extra_args(threads))
+            .args(args)
             .env("RATES_URL", rates_url)
             // Their own defaults, not whatever the user's shell exported.
             .env_remove("PORT")
@@ -278,6 +316,9 @@ impl ServerProcess {
             .env_remove("THREADS")
             .env_remove("RATES_TTL")
             .env_remove("GRACE")
+            .env_remove("MAX_FETCHES")
+            .env_remove("MAX_WAIT")
+            .env_remove("LOG")
             // A panic's message, not its backtrace, is what fits in the tail.
             .env("RUST_BACKTRACE", "0")
             .stdin(Stdio::null())

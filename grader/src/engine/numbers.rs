@@ -231,15 +231,17 @@ pub mod part5 {
     /// A lock that serialises fetches reaches 12.5 %, a permit held twice
     /// as long as its fetch 50 %, a queue without end a few %.
     pub const GOODPUT_SHARE: f64 = 0.90;
-    /// `/health` is asked this often during the load, and must answer
-    /// within `SHED_LIMIT` every time but once (a busy laptop may delay one
-    /// answer; a `/health` behind the queue waits, or is shed, every time).
+    /// `/health` is asked this often during the load, and must answer 200
+    /// every time, within `SHED_LIMIT` nine times in ten (a `/health` behind
+    /// the queue waits, or is shed, every time).
     pub const HEALTH_EVERY: Duration = Duration::from_millis(100);
-    /// How many shed answers may be later than `SHED_LIMIT`, and admitted
-    /// ones later than `ADMITTED_LIMIT`: one in a hundred, for the moments a
-    /// busy machine stalls a process. A shed that waits first, or a queue
-    /// without end, makes nearly all of them late.
-    pub const LATE_SHARE: f64 = 0.01;
+    /// How many shed answers may be later than `SHED_LIMIT`, admitted ones
+    /// later than `ADMITTED_LIMIT`, and requests without an answer: one in
+    /// ten. The check has this process to itself, not the machine: CI grades
+    /// four parts at once beside builds, and a right server's sheds then
+    /// came 4 % late (up to 69 ms) in one run. A shed that waits first, or
+    /// a queue without end, makes nearly all of them late.
+    pub const LATE_SHARE: f64 = 0.10;
 
     // The no-leak check.
 
@@ -253,8 +255,12 @@ pub mod part5 {
     /// waiting when its client hangs up.
     pub const PATIENT_WAIT: Duration = Duration::from_secs(5);
     /// The round trip of the 8 fetches that hold the permits while waiters
-    /// come and go: longer than all their waves take.
-    pub const HOLD: Duration = Duration::from_secs(3);
+    /// come and go: far longer than their waves take (a second; three on a
+    /// busy machine). Were the permits free, a waiter would fetch, and
+    /// hang up mid-fetch: its permit is free the moment axum drops it, a
+    /// moment before the rates service sees the connection close, and the
+    /// next waiter's fetch could be a ninth.
+    pub const HOLD: Duration = Duration::from_secs(4);
     /// How long a wave's requests may take to reach the server and start
     /// (or queue for) their fetches, on loopback: milliseconds.
     pub const SETTLE: Duration = Duration::from_millis(30);
@@ -273,13 +279,17 @@ pub mod part5 {
     pub const OBSERVED_QUOTA: usize = 4;
     /// Its round trip: long, so that a wait of one round trip is far from
     /// none, whatever the noise.
-    pub const OBSERVED_ROUND_TRIP: Duration = Duration::from_millis(300);
+    pub const OBSERVED_ROUND_TRIP: Duration = Duration::from_millis(500);
     /// Its `--max-wait`: one round trip and a half, so that of 3 × 4
     /// conversions at once, 4 are served at once, 4 after waiting a round
     /// trip, and 4 shed after waiting this long.
-    pub const OBSERVED_WAIT: Duration = Duration::from_millis(450);
-    /// A span's wait and time upstream, added, must match what the client
-    /// measured within this, and a tenth of it: the client's time includes
-    /// the connection and the answer's way back, a millisecond or two.
-    pub const SPAN_TOLERANCE: Duration = Duration::from_millis(60);
+    pub const OBSERVED_WAIT: Duration = Duration::from_millis(750);
+    /// A span's wait and time upstream, added, lie inside what the client
+    /// measured (the connection and the answer's way back are outside):
+    /// never more than it, give or take the clocks' grain (`SPAN_GRAIN`),
+    /// and less by half a round trip at most. A busy machine put 140 ms
+    /// between them in one run; the faults are off by a round trip (a wait
+    /// not recorded, or counted with the fetch) or a thousandfold (seconds).
+    pub const SPAN_TOLERANCE: Duration = Duration::from_millis(250);
+    pub const SPAN_GRAIN: Duration = Duration::from_millis(20);
 }

@@ -2,10 +2,10 @@
 //! back from the JSON lines the server writes on stderr, each with its
 //! outcome, its wait for a permit and its time upstream, all true.
 //!
-//! Against a rates service of quota 4 and a round trip of 300 ms, with a
-//! `--max-wait` of 450 ms, 12 conversions on a date at once: a right
+//! Against a rates service of quota 4 and a round trip of 500 ms, with a
+//! `--max-wait` of 750 ms, 12 conversions on a date at once: a right
 //! server serves 4 at once, 4 after a wait of a round trip, and sheds 4
-//! after waiting its 450 ms (another design may split them otherwise: each
+//! after waiting its 750 ms (another design may split them otherwise: each
 //! span is held to what its own client measured, not to this split). Then,
 //! with the rates service down, 2 that fail. Each request has a date of its
 //! own, and its line is the one that names it.
@@ -14,7 +14,8 @@
 //! fields, an event's, the top level): an `outcome` that matches the answer
 //! (`served` for a 200, `shed` for a 503, `failed` otherwise), a `wait_ms`
 //! for the served and the shed, and an `upstream_ms` for the served, whose
-//! sum matches the time the client measured, within 60 ms and a tenth.
+//! sum lies within the time the client measured, and short of it by half a
+//! round trip at most.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -28,7 +29,7 @@ use super::Subject;
 use crate::engine::launch::{Launch, Stage};
 use crate::engine::numbers::PATIENT;
 use crate::engine::numbers::part5::{
-    OBSERVED_QUOTA, OBSERVED_ROUND_TRIP, OBSERVED_WAIT, SPAN_TOLERANCE,
+    OBSERVED_QUOTA, OBSERVED_ROUND_TRIP, OBSERVED_WAIT, SPAN_GRAIN, SPAN_TOLERANCE,
 };
 use crate::engine::requests::{REQUEST_TIMEOUT, Reply, each_at_once_while, get};
 use crate::verdict::{Checked, Failed};
@@ -218,7 +219,10 @@ fn untrue(span: &BTreeMap<String, Value>, expected: &str, reply: &Reply) -> Opti
         millis(span, UPSTREAM).unwrap_or(0.0)
     };
     let measured = reply.took.as_secs_f64() * 1000.0;
-    let tolerance = SPAN_TOLERANCE.as_secs_f64() * 1000.0 + measured / 10.0;
+    let (grain, tolerance) = (
+        SPAN_GRAIN.as_secs_f64() * 1000.0,
+        SPAN_TOLERANCE.as_secs_f64() * 1000.0,
+    );
     if expected == "served" && upstream < OBSERVED_ROUND_TRIP.as_secs_f64() * 1000.0 * 0.9 {
         return Some(format!(
             "its span says {UPSTREAM} {upstream:.0}, where its fetch took a round trip of {} \
@@ -227,7 +231,7 @@ fn untrue(span: &BTreeMap<String, Value>, expected: &str, reply: &Reply) -> Opti
         ));
     }
     let told = wait + upstream;
-    if (told - measured).abs() > tolerance {
+    if told > measured + grain || told < measured - tolerance {
         return Some(format!(
             "its span says {WAIT} {wait:.0} and {UPSTREAM} {upstream:.0}, {told:.0} ms in all, \
              where its client waited {measured:.0} ms: are they milliseconds, and measured \
@@ -259,28 +263,33 @@ mod tests {
     fn a_close_line_of_tracing_subscriber_is_read_wherever_its_fields_are() {
         let close = line(
             r#"{"level":"INFO","fields":{"message":"close","time.busy":"1ms"},"target":"x",
-               "span":{"outcome":"served","path":"/convert/GBP/100/1999-01-05","upstream_ms":301.5,
-               "wait_ms":302.0,"name":"request"},"spans":[]}"#,
+               "span":{"outcome":"served","path":"/convert/GBP/100/1999-01-05","upstream_ms":501.5,
+               "wait_ms":502.0,"name":"request"},"spans":[]}"#,
         );
         assert!(mentions(&close, "1999-01-05"));
         assert!(!mentions(&close, "1999-01-06"));
-        assert_eq!(millis(&close, WAIT), Some(302.0));
-        assert_eq!(untrue(&close, "served", &reply(200, 610)), None);
-        let event = line(r#"{"fields":{"outcome":"shed","wait_ms":"450ms","uri":"/x/1999-01-07"}}"#);
+        assert_eq!(millis(&close, WAIT), Some(502.0));
+        assert_eq!(untrue(&close, "served", &reply(200, 1010)), None);
+        let event = line(r#"{"fields":{"outcome":"shed","wait_ms":"750ms","uri":"/x/1999-01-07"}}"#);
         assert!(mentions(&event, "1999-01-07"));
-        assert_eq!(untrue(&event, "shed", &reply(503, 455)), None);
+        assert_eq!(untrue(&event, "shed", &reply(503, 755)), None);
     }
 
     #[test]
     fn an_untrue_span_is_told() {
-        let no_wait = line(r#"{"span":{"outcome":"served","upstream_ms":300.0}}"#);
-        assert!(untrue(&no_wait, "served", &reply(200, 600)).unwrap().contains("no `wait_ms`"));
-        let in_seconds = line(r#"{"span":{"outcome":"served","wait_ms":0.3,"upstream_ms":0.3}}"#);
-        assert!(untrue(&in_seconds, "served", &reply(200, 600)).is_some());
-        let wrong = line(r#"{"span":{"outcome":"served","wait_ms":0.0,"upstream_ms":300.0}}"#);
-        assert!(untrue(&wrong, "shed", &reply(503, 450)).unwrap().contains("not \"shed\""));
-        let zero_wait = line(r#"{"span":{"outcome":"served","wait_ms":0.0,"upstream_ms":301.0}}"#);
-        assert!(untrue(&zero_wait, "served", &reply(200, 605)).unwrap().contains("waited 605"));
-        assert_eq!(untrue(&zero_wait, "served", &reply(200, 305)), None);
+        let no_wait = line(r#"{"span":{"outcome":"served","upstream_ms":500.0}}"#);
+        assert!(untrue(&no_wait, "served", &reply(200, 1000)).unwrap().contains("no `wait_ms`"));
+        let in_seconds = line(r#"{"span":{"outcome":"served","wait_ms":0.5,"upstream_ms":0.5}}"#);
+        assert!(untrue(&in_seconds, "served", &reply(200, 1000)).is_some());
+        let wrong = line(r#"{"span":{"outcome":"served","wait_ms":0.0,"upstream_ms":500.0}}"#);
+        assert!(untrue(&wrong, "shed", &reply(503, 750)).unwrap().contains("not \"shed\""));
+        let zero_wait = line(r#"{"span":{"outcome":"served","wait_ms":0.0,"upstream_ms":501.0}}"#);
+        assert!(untrue(&zero_wait, "served", &reply(200, 1005)).unwrap().contains("waited 1005"));
+        assert_eq!(untrue(&zero_wait, "served", &reply(200, 505)), None);
+        // A wait counted with the fetch says more than the client waited.
+        let doubled = line(r#"{"span":{"outcome":"served","wait_ms":500.0,"upstream_ms":501.0}}"#);
+        assert!(untrue(&doubled, "served", &reply(200, 505)).is_some());
+        // A busy machine adds time outside the span: up to half a round trip.
+        assert_eq!(untrue(&zero_wait, "served", &reply(200, 700)), None);
     }
 }

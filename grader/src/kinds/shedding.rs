@@ -15,9 +15,8 @@
 //! - no 429 from the rates service.
 //!
 //! Noise only ever adds time; a busy machine may stall a process now and
-//! then, so one late answer in a hundred is allowed (`LATE_SHARE`), where a
-//! shed that waits first or a queue without end makes nearly all of them
-//! late. The margins are in `engine::numbers::part5`.
+//! then, so one late answer in ten is allowed (`LATE_SHARE`), where a shed
+//! that waits first or a queue without end makes nearly all of them late. The margins are in `engine::numbers::part5`.
 
 use std::path::Path;
 use std::thread;
@@ -78,6 +77,45 @@ pub fn check(bin: &Path) -> Checked {
     if let Some(gap) = server.unfilled_gap() {
         return Err(gap.into());
     }
+    let allowed = |of: usize| ((of as f64 * LATE_SHARE).ceil() as usize).max(1);
+    let status = |code: u16| move |one: &&Sent| one.status() == Some(code);
+    let served: Vec<&Sent> = sent.iter().filter(status(200)).collect();
+    let shed: Vec<&Sent> = sent.iter().filter(status(503)).collect();
+
+    let timed_out = sent.iter().filter(|one| one.answer.is_err()).count();
+    if timed_out > allowed(sent.len()) {
+        let (first, _) = sent
+            .iter()
+            .find(|one| one.answer.is_err())
+            .map(|one| (shown(one), ()))
+            .unwrap_or_default();
+        return Err(server
+            .trouble_or(|| {
+                format!(
+                    "{offered}: {timed_out} of {} got no answer within {} ms (the first: \
+                     {first}); {} were shed. {}",
+                    sent.len(),
+                    LOAD_TIMEOUT.as_millis(),
+                    shed.len(),
+                    if shed.is_empty() {
+                        "Nothing was shed: the queue has no end. Requests that cannot have a \
+                         permit within --max-wait must be answered at once, 503 (tower's \
+                         ConcurrencyLimit alone queues: LoadShed over it rejects)"
+                    } else {
+                        "The queue's end comes too late: a request must be shed within \
+                         --max-wait of its arrival. Does it wait for a permit first, and then \
+                         look at the clock? Bound the wait itself (tokio::time::timeout), or \
+                         never wait (try_acquire_owned)"
+                    }
+                )
+            })
+            .into());
+    }
+    // After the timeouts: a client that gives up frees its permit the
+    // moment axum drops its request, a moment before the rates service sees
+    // the fetch's connection close, and a fetch can start in that moment.
+    // Requests timing out by the hundred make that a 429 now and then; the
+    // queue without end is the fault then, said above.
     let refused = stage.service.refused();
     if refused > 0 {
         return Err(server
@@ -90,11 +128,6 @@ pub fn check(bin: &Path) -> Checked {
             })
             .into());
     }
-    let allowed = |of: usize| ((of as f64 * LATE_SHARE).ceil() as usize).max(1);
-    let status = |code: u16| move |one: &&Sent| one.status() == Some(code);
-    let served: Vec<&Sent> = sent.iter().filter(status(200)).collect();
-    let shed: Vec<&Sent> = sent.iter().filter(status(503)).collect();
-
     if let Some(other) = sent
         .iter()
         .find(|one| matches!(one.status(), Some(code) if code != 200 && code != 503))
@@ -111,6 +144,17 @@ pub fn check(bin: &Path) -> Checked {
                 )
             })
             .into());
+    }
+    if let Some(odd) = served
+        .iter()
+        .find(|one| !body(one).unwrap_or_default().starts_with("GBP "))
+    {
+        return Err(format!(
+            "{offered}: a 200 is not a conversion: {:?}. A request that is shed is told so \
+             with a 503, which a client and a load balancer understand",
+            body(odd).unwrap_or_default()
+        )
+        .into());
     }
     let without_retry = shed.iter().filter(|one| retry_after(one).is_none()).count();
     if without_retry > 0 {
@@ -135,42 +179,16 @@ pub fn check(bin: &Path) -> Checked {
     health_throughout(&offered, &health)?;
 
     let (shed_late, shed_most) = over(shed.iter().map(|one| one.took), SHED_LIMIT);
-    let timed_out = sent.iter().filter(|one| one.answer.is_err()).count();
-    if timed_out > allowed(sent.len()) {
-        let (first, _) = sent
-            .iter()
-            .find(|one| one.answer.is_err())
-            .map(|one| (shown(one), ()))
-            .unwrap_or_default();
-        return Err(server
-            .trouble_or(|| {
-                format!(
-                    "{offered}: {timed_out} of {} got no answer within {} ms (the first: \
-                     {first}); {} were shed. {}",
-                    sent.len(),
-                    LOAD_TIMEOUT.as_millis(),
-                    shed.len(),
-                    if shed.is_empty() {
-                        "Nothing was shed: the queue has no end. Requests that cannot have a \
-                         permit within --max-wait must be answered at once, 503 (tower's \
-                         ConcurrencyLimit alone queues: LoadShed over it rejects)"
-                    } else {
-                        "The queue's end is too far: a request waits longer than --max-wait"
-                    }
-                )
-            })
-            .into());
-    }
     if shed_late > allowed(shed.len()) {
         return Err(format!(
             "{offered}: {shed_late} of {} shed answers came later than {} ms, up to {} ms \
-             (99 % within {} ms): a shed must come at once, or after --max-wait ({} ms) at \
+             (90 % within {} ms): a shed must come at once, or after --max-wait ({} ms) at \
              most. Does it wait for a permit first, and then look at the clock? Bound the wait \
              itself (tokio::time::timeout), or never wait (try_acquire_owned)",
             shed.len(),
             SHED_LIMIT.as_millis(),
             shed_most.as_millis(),
-            quantile(shed.iter().map(|one| one.took), 0.99).as_millis(),
+            quantile(shed.iter().map(|one| one.took), 0.90).as_millis(),
             MAX_WAIT.as_millis()
         )
         .into());
@@ -253,7 +271,7 @@ fn probe(client: &reqwest::blocking::Client, url: &str, during: Duration) -> Vec
     replies
 }
 
-/// Every `/health` a 200, and all but one within `SHED_LIMIT`.
+/// Every `/health` a 200, and nine in ten within `SHED_LIMIT`.
 fn health_throughout(offered: &str, health: &[Reply]) -> Result<(), String> {
     let fix = "/health waits in the queue: the limit must be on the dated route alone, not a \
                layer on the whole router";
@@ -265,7 +283,7 @@ fn health_throughout(offered: &str, health: &[Reply]) -> Result<(), String> {
         ));
     }
     let (late, most) = over(health.iter().map(|reply| reply.took), SHED_LIMIT);
-    if late > 1 {
+    if late as f64 > health.len() as f64 * LATE_SHARE {
         return Err(format!(
             "{offered}: /health, asked {} times meanwhile, took longer than {} ms {late} times, \
              up to {} ms: {fix}",

@@ -39,6 +39,9 @@ const DEPENDENCIES: &[&str] = &[
     "tokio",
     "tokio-test",
     "tokio-util",
+    "tower",
+    "tracing",
+    "tracing-subscriber",
 ];
 
 /// One snippet: where it comes from and what it compiles as.
@@ -91,8 +94,8 @@ fn program(deck: &Path, block: &CodeBlock) -> (String, usize) {
 }
 
 /// `[dependencies]` for the snippets: the workspace's own entries, with
-/// paths made absolute, and the solutions of parts 3 and 4 as `part3` and
-/// `part4`.
+/// paths made absolute, and the solutions of parts 3 to 5 as `part3`,
+/// `part4` and `part5`.
 fn manifest(root: &Path) -> String {
     let text = fs::read_to_string(root.join("Cargo.toml")).expect("the workspace's Cargo.toml");
     let workspace: toml::Table = text.parse().expect("the workspace's Cargo.toml parses");
@@ -113,7 +116,7 @@ fn manifest(root: &Path) -> String {
         absolute(root, &mut spec);
         dependencies.insert(name.to_string(), spec);
     }
-    for part in ["part3", "part4"] {
+    for part in ["part3", "part4", "part5"] {
         let mut solution = toml::Table::new();
         solution.insert("package".into(), format!("{part}-solution").into());
         solution.insert(

@@ -179,7 +179,13 @@ pub fn mutants(
 /// down, so noise can make one of these fail, never pass: a mutant caught by
 /// them alone is graded a second time, and counts as caught only if it fails
 /// again.
-const TIMED_CHECKS: [&str; 2] = [".concurrency", ".threads"];
+const TIMED_CHECKS: [&str; 5] = [
+    ".concurrency",
+    ".threads",
+    ".shedding",
+    ".no_leak",
+    ".observe",
+];
 
 /// Grades the solution in the copy; a second time when only timed checks
 /// failed.

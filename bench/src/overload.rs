@@ -1,0 +1,544 @@
+//! `cargo xtask bench --overload`: what shedding buys.
+//!
+//! The rates service gets a quota (8 requests for a date at once) and a
+//! round trip (`--latency`): its capacity is quota ÷ round trip, and no
+//! server converts on a date faster. Two servers meet constant offered
+//! rates, 0.5×, 1×, 2× and 10× that capacity, in an open loop
+//! (`open_loop`, wrk2's method): part 5's solution, whose queue has an end
+//! (`--max-wait`, then 503 at once), and the same server with
+//! `--max-wait unbounded`, whose queue has none. Each run is a fresh server
+//! and a fresh rates service, long enough for a queue to build.
+//!
+//! For each: goodput (200s within the client's timeout, a second), sheds
+//! (503s a second), p50 and p99 of the 200s (from when each was due), errors,
+//! what was never answered, and the p99 second by second of the run: without
+//! an end to its queue, a server's latency grows with the run's length.
+
+use std::fs;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use std::time::{Duration, Instant, SystemTime};
+
+use rates::date::FIRST;
+use rates::{Date, RatesConfig, RatesService};
+use serde::{Deserialize, Serialize};
+
+use crate::generator::Generator;
+use crate::machine::{self, Machine};
+use crate::open_loop::{Missing, OpenLoop, Record, Schedule, quantile_ms};
+use crate::servers::{self, ServerProcess};
+use crate::{BenchConfig, BenchError, Code, overload_chart};
+
+/// The two servers compared: one binary, two settings.
+pub const SHEDDING: &str = "part5";
+pub const UNBOUNDED: &str = "unbounded";
+
+/// The server's binary, as the learner names it.
+const BIN: &str = "webserver_limited";
+
+/// What `--overload` runs, besides what `BenchConfig` already says
+/// (`latency`: the round trip; `code`, `profile`, `out_dir`, `stop`).
+#[derive(Debug, Clone)]
+pub struct OverloadConfig {
+    /// The rates service's quota and the servers' `--max-fetches`.
+    pub quota: usize,
+    /// Part 5's `--max-wait`.
+    pub max_wait: Duration,
+    /// Offered rates, as multiples of the capacity.
+    pub multiples: Vec<f64>,
+    /// How long each rate is offered.
+    pub run_for: Duration,
+    /// A 200 later than this (from when it was due) is no good to its
+    /// client: goodput counts the others.
+    pub client_timeout: Duration,
+    /// Connections open at most.
+    pub connections: usize,
+}
+
+impl Default for OverloadConfig {
+    fn default() -> Self {
+        Self {
+            quota: 8,
+            max_wait: Duration::from_millis(10),
+            multiples: vec![0.5, 1.0, 2.0, 10.0],
+            run_for: Duration::from_secs(6),
+            client_timeout: Duration::from_secs(1),
+            connections: 1024,
+        }
+    }
+}
+
+/// The results: `overload.json`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OverloadReport {
+    pub format_version: u32,
+    /// When the run finished, RFC 3339, UTC.
+    pub date: String,
+    pub machine: Machine,
+    /// Quota ÷ the round trip measured: conversions on a date a second.
+    pub capacity: f64,
+    /// The median of a few sequential requests for a date's rates.
+    pub round_trip_ms: f64,
+    /// The round trip as set (`--latency`).
+    pub latency_ms: f64,
+    pub quota: usize,
+    /// Part 5's `--max-wait`.
+    pub max_wait_ms: f64,
+    pub run_seconds: f64,
+    pub client_timeout_ms: f64,
+    pub connections: usize,
+    pub runs: Vec<OverloadRun>,
+    pub wall_seconds: f64,
+}
+
+/// One server at one offered rate.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OverloadRun {
+    /// `part5` or `unbounded`.
+    pub server: String,
+    /// The offered rate as a multiple of the capacity.
+    pub multiple: f64,
+    /// Requests a second, due at a constant rate.
+    pub offered: f64,
+    /// 200s within the client's timeout, a second.
+    pub goodput: f64,
+    /// 503s, a second.
+    pub shed: f64,
+    /// Of the 200s, from when each was due.
+    pub p50_ms: Option<f64>,
+    pub p99_ms: Option<f64>,
+    /// Connections that failed, and answers neither 200 nor 503.
+    pub errors: u64,
+    /// 200s later than the client's timeout.
+    pub late: u64,
+    /// Requests with no answer when the run ended: still queued, or never
+    /// sent for want of a free connection.
+    pub unanswered: u64,
+    pub sent: u64,
+    /// The p99 of the 200s due in each second of the run, in ms (`None`:
+    /// no 200 in that second).
+    pub p99_by_second_ms: Vec<Option<f64>>,
+    /// What the rates service saw: the most fetches at once, and the ones
+    /// it refused (429).
+    pub most_at_once: u64,
+    pub refused: u64,
+}
+
+/// A finished `--overload` and where it was written.
+#[derive(Debug)]
+pub struct OverloadOutcome {
+    pub report: OverloadReport,
+    pub json: PathBuf,
+    pub svg: PathBuf,
+}
+
+/// Builds the server, and offers every rate to each setting.
+pub fn run(config: &BenchConfig, overload: &OverloadConfig) -> Result<OverloadOutcome, BenchError> {
+    let began = Instant::now();
+    if overload.multiples.iter().any(|multiple| *multiple <= 0.0) || overload.quota == 0 {
+        return Err(BenchError::Config(
+            "the multiples and the quota must be above zero".into(),
+        ));
+    }
+    let limits = crate::limits::raise_open_files();
+    let connections = limits
+        .max_connections()
+        .map_or(overload.connections, |most| most.min(overload.connections));
+    let bin = match config.code {
+        Code::Solutions => format!("{BIN}-solution"),
+        Code::Learner => BIN.to_string(),
+    };
+    let binary = servers::build_bins(&config.root, &config.target_dir, config.profile, &[bin])?
+        .pop()
+        .ok_or_else(|| BenchError::Config("nothing was built".into()))?;
+
+    let generator = Generator::new()?;
+    let open_loop = OpenLoop::new()?;
+    let round_trip = measure_round_trip(&generator, config.latency)?;
+    let capacity = overload.quota as f64 / round_trip.as_secs_f64();
+    eprintln!(
+        "capacity: {} fetches at once ÷ {:.1} ms = {capacity:.0} conversions on a date a second",
+        overload.quota,
+        round_trip.as_secs_f64() * 1000.0
+    );
+
+    let mut runs = Vec::new();
+    for multiple in &overload.multiples {
+        for (server, max_wait) in [
+            (
+                SHEDDING,
+                humantime::format_duration(overload.max_wait).to_string(),
+            ),
+            (UNBOUNDED, "unbounded".to_string()),
+        ] {
+            let offered = capacity * multiple;
+            eprintln!(
+                "{server}: offering {offered:.0}/s ({multiple}× capacity) for {:?}",
+                overload.run_for
+            );
+            let settings = Settings {
+                binary: &binary,
+                server,
+                max_wait: &max_wait,
+                quota: overload.quota,
+                latency: config.latency,
+            };
+            let schedule = Schedule {
+                rate: offered,
+                duration: overload.run_for,
+                connections,
+                drain: overload.client_timeout,
+            };
+            let run = one_run(
+                &settings,
+                &open_loop,
+                schedule,
+                *multiple,
+                overload,
+                &config.stop,
+            )?;
+            eprintln!("  {}", line(&run));
+            runs.push(run);
+        }
+    }
+    let report = OverloadReport {
+        format_version: 1,
+        date: humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
+        machine: machine::describe(),
+        capacity,
+        round_trip_ms: round_trip.as_secs_f64() * 1000.0,
+        latency_ms: config.latency.as_secs_f64() * 1000.0,
+        quota: overload.quota,
+        max_wait_ms: overload.max_wait.as_secs_f64() * 1000.0,
+        run_seconds: overload.run_for.as_secs_f64(),
+        client_timeout_ms: overload.client_timeout.as_secs_f64() * 1000.0,
+        connections,
+        runs,
+        wall_seconds: began.elapsed().as_secs_f64(),
+    };
+    let (json, svg) = write(&report, &config.out_dir)?;
+    Ok(OverloadOutcome { report, json, svg })
+}
+
+/// How one server is started.
+struct Settings<'a> {
+    binary: &'a Path,
+    server: &'static str,
+    max_wait: &'a str,
+    quota: usize,
+    latency: Duration,
+}
+
+/// A fresh rates service and server, one schedule, and what it measured.
+fn one_run(
+    settings: &Settings,
+    open_loop: &OpenLoop,
+    schedule: Schedule,
+    multiple: f64,
+    overload: &OverloadConfig,
+    stop: &AtomicBool,
+) -> Result<OverloadRun, BenchError> {
+    let rates = RatesService::start(RatesConfig {
+        quota: Some(settings.quota),
+        ..RatesConfig::with_latency(settings.latency)
+    })
+    .map_err(BenchError::Rates)?;
+    let args = [
+        "--max-fetches".to_string(),
+        settings.quota.to_string(),
+        "--max-wait".to_string(),
+        settings.max_wait.to_string(),
+    ];
+    let mut server = ServerProcess::start_with(
+        settings.binary,
+        &format!("{} (--max-wait {})", settings.server, settings.max_wait),
+        &args,
+        &rates.url(),
+        stop,
+    )?;
+    let records = open_loop.run(server.addr(), schedule, dated_path, stop)?;
+    server.check_alive()?;
+    Ok(summarise(
+        settings.server,
+        multiple,
+        schedule,
+        overload.client_timeout,
+        &records,
+        (rates.most_at_once(), rates.refused()),
+    ))
+}
+
+/// A conversion on the k-th date from the first rates: each its own fetch.
+fn dated_path(k: usize) -> String {
+    let span = (Date::today().days() - FIRST.days()).max(1);
+    let day = i64::try_from(k).unwrap_or(0) % span;
+    format!("/convert/GBP/100/{}", FIRST.plus_days(day))
+}
+
+/// The round trip of a request for a date's rates, as measured.
+fn measure_round_trip(generator: &Generator, latency: Duration) -> Result<Duration, BenchError> {
+    let rates =
+        RatesService::start(RatesConfig::with_latency(latency)).map_err(BenchError::Rates)?;
+    let addr: SocketAddr = rates.addr();
+    generator.round_trip(addr, "/2016-10-14", 7)
+}
+
+/// What `records` say, as a run of the report.
+fn summarise(
+    server: &str,
+    multiple: f64,
+    schedule: Schedule,
+    client_timeout: Duration,
+    records: &[Record],
+    (most_at_once, refused): (u64, u64),
+) -> OverloadRun {
+    let seconds = schedule.duration.as_secs_f64();
+    let served: Vec<&Record> = records.iter().filter(|r| r.status == Ok(200)).collect();
+    let good = served
+        .iter()
+        .filter(|r| r.latency <= client_timeout)
+        .count();
+    let shed = records.iter().filter(|r| r.status == Ok(503)).count();
+    let errors = records
+        .iter()
+        .filter(|r| {
+            matches!(r.status, Err(Missing::Failed))
+                || matches!(r.status, Ok(code) if code != 200 && code != 503)
+        })
+        .count();
+    let unanswered = records
+        .iter()
+        .filter(|r| r.status == Err(Missing::Unanswered))
+        .count();
+    let mut latencies: Vec<Duration> = served.iter().map(|r| r.latency).collect();
+    let whole_seconds = schedule.duration.as_secs().max(1) as usize;
+    let p99_by_second_ms = (0..whole_seconds)
+        .map(|second| {
+            let mut in_it: Vec<Duration> = served
+                .iter()
+                .filter(|r| r.due(schedule.rate).as_secs() as usize == second)
+                .map(|r| r.latency)
+                .collect();
+            quantile_ms(&mut in_it, 0.99).map(round_ms)
+        })
+        .collect();
+    OverloadRun {
+        server: server.to_string(),
+        multiple,
+        offered: schedule.rate,
+        goodput: good as f64 / seconds,
+        shed: shed as f64 / seconds,
+        p50_ms: quantile_ms(&mut latencies, 0.5).map(round_ms),
+        p99_ms: quantile_ms(&mut latencies, 0.99).map(round_ms),
+        errors: errors as u64,
+        late: (served.len() - good) as u64,
+        unanswered: unanswered as u64,
+        sent: records.len() as u64,
+        p99_by_second_ms,
+        most_at_once,
+        refused,
+    }
+}
+
+fn round_ms(ms: f64) -> f64 {
+    (ms * 10.0).round() / 10.0
+}
+
+/// One run, on one line.
+pub fn line(run: &OverloadRun) -> String {
+    let ms = |value: Option<f64>| value.map_or("-".to_string(), |ms| format!("{ms:.0} ms"));
+    format!(
+        "{:<9} offered {:>6.0}/s ({:>4}×): goodput {:>5.1}/s, shed {:>6.1}/s, p50 {:>8}, p99 {:>8}, \
+         late {}, unanswered {}, errors {}, 429s {}",
+        run.server,
+        run.offered,
+        run.multiple,
+        run.goodput,
+        run.shed,
+        ms(run.p50_ms),
+        ms(run.p99_ms),
+        run.late,
+        run.unanswered,
+        run.errors,
+        run.refused
+    )
+}
+
+/// The report as a table, with the p99 second by second and the verdicts.
+pub fn table(report: &OverloadReport) -> String {
+    let mut out = format!(
+        "capacity {:.0}/s: {} fetches at once ÷ {:.1} ms; part 5 sheds past {:.0} ms of waiting; \
+         goodput is 200s within {:.0} ms of when they were due\n",
+        report.capacity,
+        report.quota,
+        report.round_trip_ms,
+        report.max_wait_ms,
+        report.client_timeout_ms
+    );
+    for run in &report.runs {
+        out.push_str(&line(run));
+        out.push('\n');
+    }
+    out.push_str("p99 of the 200s due in each second of the run, ms:\n");
+    for run in &report.runs {
+        let seconds: Vec<String> = run
+            .p99_by_second_ms
+            .iter()
+            .map(|p99| p99.map_or("-".to_string(), |ms| format!("{ms:.0}")))
+            .collect();
+        out.push_str(&format!(
+            "  {:<9} {:>4}×: {}\n",
+            run.server,
+            run.multiple,
+            seconds.join(" ")
+        ));
+    }
+    for verdict in verdicts(report) {
+        out.push_str(&verdict);
+        out.push('\n');
+    }
+    out
+}
+
+/// The targets at 10× the capacity: part 5's goodput at 90 % of it and its
+/// p99 within two round trips; the unbounded server's p99 5× part 5's.
+pub fn verdicts(report: &OverloadReport) -> Vec<String> {
+    let top = report
+        .runs
+        .iter()
+        .map(|run| run.multiple)
+        .fold(0.0, f64::max);
+    let at = |server: &str| {
+        report
+            .runs
+            .iter()
+            .find(|run| run.server == server && run.multiple == top)
+    };
+    let (Some(shedding), Some(unbounded)) = (at(SHEDDING), at(UNBOUNDED)) else {
+        return Vec::new();
+    };
+    let mark = |held: bool| if held { "✓" } else { "✗" };
+    let share = shedding.goodput / report.capacity;
+    let two = 2.0 * report.round_trip_ms;
+    let p99 = shedding.p99_ms.unwrap_or(f64::INFINITY);
+    let theirs = unbounded.p99_ms.unwrap_or(f64::INFINITY);
+    vec![
+        format!(
+            "{} at {top}× the capacity, part 5's goodput is {:.0} % of it (target: 90 %)",
+            mark(share >= 0.9),
+            share * 100.0
+        ),
+        format!(
+            "{} at {top}×, part 5's p99 is {p99:.0} ms (target: two round trips, {two:.0} ms)",
+            mark(p99 <= two)
+        ),
+        format!(
+            "{} at {top}×, the unbounded server's p99 is {theirs:.0} ms, {:.0}× part 5's (target: 5×)",
+            mark(theirs >= 5.0 * p99),
+            theirs / p99
+        ),
+    ]
+}
+
+/// `overload.json` and `overload.svg` in `out_dir`.
+fn write(report: &OverloadReport, out_dir: &Path) -> Result<(PathBuf, PathBuf), BenchError> {
+    fs::create_dir_all(out_dir).map_err(|source| BenchError::Write {
+        path: out_dir.to_path_buf(),
+        source,
+    })?;
+    let json = out_dir.join("overload.json");
+    let text = serde_json::to_string_pretty(report)? + "\n";
+    fs::write(&json, text).map_err(|source| BenchError::Write {
+        path: json.clone(),
+        source,
+    })?;
+    let svg = out_dir.join("overload.svg");
+    overload_chart::write_svg(report, &svg)?;
+    Ok((json, svg))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(index: usize, status: Result<u16, Missing>, latency_ms: u64) -> Record {
+        Record {
+            index,
+            status,
+            latency: Duration::from_millis(latency_ms),
+        }
+    }
+
+    #[test]
+    fn a_run_is_summarised_as_the_issue_asks() {
+        let schedule = Schedule {
+            rate: 2.0,
+            duration: Duration::from_secs(2),
+            connections: 8,
+            drain: Duration::from_secs(1),
+        };
+        let records = [
+            record(0, Ok(200), 100),
+            record(1, Ok(503), 5),
+            record(2, Ok(200), 1500),
+            record(3, Err(Missing::Unanswered), 2000),
+        ];
+        let run = summarise(
+            "part5",
+            10.0,
+            schedule,
+            Duration::from_secs(1),
+            &records,
+            (8, 0),
+        );
+        assert_eq!(run.goodput, 0.5, "one 200 in time, over 2 s");
+        assert_eq!(run.shed, 0.5);
+        assert_eq!(
+            (run.late, run.unanswered, run.errors, run.sent),
+            (1, 1, 0, 4)
+        );
+        assert_eq!(run.p99_ms, Some(1500.0));
+        assert_eq!(run.p99_by_second_ms, vec![Some(100.0), Some(1500.0)]);
+    }
+
+    #[test]
+    fn the_verdicts_hold_the_issues_numbers() {
+        let run = |server: &str, goodput: f64, p99: f64| OverloadRun {
+            server: server.into(),
+            multiple: 10.0,
+            offered: 800.0,
+            goodput,
+            shed: 700.0,
+            p50_ms: Some(p99 / 2.0),
+            p99_ms: Some(p99),
+            errors: 0,
+            late: 0,
+            unanswered: 0,
+            sent: 4800,
+            p99_by_second_ms: Vec::new(),
+            most_at_once: 8,
+            refused: 0,
+        };
+        let report = OverloadReport {
+            format_version: 1,
+            date: String::new(),
+            machine: machine::describe(),
+            capacity: 80.0,
+            round_trip_ms: 100.0,
+            latency_ms: 100.0,
+            quota: 8,
+            max_wait_ms: 10.0,
+            run_seconds: 6.0,
+            client_timeout_ms: 1000.0,
+            connections: 1024,
+            runs: vec![run(SHEDDING, 76.0, 150.0), run(UNBOUNDED, 10.0, 4000.0)],
+            wall_seconds: 0.0,
+        };
+        let said = verdicts(&report);
+        assert!(said.iter().all(|line| line.starts_with('✓')), "{said:?}");
+        let mut worse = report.clone();
+        worse.runs[0].goodput = 60.0;
+        assert!(verdicts(&worse)[0].starts_with('✗'));
+    }
+}

@@ -1,0 +1,212 @@
+//! The overload chart: against the offered rate (log scale, as multiples of
+//! the capacity), goodput above and the p99 of the 200s below, one line for
+//! part 5 and one for the same server with a queue without end. The
+//! capacity is dashed in the goodput panel, two round trips in the p99
+//! panel: part 5's lines should hold to both, the other's should not.
+
+use std::fs;
+use std::path::Path;
+
+use plotters::prelude::*;
+
+use crate::BenchError;
+use crate::overload::{OverloadReport, SHEDDING, UNBOUNDED};
+
+const SIZE: (u32, u32) = (960, 760);
+
+/// Part 5 blue, the queue without end orange (the comparison's first two).
+const PART5: RGBColor = RGBColor(31, 119, 180);
+const WITHOUT_END: RGBColor = RGBColor(255, 127, 14);
+
+fn chart_error(err: impl std::fmt::Display) -> BenchError {
+    BenchError::Chart(err.to_string())
+}
+
+/// Draws the chart of `report` into `path`.
+pub fn write_svg(report: &OverloadReport, path: &Path) -> Result<(), BenchError> {
+    let svg = render(report)?;
+    fs::write(path, svg).map_err(|source| BenchError::Write {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// The chart as SVG text.
+pub fn render(report: &OverloadReport) -> Result<String, BenchError> {
+    let mut multiples: Vec<f64> = report.runs.iter().map(|run| run.multiple).collect();
+    multiples.sort_by(f64::total_cmp);
+    multiples.dedup();
+    let (Some(&first), Some(&last)) = (multiples.first(), multiples.last()) else {
+        return Err(BenchError::Chart("no runs to draw".into()));
+    };
+    let x_range = (first * 0.7)..(last * 1.4);
+    let lines = [
+        (
+            SHEDDING,
+            PART5,
+            format!(
+                "part 5: a queue with an end (503 past {:.0} ms)",
+                report.max_wait_ms
+            ),
+        ),
+        (
+            UNBOUNDED,
+            WITHOUT_END,
+            "the same server, --max-wait unbounded".to_string(),
+        ),
+    ];
+    let two_round_trips = 2.0 * report.round_trip_ms;
+    let highest_p99 = report
+        .runs
+        .iter()
+        .filter_map(|run| run.p99_ms)
+        .fold(two_round_trips, f64::max);
+
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+        root.fill(&WHITE).map_err(chart_error)?;
+        let (top, bottom) = root.split_vertically(SIZE.1 / 2 - 10);
+        let caption = format!(
+            "offered {} fetches at once ÷ {:.0} ms = {:.0}/s of capacity, {:.0} s a rate · {} ({} cores) · {}",
+            report.quota,
+            report.round_trip_ms,
+            report.capacity,
+            report.run_seconds,
+            report.machine.cpu,
+            report.machine.cores,
+            report.date.get(..10).unwrap_or(&report.date),
+        );
+        let goodput_top = report
+            .runs
+            .iter()
+            .map(|run| run.goodput)
+            .fold(report.capacity, f64::max)
+            * 1.25;
+        let mut goodput = ChartBuilder::on(&top)
+            .caption(caption, ("sans-serif", 15))
+            .margin(14)
+            .x_label_area_size(36)
+            .y_label_area_size(64)
+            .build_cartesian_2d(x_range.clone().log_scale(), 0.0..goodput_top)
+            .map_err(chart_error)?;
+        goodput
+            .configure_mesh()
+            .x_labels(0)
+            .disable_x_mesh()
+            .bold_line_style(BLACK.mix(0.15))
+            .light_line_style(BLACK.mix(0.04))
+            .y_desc("goodput: 200s in time, per s")
+            .y_label_formatter(&|y| format!("{y:.0}"))
+            .draw()
+            .map_err(chart_error)?;
+        goodput
+            .draw_series(DashedLineSeries::new(
+                [
+                    (x_range.start, report.capacity),
+                    (x_range.end, report.capacity),
+                ],
+                8,
+                5,
+                BLACK.mix(0.5).stroke_width(1),
+            ))
+            .map_err(chart_error)?
+            .label(format!("capacity, {:.0}/s", report.capacity))
+            .legend(|(x, y)| PathElement::new([(x, y), (x + 24, y)], BLACK.mix(0.5)));
+
+        let mut p99 = ChartBuilder::on(&bottom)
+            .margin(14)
+            .x_label_area_size(44)
+            .y_label_area_size(64)
+            .build_cartesian_2d(
+                x_range.clone().log_scale(),
+                (report.round_trip_ms / 2.0..highest_p99 * 2.0).log_scale(),
+            )
+            .map_err(chart_error)?;
+        p99.configure_mesh()
+            .x_labels(0)
+            .disable_x_mesh()
+            .bold_line_style(BLACK.mix(0.15))
+            .light_line_style(BLACK.mix(0.04))
+            .y_desc("p99 of the 200s, ms (log scale)")
+            .x_desc("offered, × the capacity (log scale)")
+            .y_label_formatter(&|y| format!("{y:.0}"))
+            .draw()
+            .map_err(chart_error)?;
+        p99.draw_series(DashedLineSeries::new(
+            [
+                (x_range.start, two_round_trips),
+                (x_range.end, two_round_trips),
+            ],
+            8,
+            5,
+            BLACK.mix(0.5).stroke_width(1),
+        ))
+        .map_err(chart_error)?
+        .label(format!("two round trips, {two_round_trips:.0} ms"))
+        .legend(|(x, y)| PathElement::new([(x, y), (x + 24, y)], BLACK.mix(0.5)));
+
+        for (server, colour, label) in &lines {
+            let runs: Vec<_> = report
+                .runs
+                .iter()
+                .filter(|run| run.server == *server)
+                .collect();
+            let good: Vec<(f64, f64)> =
+                runs.iter().map(|run| (run.multiple, run.goodput)).collect();
+            goodput
+                .draw_series(LineSeries::new(good, colour.stroke_width(2)).point_size(4))
+                .map_err(chart_error)?
+                .label(label.as_str())
+                .legend(move |(x, y)| {
+                    PathElement::new([(x, y), (x + 24, y)], colour.stroke_width(2))
+                });
+            let tails: Vec<(f64, f64)> = runs
+                .iter()
+                .filter_map(|run| run.p99_ms.map(|ms| (run.multiple, ms)))
+                .collect();
+            p99.draw_series(LineSeries::new(tails, colour.stroke_width(2)).point_size(4))
+                .map_err(chart_error)?;
+        }
+        goodput
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK.mix(0.2))
+            .label_font(("sans-serif", 13))
+            .draw()
+            .map_err(chart_error)?;
+        p99.configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK.mix(0.2))
+            .label_font(("sans-serif", 13))
+            .draw()
+            .map_err(chart_error)?;
+        // The offered rates, labelled where they were measured.
+        let style =
+            TextStyle::from(("sans-serif", 13)).pos(plotters::style::text_anchor::Pos::new(
+                plotters::style::text_anchor::HPos::Center,
+                plotters::style::text_anchor::VPos::Top,
+            ));
+        for &multiple in &multiples {
+            let (px, py) = p99.backend_coord(&(multiple, report.round_trip_ms / 2.0));
+            bottom
+                .draw(&Text::new(
+                    format!("{multiple}×"),
+                    (px, py + 6),
+                    style.clone(),
+                ))
+                .map_err(chart_error)?;
+            let (px, py) = goodput.backend_coord(&(multiple, 0.0));
+            top.draw(&Text::new(
+                format!("{multiple}×"),
+                (px, py + 6),
+                style.clone(),
+            ))
+            .map_err(chart_error)?;
+        }
+        root.present().map_err(chart_error)?;
+    }
+    Ok(svg)
+}
