@@ -178,19 +178,11 @@ pub mod part5 {
 
     /// The rates service's quota, and the server's `--max-fetches`: N.
     pub const QUOTA: usize = 8;
-    /// The rates service's round trip in the quota, shedding and no-leak
-    /// checks: a fifth of a second. What a server adds to a fetch (a few
-    /// milliseconds in a debug build on a busy laptop) is then a few % of
-    /// it, and 10× the capacity is 400 requests a second, which the
-    /// grader's load and a debug server take without crowding 2 cores.
+    /// The rates service's round trip in the quota and no-leak checks: a
+    /// fifth of a second, so that ten round trips (80 conversions through 8
+    /// permits) take 2 s, and far above what loopback and a busy laptop add
+    /// to one (a few milliseconds).
     pub const ROUND_TRIP: Duration = Duration::from_millis(200);
-    /// The round trip's jitter, either way, in the shedding check: it keeps
-    /// the 8 fetches from moving in lock-step, so that the fetches counted
-    /// in a window are not a whole number of rounds, give or take 8.
-    pub const JITTER: Duration = Duration::from_millis(40);
-    /// The capacity: N ÷ the round trip, 40 conversions a second.
-    pub const CAPACITY: f64 = QUOTA as f64 / (ROUND_TRIP.as_millis() as f64 / 1000.0);
-
     // The quota check.
 
     /// Conversions at once: 10× the quota.
@@ -202,45 +194,59 @@ pub mod part5 {
 
     // The shedding check.
 
+    /// The rates service's round trip there: long, so that 10× the
+    /// capacity is 200 requests a second. A debug server and the grader's
+    /// load take that on two cores busy with other builds; at 400 a second
+    /// a right server stopped answering in time beside them.
+    pub const SHED_ROUND_TRIP: Duration = Duration::from_millis(400);
+    /// Its jitter, either way: it keeps the 8 fetches from moving in
+    /// lock-step, so that the fetches counted in a window are not a whole
+    /// number of rounds, give or take 8.
+    pub const JITTER: Duration = Duration::from_millis(80);
+    /// The capacity there: 8 ÷ 400 ms, 20 conversions a second.
+    pub const SHED_CAPACITY: f64 = QUOTA as f64 / (SHED_ROUND_TRIP.as_millis() as f64 / 1000.0);
     /// The server's `--max-wait`: how long a request may wait for a permit.
-    /// Well under `SHED_LIMIT`, so a right server sheds 40 ms inside it,
-    /// and a noisy machine has those 40 ms to delay a shed answer.
+    /// Well under `SHED_LIMIT`, so a right server sheds 40 ms inside it.
     pub const MAX_WAIT: Duration = Duration::from_millis(10);
     /// Offered: 10× the capacity, at a constant rate (an open loop).
-    pub const OFFERED: f64 = 10.0 * CAPACITY;
-    /// For this long: 15 round trips, 1,200 conversions.
-    pub const OFFERED_FOR: Duration = Duration::from_secs(3);
-    /// A shed answer must come within this (the 50 ms): a right one
-    /// comes after `MAX_WAIT` at most (or at once), a shed that waits for a
-    /// permit first after a round trip or more.
+    pub const OFFERED: f64 = 10.0 * SHED_CAPACITY;
+    /// For this long: 10 round trips, 800 conversions.
+    pub const OFFERED_FOR: Duration = Duration::from_secs(4);
+    /// A shed answer must come within this (the 50 ms), beyond what
+    /// the machine adds to any answer at that moment (the 90th percentile
+    /// of `/health`'s, asked meanwhile): a right one comes after `MAX_WAIT`
+    /// at most (or at once), a shed that waits for a permit first after a
+    /// round trip or more. Noise slows `/health` as much as a shed; a queue
+    /// slows only the shed.
     pub const SHED_LIMIT: Duration = Duration::from_millis(50);
-    /// An admitted answer must come within two round trips and the wait: a
-    /// right one takes one round trip (±20 ms) and the wait, so a whole
-    /// round trip of noise is allowed; one behind a queue without end
-    /// waits longer every second.
+    /// An admitted answer must come within two round trips and the wait
+    /// (and what the machine adds, as for a shed): a right one takes one
+    /// round trip (±80 ms) and the wait, so a round trip of noise is
+    /// allowed; one behind a queue without end waits longer every second.
     pub const ADMITTED_LIMIT: Duration =
-        Duration::from_millis(2 * ROUND_TRIP.as_millis() as u64 + MAX_WAIT.as_millis() as u64);
+        Duration::from_millis(2 * SHED_ROUND_TRIP.as_millis() as u64 + MAX_WAIT.as_millis() as u64);
     /// How long the load's requests wait for an answer at all: past the
     /// admitted limit, so a late answer is seen late, not lost; short
-    /// enough that a server that queues without end holds at most 320 of
+    /// enough that a server that queues without end holds at most 240 of
     /// the grader's connections.
-    pub const LOAD_TIMEOUT: Duration = Duration::from_millis(800);
+    pub const LOAD_TIMEOUT: Duration = Duration::from_millis(1200);
     /// Goodput (200s within `ADMITTED_LIMIT`, a second) must reach this
     /// share of the capacity. A right server loses a few milliseconds a
-    /// round trip, and a permit free for a moment now and then: 95 to 99 %.
-    /// A lock that serialises fetches reaches 12.5 %, a permit held twice
-    /// as long as its fetch 50 %, a queue without end a few %.
+    /// round trip, and a permit free for a moment now and then: 95 to 105 %
+    /// (the 8 fetches that start at once add a round's worth). A lock that
+    /// serialises fetches reaches 12.5 %, a permit held half a round trip
+    /// past its fetch 67 %, a queue without end a few %.
     pub const GOODPUT_SHARE: f64 = 0.90;
     /// `/health` is asked this often during the load, and must answer 200
-    /// every time, within `SHED_LIMIT` nine times in ten (a `/health` behind
-    /// the queue waits, or is shed, every time).
+    /// every time, half the time within `SHED_LIMIT` at least (a `/health`
+    /// behind the queue is shed, or waits, every time; beside builds of
+    /// other work trees, a right server's took up to 148 ms, 8 times in 29).
     pub const HEALTH_EVERY: Duration = Duration::from_millis(100);
-    /// How many shed answers may be later than `SHED_LIMIT`, admitted ones
-    /// later than `ADMITTED_LIMIT`, and requests without an answer: one in
-    /// ten. The check has this process to itself, not the machine: CI grades
-    /// four parts at once beside builds, and a right server's sheds then
-    /// came 4 % late (up to 69 ms) in one run. A shed that waits first, or
-    /// a queue without end, makes nearly all of them late.
+    /// How many shed answers may be later than their limit, admitted ones
+    /// later than theirs, and requests without an answer: one in ten. CI
+    /// grades four parts at once beside builds, and a right server's sheds
+    /// then came 4 % late (up to 69 ms) in one run. A shed that waits first,
+    /// or a queue without end, makes nearly all of them late.
     pub const LATE_SHARE: f64 = 0.10;
 
     // The no-leak check.
@@ -264,14 +270,13 @@ pub mod part5 {
     /// How long a wave's requests may take to reach the server and start
     /// (or queue for) their fetches, on loopback: milliseconds.
     pub const SETTLE: Duration = Duration::from_millis(30);
-    /// How long 8 fetches may take to start once their permits are free: a
-    /// whole round trip (a server that spawns its fetches lets a fetch
-    /// whose client left run to its end, which is right), and a margin.
-    pub const START_WITHIN: Duration = Duration::from_millis(1000);
-    /// How long the first no-leak phase's fetches take: short, so that a
-    /// server that lets a fetch run to its end after its client left (which
-    /// is right) takes 25 of them, not 25 round trips of 200 ms.
-    pub const SHORT_ROUND_TRIP: Duration = Duration::from_millis(50);
+    /// How long 8 fetches may take to reach the rates service once their
+    /// permits are free (milliseconds on loopback; a busy machine took
+    /// hundreds), and how long a wave's fetches may take to end once their
+    /// clients left: at once for a server whose fetch is dropped with its
+    /// request, a round trip for one that lets it run to its end on a task
+    /// of its own (which is right too).
+    pub const START_WITHIN: Duration = Duration::from_millis(1500);
 
     // The observe check.
 

@@ -29,7 +29,7 @@ use crate::engine::hang_ups::reset;
 use crate::engine::launch::{Launch, Server, Stage};
 use crate::engine::numbers::PATIENT;
 use crate::engine::numbers::part5::{
-    HOLD, MID_FETCH, PATIENT_WAIT, QUOTA, QUOTA_TIMEOUT, SETTLE, SHORT_ROUND_TRIP, START_WITHIN,
+    HOLD, MID_FETCH, PATIENT_WAIT, QUOTA, QUOTA_TIMEOUT, ROUND_TRIP, SETTLE, START_WITHIN,
     WAITERS, WAITING,
 };
 use crate::engine::requests::{REQUEST_TIMEOUT, each_at_once_while, send_unread_to, wait_until};
@@ -51,7 +51,7 @@ struct Run<'a> {
 pub fn check(bin: &Path) -> Checked {
     let config = RatesConfig {
         quota: Some(QUOTA),
-        ..RatesConfig::with_latency(SHORT_ROUND_TRIP)
+        ..RatesConfig::with_latency(ROUND_TRIP)
     };
     let stage = Launch::new()
         .max_fetches(QUOTA)
@@ -73,8 +73,9 @@ pub fn check(bin: &Path) -> Checked {
     };
     while run.mid_fetch < MID_FETCH {
         run.idle(START_WITHIN)?;
+        let asked = service.dated_requests();
         let wave = run.send(QUOTA)?;
-        run.started(QUOTA)?;
+        run.reached(asked, QUOTA)?;
         wave.into_iter().for_each(reset);
         run.mid_fetch += QUOTA;
     }
@@ -84,7 +85,7 @@ pub fn check(bin: &Path) -> Checked {
     service.set_latency(HOLD);
     let holders = run.send(QUOTA)?;
     run.started(QUOTA)?;
-    service.set_latency(SHORT_ROUND_TRIP);
+    service.set_latency(ROUND_TRIP);
     while run.waiting < WAITING {
         let wave = run.send(WAITERS)?;
         thread::sleep(SETTLE);
@@ -166,17 +167,34 @@ impl Run<'_> {
             return self.no_refusal();
         }
         self.no_refusal()?;
-        Err(self.server.trouble_or(|| {
+        Err(self.lost(n, self.service.in_flight()))
+    }
+
+    /// Waits until `n` fetches more than `asked` have reached the rates
+    /// service: each had a permit. Counted, not caught in flight together:
+    /// on a busy machine the first may end before the last starts.
+    fn reached(&self, asked: u64, n: usize) -> Result<(), String> {
+        let arrived = || self.service.dated_requests().saturating_sub(asked);
+        let fetching = || arrived() >= n as u64 || self.server.gave_up();
+        if wait_until(START_WITHIN, fetching) && !self.server.gave_up() {
+            return self.no_refusal();
+        }
+        self.no_refusal()?;
+        Err(self.lost(n, arrived()))
+    }
+
+    /// The reason when `n` conversions could start only `started` fetches.
+    fn lost(&self, n: usize, started: u64) -> String {
+        self.server.trouble_or(|| {
             format!(
-                "{}; then {n} conversions started only {} fetches within {} ms, where the \
-                 quota allows {QUOTA}: places were lost to the clients that left. A permit must \
-                 be given back when its request is dropped (a binding in the request's future \
-                 is; `std::mem::forget`, or a permit kept elsewhere, is lost for good)",
+                "{}; then {n} conversions started only {started} fetches within {} ms, where \
+                 the quota allows {QUOTA}: places were lost to the clients that left. A permit \
+                 must be given back when its request is dropped (a binding in the request's \
+                 future is; `std::mem::forget`, or a permit kept elsewhere, is lost for good)",
                 self.hung_up(),
-                self.service.in_flight(),
                 START_WITHIN.as_millis()
             )
-        }))
+        })
     }
 
     /// Waits until no fetch is running, at most `limit`.
@@ -192,7 +210,7 @@ impl Run<'_> {
                 self.hung_up(),
                 limit.as_millis(),
                 self.service.in_flight(),
-                SHORT_ROUND_TRIP.as_millis()
+                ROUND_TRIP.as_millis()
             )
         }))
     }

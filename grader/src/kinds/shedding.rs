@@ -2,16 +2,18 @@
 //! the server keep serving its capacity, and answer the excess at once?
 //!
 //! The rates service answers 8 requests for a date at once (its quota), in
-//! a round trip of 100 ms ± 20: a capacity of 80 conversions a second. The
-//! grader offers 800 a second for 3 s, at a constant rate whatever the
+//! a round trip of 400 ms ± 80: a capacity of 20 conversions a second. The
+//! grader offers 200 a second for 4 s, at a constant rate whatever the
 //! server does (`engine::open_loop`), each a date of its own, and asks
 //! `/health` every 100 ms meanwhile. It must see:
 //!
 //! - goodput (200s within two round trips and the wait, a second) at 90 %
 //!   of the capacity at least;
-//! - every shed answer a 503 with `Retry-After` and one line, within 50 ms;
-//! - the admitted answered within two round trips and the wait bound;
-//! - `/health` within 50 ms throughout;
+//! - every shed answer a 503 with `Retry-After` and one line, within 50 ms
+//!   (beyond what the machine adds to `/health` meanwhile);
+//! - the admitted answered within two round trips and the wait bound (the
+//!   same);
+//! - `/health` a 200 throughout, within 50 ms half the time at least;
 //! - no 429 from the rates service.
 //!
 //! Noise only ever adds time; a busy machine may stall a process now and
@@ -29,8 +31,9 @@ use super::Subject;
 use crate::engine::launch::Launch;
 use crate::engine::numbers::PATIENT;
 use crate::engine::numbers::part5::{
-    ADMITTED_LIMIT, CAPACITY, GOODPUT_SHARE, HEALTH_EVERY, JITTER, LATE_SHARE, LOAD_TIMEOUT,
-    MAX_WAIT, OFFERED, OFFERED_FOR, QUOTA, ROUND_TRIP, SHED_LIMIT,
+    ADMITTED_LIMIT, GOODPUT_SHARE, HEALTH_EVERY, JITTER, LATE_SHARE, LOAD_TIMEOUT, MAX_WAIT,
+    OFFERED, OFFERED_FOR, QUOTA, SHED_CAPACITY as CAPACITY, SHED_LIMIT,
+    SHED_ROUND_TRIP as ROUND_TRIP,
 };
 use crate::engine::open_loop::{Load, Sent, offer, over, quantile};
 use crate::engine::quiet;
@@ -178,28 +181,37 @@ pub fn check(bin: &Path) -> Checked {
     }
     health_throughout(&offered, &health)?;
 
-    let (shed_late, shed_most) = over(shed.iter().map(|one| one.took), SHED_LIMIT);
+    // What the machine added to any answer meanwhile: a queue slows a shed,
+    // noise slows `/health` as much.
+    let noise = quantile(health.iter().map(|reply| reply.took), 0.90);
+    let shed_limit = SHED_LIMIT + noise;
+    let (shed_late, shed_most) = over(shed.iter().map(|one| one.took), shed_limit);
     if shed_late > allowed(shed.len()) {
         return Err(format!(
-            "{offered}: {shed_late} of {} shed answers came later than {} ms, up to {} ms \
-             (90 % within {} ms): a shed must come at once, or after --max-wait ({} ms) at \
-             most. Does it wait for a permit first, and then look at the clock? Bound the wait \
-             itself (tokio::time::timeout), or never wait (try_acquire_owned)",
+            "{offered}: {shed_late} of {} shed answers came later than {} ms ({} ms, and {} \
+             ms that /health took meanwhile), up to {} ms (90 % within {} ms): a shed must \
+             come at once, or after --max-wait ({} ms) at most. Does it wait for a permit \
+             first, and then look at the clock? Bound the wait itself (tokio::time::timeout), \
+             or never wait (try_acquire_owned)",
             shed.len(),
+            shed_limit.as_millis(),
             SHED_LIMIT.as_millis(),
+            noise.as_millis(),
             shed_most.as_millis(),
             quantile(shed.iter().map(|one| one.took), 0.90).as_millis(),
             MAX_WAIT.as_millis()
         )
         .into());
     }
-    let (admitted_late, admitted_most) = over(served.iter().map(|one| one.took), ADMITTED_LIMIT);
+    let admitted_limit = ADMITTED_LIMIT + noise;
+    let (admitted_late, admitted_most) = over(served.iter().map(|one| one.took), admitted_limit);
     if admitted_late > allowed(served.len()) {
         return Err(format!(
             "{offered}: {admitted_late} of {} admitted answers came later than {} ms (two round \
-             trips and the wait), up to {} ms: they waited too long for a permit. {}",
+             trips and the wait, and what /health took meanwhile), up to {} ms: they waited \
+             too long for a permit. {}",
             served.len(),
-            ADMITTED_LIMIT.as_millis(),
+            admitted_limit.as_millis(),
             admitted_most.as_millis(),
             if shed.is_empty() {
                 "Nothing was shed: the queue has no end"
@@ -211,7 +223,7 @@ pub fn check(bin: &Path) -> Checked {
     }
     let good = served
         .iter()
-        .filter(|one| one.took <= ADMITTED_LIMIT)
+        .filter(|one| one.took <= admitted_limit)
         .count();
     let goodput = good as f64 / OFFERED_FOR.as_secs_f64();
     let share = goodput / CAPACITY;
@@ -271,7 +283,7 @@ fn probe(client: &reqwest::blocking::Client, url: &str, during: Duration) -> Vec
     replies
 }
 
-/// Every `/health` a 200, and nine in ten within `SHED_LIMIT`.
+/// Every `/health` a 200, and half of them within `SHED_LIMIT` at least.
 fn health_throughout(offered: &str, health: &[Reply]) -> Result<(), String> {
     let fix = "/health waits in the queue: the limit must be on the dated route alone, not a \
                layer on the whole router";
@@ -283,7 +295,7 @@ fn health_throughout(offered: &str, health: &[Reply]) -> Result<(), String> {
         ));
     }
     let (late, most) = over(health.iter().map(|reply| reply.took), SHED_LIMIT);
-    if late as f64 > health.len() as f64 * LATE_SHARE {
+    if 2 * late > health.len() {
         return Err(format!(
             "{offered}: /health, asked {} times meanwhile, took longer than {} ms {late} times, \
              up to {} ms: {fix}",
