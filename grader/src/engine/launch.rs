@@ -12,7 +12,7 @@ use rates::{RatesConfig, RatesService};
 
 use super::numbers::HEALTH_AFTER;
 use super::procs::Proc;
-use super::quiet::{self, Beside};
+use super::quiet::{self, Place};
 use super::requests::{CONVERT, Reply, Volley, at_once_while, get, http_client, wait_until};
 use crate::explain;
 
@@ -39,9 +39,9 @@ pub struct Launch {
     max_wait: Option<Option<Duration>>,
     /// `--log json` (part 5).
     log_json: bool,
-    /// The check holds the machine to itself (`quiet::alone`): its server
-    /// takes no place beside the others.
-    alone: bool,
+    /// For the check that waits for quiet (`quiet::quiet`): its own
+    /// server takes no place, or it would wait for itself.
+    quiet: bool,
 }
 
 impl Launch {
@@ -112,11 +112,10 @@ impl Launch {
         }
     }
 
-    /// For a check that holds `quiet::alone()`: its server must not wait
-    /// for a place beside the others, which it would wait for forever.
-    pub fn alone(self, _alone: &quiet::Alone) -> Self {
+    /// For the check that waits for quiet: its server takes no place.
+    pub fn quiet(self) -> Self {
         Self {
-            alone: true,
+            quiet: true,
             ..self
         }
     }
@@ -173,8 +172,9 @@ impl Launch {
     /// Starts `bin` against the rates service at `rates_url`, and waits for
     /// its `listening on http://…` line. The error is the check's reason.
     pub fn start(&self, bin: &Path, rates_url: &str) -> Result<Server, String> {
-        // Unless the check is alone, its server runs beside the others'.
-        let place = (!self.alone).then(quiet::beside);
+        // Held while it runs: the shedding check waits, a while, until no
+        // other check's server runs (see `quiet`).
+        let place = (!self.quiet).then(quiet::place);
         let (found, listening) = mpsc::channel();
         let proc = Proc::spawn(self.command(bin, rates_url), move |line| {
             if let Some(url) = line.strip_prefix("listening on ") {
@@ -263,9 +263,9 @@ impl Stage {
 pub struct Server {
     proc: Proc,
     pub url: String,
-    /// Its place beside the other checks' servers (none for a check alone),
-    /// given back once it is killed: fields drop in order.
-    _place: Option<Beside>,
+    /// Its place among the running servers (none for the quiet check's
+    /// own), given back once it is killed: fields drop in order.
+    _place: Option<Place>,
 }
 
 impl Server {

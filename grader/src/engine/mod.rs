@@ -19,8 +19,8 @@
 //! - `libtest`: a graded test binary, one process and one deadline a test;
 //! - `numbers`: every number a part's checks stand on, and why;
 //! - `procs`: child processes that never outlive the check, and signals;
-//! - `quiet`: the machine to one check while it times milliseconds under
-//!   load (part 5's shedding), the other servers waiting their turn;
+//! - `quiet`: a wait, a few seconds at most, for the other checks'
+//!   servers to be done, before part 5's shedding times milliseconds;
 //! - here: scenarios side by side, and the reasons built from what they
 //!   measured and what the server said.
 //!

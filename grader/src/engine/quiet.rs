@@ -1,112 +1,87 @@
-//! Quiet for the one check that times milliseconds under load.
+//! Quiet, a while, for the one check that times milliseconds under load.
 //!
 //! A part's checks run side by side, each against its own servers, on a
 //! machine that may have two cores. Most measure counts or seconds, which a
 //! busy neighbour cannot flip. Part 5's shedding check measures tens of
-//! milliseconds (a shed answer within 50 ms) while it offers 400 requests a
-//! second; a neighbour opening a thousand connections beside it stalls its
-//! server for as long. So it asks for the machine to itself (`alone`): it
-//! waits for the servers already running to be done, and no server starts
-//! meanwhile. Every server holds a place (`beside`) while it runs.
-//!
-//! Not a `RwLock`: a check that starts a second server while the first runs
-//! would take a second read lock, and block behind a waiting writer while
-//! holding the first, forever. Here a server waits only while a check is
-//! alone, never for one that merely waits its turn.
+//! milliseconds while it offers 200 requests a second; a neighbour opening a
+//! thousand connections beside it stalls its server for as long. So before
+//! it offers its load it waits (`quiet`), a few seconds at most, for the
+//! servers already running to be done. Every server holds a place while it
+//! runs (`Place`); nobody waits for the quiet check, so no other verdict is
+//! delayed by it, and one that crawls is not waited out.
 
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
 
-#[derive(Debug, Default)]
-struct Gate {
-    /// Servers running.
-    beside: usize,
-    /// Whether a check runs alone now.
-    alone: bool,
-}
-
-static GATE: Mutex<Gate> = Mutex::new(Gate {
-    beside: 0,
-    alone: false,
-});
+/// Servers running.
+static RUNNING: Mutex<usize> = Mutex::new(0);
 static CHANGED: Condvar = Condvar::new();
 
-fn gate() -> MutexGuard<'static, Gate> {
-    GATE.lock().unwrap_or_else(PoisonError::into_inner)
+fn running() -> MutexGuard<'static, usize> {
+    RUNNING.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// A place beside the others, given back when dropped.
+/// A running server's place, given back when dropped.
 #[derive(Debug)]
-pub struct Beside(());
+pub struct Place(());
 
-/// Waits while a check runs alone, then holds a place beside the others.
-pub fn beside() -> Beside {
-    let mut gate = gate();
-    while gate.alone {
-        gate = CHANGED.wait(gate).unwrap_or_else(PoisonError::into_inner);
-    }
-    gate.beside += 1;
-    Beside(())
+/// Holds a place for a server while it runs.
+pub fn place() -> Place {
+    *running() += 1;
+    Place(())
 }
 
-impl Drop for Beside {
+impl Drop for Place {
     fn drop(&mut self) {
-        gate().beside -= 1;
+        let mut running = running();
+        *running = running.saturating_sub(1);
         CHANGED.notify_all();
     }
 }
 
-/// The machine to this check, given back when dropped.
-#[derive(Debug)]
-pub struct Alone(());
-
-/// Waits until no server runs and no other check is alone, then keeps it so.
-pub fn alone() -> Alone {
-    let mut gate = gate();
-    while gate.alone || gate.beside > 0 {
-        gate = CHANGED.wait(gate).unwrap_or_else(PoisonError::into_inner);
+/// Waits until no server holds a place, `limit` at most; whether it came.
+pub fn quiet(limit: Duration) -> bool {
+    let deadline = Instant::now() + limit;
+    let mut running = running();
+    while *running > 0 {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return false;
+        }
+        running = CHANGED
+            .wait_timeout(running, left)
+            .unwrap_or_else(PoisonError::into_inner)
+            .0;
     }
-    gate.alone = true;
-    Alone(())
-}
-
-impl Drop for Alone {
-    fn drop(&mut self) {
-        gate().alone = false;
-        CHANGED.notify_all();
-    }
+    true
 }
 
 #[cfg(test)]
 mod tests {
-    use std::sync::atomic::{AtomicBool, Ordering};
     use std::thread;
-    use std::time::Duration;
 
     use super::*;
 
     #[test]
-    fn alone_waits_for_the_servers_and_keeps_new_ones_out() {
-        let first = beside();
-        // A second place while one is held never waits (no check is alone).
-        let second = beside();
-        let running = AtomicBool::new(false);
+    fn quiet_comes_when_the_servers_are_done_or_at_its_limit() {
+        let first = place();
+        let second = place();
         thread::scope(|scope| {
-            let alone_one = scope.spawn(|| {
-                let _alone = alone();
-                running.store(true, Ordering::SeqCst);
-                thread::sleep(Duration::from_millis(100));
-                running.store(false, Ordering::SeqCst);
+            let waiting = scope.spawn(|| {
+                let asked = Instant::now();
+                (quiet(Duration::from_secs(5)), asked.elapsed())
             });
             thread::sleep(Duration::from_millis(50));
-            assert!(!running.load(Ordering::SeqCst), "it waits for both places");
             drop(first);
             drop(second);
-            thread::sleep(Duration::from_millis(30));
-            assert!(running.load(Ordering::SeqCst), "then runs");
-            // A server that starts now waits for it to be done.
-            let _late = beside();
-            assert!(!running.load(Ordering::SeqCst));
-            alone_one.join().expect("no panic");
+            let (came, waited) = waiting.join().expect("no panic");
+            assert!(came);
+            assert!(waited >= Duration::from_millis(50), "{waited:?}");
+            assert!(waited < Duration::from_secs(2), "{waited:?}");
         });
+        let _stays = place();
+        let asked = Instant::now();
+        assert!(!quiet(Duration::from_millis(100)), "a server that stays");
+        assert!(asked.elapsed() >= Duration::from_millis(100));
     }
 }

@@ -20,6 +20,7 @@
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::thread;
+use std::time::Duration;
 
 use rates::date::FIRST;
 use rates::{RatesConfig, RatesService};
@@ -29,10 +30,12 @@ use crate::engine::hang_ups::reset;
 use crate::engine::launch::{Launch, Server, Stage};
 use crate::engine::numbers::PATIENT;
 use crate::engine::numbers::part5::{
-    HOLD, MID_FETCH, PATIENT_WAIT, QUOTA, QUOTA_TIMEOUT, ROUND_TRIP, SETTLE, START_WITHIN,
-    WAITERS, WAITING,
+    HOLD, MID_FETCH, NO_LEAK_LIMIT, PATIENT_WAIT, QUOTA, QUOTA_TIMEOUT, ROUND_TRIP, SETTLE,
+    START_WITHIN, WAITERS, WAITING,
 };
-use crate::engine::requests::{REQUEST_TIMEOUT, each_at_once_while, send_unread_to, wait_until};
+use crate::engine::requests::{
+    Deadline, REQUEST_TIMEOUT, each_at_once_while, send_unread_to, wait_until,
+};
 use crate::verdict::Checked;
 
 pub const SUBJECT: Subject = Subject::Server;
@@ -40,6 +43,8 @@ pub const SUBJECT: Subject = Subject::Server;
 /// Where the scenario is: the dates asked so far (each request its own),
 /// and the hang-ups so far, for the reasons.
 struct Run<'a> {
+    /// The whole scenario's: every verdict within 10 s.
+    deadline: Deadline,
     service: &'a RatesService,
     server: &'a Server,
     address: SocketAddr,
@@ -64,6 +69,7 @@ pub fn check(bin: &Path) -> Checked {
         client,
     } = &stage;
     let mut run = Run {
+        deadline: Deadline::after(NO_LEAK_LIMIT),
         service,
         server,
         address: server.address()?,
@@ -78,6 +84,7 @@ pub fn check(bin: &Path) -> Checked {
         run.reached(asked, QUOTA)?;
         wave.into_iter().for_each(reset);
         run.mid_fetch += QUOTA;
+        run.in_time()?;
     }
 
     // Eight slow fetches hold the permits; the waiters queue behind them.
@@ -91,6 +98,7 @@ pub fn check(bin: &Path) -> Checked {
         thread::sleep(SETTLE);
         wave.into_iter().for_each(reset);
         run.waiting += WAITERS;
+        run.in_time()?;
     }
     holders.into_iter().for_each(reset);
     // A server that runs a fetch to its end after its client left (on a
@@ -99,7 +107,7 @@ pub fn check(bin: &Path) -> Checked {
 
     service.reset_most_at_once();
     let urls: Vec<String> = (0..QUOTA + 2).map(|_| server.at(&run.next_path())).collect();
-    let (volley, ()) = each_at_once_while(client, &urls, QUOTA_TIMEOUT, || ());
+    let (volley, ()) = each_at_once_while(client, &urls, run.within(QUOTA_TIMEOUT), || ());
     run.no_refusal()?;
     let most = service.most_at_once();
     let hung_up = run.hung_up();
@@ -160,10 +168,31 @@ impl Run<'_> {
             .collect()
     }
 
+    /// The check's time is not over yet.
+    fn in_time(&self) -> Result<(), String> {
+        if !self.deadline.passed() {
+            return Ok(());
+        }
+        Err(self.server.trouble_or(|| {
+            format!(
+                "{}, and the check's {} s were over, where a right server takes 2: each wave \
+                 of clients took far longer than its fetches. Does something make each \
+                 conversion wait for the others (a lock held across the fetch)?",
+                self.hung_up(),
+                NO_LEAK_LIMIT.as_secs()
+            )
+        }))
+    }
+
+    /// `limit`, or what is left of the check's time if less.
+    fn within(&self, limit: Duration) -> Duration {
+        limit.min(self.deadline.left())
+    }
+
     /// Waits until the rates service is answering `n` fetches at once.
     fn started(&self, n: usize) -> Result<(), String> {
         let fetching = || self.service.in_flight() >= n as u64 || self.server.gave_up();
-        if wait_until(START_WITHIN, fetching) && !self.server.gave_up() {
+        if wait_until(self.within(START_WITHIN), fetching) && !self.server.gave_up() {
             return self.no_refusal();
         }
         self.no_refusal()?;
@@ -176,7 +205,7 @@ impl Run<'_> {
     fn reached(&self, asked: u64, n: usize) -> Result<(), String> {
         let arrived = || self.service.dated_requests().saturating_sub(asked);
         let fetching = || arrived() >= n as u64 || self.server.gave_up();
-        if wait_until(START_WITHIN, fetching) && !self.server.gave_up() {
+        if wait_until(self.within(START_WITHIN), fetching) && !self.server.gave_up() {
             return self.no_refusal();
         }
         self.no_refusal()?;
@@ -198,8 +227,8 @@ impl Run<'_> {
     }
 
     /// Waits until no fetch is running, at most `limit`.
-    fn idle(&self, limit: std::time::Duration) -> Result<(), String> {
-        if wait_until(limit, || self.service.in_flight() == 0) {
+    fn idle(&self, limit: Duration) -> Result<(), String> {
+        if wait_until(self.within(limit), || self.service.in_flight() == 0) {
             return Ok(());
         }
         Err(self.server.trouble_or(|| {

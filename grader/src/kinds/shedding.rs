@@ -32,7 +32,7 @@ use crate::engine::launch::Launch;
 use crate::engine::numbers::PATIENT;
 use crate::engine::numbers::part5::{
     ADMITTED_LIMIT, GOODPUT_SHARE, HEALTH_EVERY, JITTER, LATE_SHARE, LOAD_TIMEOUT, MAX_WAIT,
-    OFFERED, OFFERED_FOR, QUOTA, SHED_CAPACITY as CAPACITY, SHED_LIMIT,
+    OFFERED, OFFERED_FOR, QUIET_WITHIN, QUOTA, SHED_CAPACITY as CAPACITY, SHED_LIMIT,
     SHED_ROUND_TRIP as ROUND_TRIP,
 };
 use crate::engine::open_loop::{Load, Sent, offer, over, quantile};
@@ -48,11 +48,11 @@ pub fn check(bin: &Path) -> Checked {
         jitter: JITTER,
         ..RatesConfig::with_latency(ROUND_TRIP)
     };
-    // Milliseconds are timed here, under load: the machine to this check
-    // alone, once the other checks' servers are done (see engine::quiet).
-    let alone = quiet::alone();
+    // Milliseconds are timed here, under load: first, a few seconds at
+    // most, until the other checks' servers are done (see engine::quiet).
+    quiet::quiet(QUIET_WITHIN);
     let stage = Launch::new()
-        .alone(&alone)
+        .quiet()
         .max_fetches(QUOTA)
         .max_wait(Some(MAX_WAIT))
         .upstream_timeout(PATIENT)

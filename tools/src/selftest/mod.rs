@@ -82,10 +82,7 @@ pub fn run(root: &Path, args: &SelftestArgs) -> anyhow::Result<ExitCode> {
     }
 
     let started = Instant::now();
-    let dir = args
-        .copy
-        .clone()
-        .unwrap_or_else(|| std::env::temp_dir().join("async-workshop-selftest"));
+    let dir = args.copy.clone().unwrap_or_else(|| default_copy(&root));
     // Its own target directory: it never waits for a learner's check, and
     // no other copy of the workspace builds there. Two copies sharing one
     // would share `target/debug/<bin>`, which cargo links again only when it
@@ -146,6 +143,20 @@ pub fn run(root: &Path, args: &SelftestArgs) -> anyhow::Result<ExitCode> {
     }
     copy.forget_progress();
     Ok(conclude(&tables, failures, &equivalent, started))
+}
+
+/// The copy's folder when `--copy` is not given: fixed, so that a second
+/// run rebuilds only what changed, and one a workspace, named by a hash of
+/// its path. Two work trees on one machine once shared one folder, and a run
+/// in one synced the copy from its tree while the other's checks ran in it.
+fn default_copy(root: &Path) -> PathBuf {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    root.hash(&mut hasher);
+    std::env::temp_dir().join(format!(
+        "async-workshop-selftest-{:08x}",
+        hasher.finish() as u32
+    ))
 }
 
 /// `--list`: every mutant of `parts`, by the name `equivalent.toml` uses.
