@@ -82,7 +82,7 @@ pub fn run(root: &Path, args: &SelftestArgs) -> anyhow::Result<ExitCode> {
     }
 
     let started = Instant::now();
-    let dir = args.copy.clone().unwrap_or_else(|| default_copy(&root));
+    let dir = args.copy.clone().unwrap_or_else(|| default_copy(root));
     // Its own target directory: it never waits for a learner's check, and
     // no other copy of the workspace builds there. Two copies sharing one
     // would share `target/debug/<bin>`, which cargo links again only when it
