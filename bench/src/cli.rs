@@ -100,6 +100,10 @@ pub struct BenchArgs {
     /// --overload: how long each rate is offered.
     #[arg(long, default_value = "6s", requires = "overload", value_parser = humantime::parse_duration)]
     pub run_for: Duration,
+    /// --overload: draw overload.svg again from this overload.json, beside
+    /// it, and run nothing.
+    #[arg(long, value_name = "JSON", requires = "overload", hide = true)]
+    pub redraw: Option<PathBuf>,
     /// --overload: a 200 later than this, from when it was due, is no
     /// good to its client; goodput counts the others.
     #[arg(long, default_value = "1s", requires = "overload", value_parser = humantime::parse_duration)]
@@ -156,6 +160,9 @@ impl BenchArgs {
         ];
         if self.first_run || self.edit_to_verdict {
             args.push(format!("--runs={}", self.runs));
+        }
+        if let Some(json) = &self.redraw {
+            args.push(format!("--redraw={}", json.display()));
         }
         if self.overload {
             let multiples: Vec<String> = self.multiples.iter().map(ToString::to_string).collect();
@@ -241,6 +248,15 @@ pub fn run(root: &Path, args: &BenchArgs) -> Result<ExitCode, BenchError> {
 
 /// `--overload`: part 5 with and without an end to its queue.
 fn overload(args: &BenchArgs, mut config: BenchConfig) -> Result<ExitCode, BenchError> {
+    if let Some(json) = &args.redraw {
+        let text = std::fs::read_to_string(json)
+            .map_err(|err| BenchError::Config(format!("cannot read {}: {err}", json.display())))?;
+        let report: crate::overload::OverloadReport = serde_json::from_str(&text)?;
+        let svg = json.with_extension("svg");
+        crate::overload_chart::write_svg(&report, &svg)?;
+        println!("chart: {}", svg.display());
+        return Ok(ExitCode::SUCCESS);
+    }
     let stop = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&stop);
     ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst))

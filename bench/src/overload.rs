@@ -108,6 +108,12 @@ pub struct OverloadRun {
     /// Of the 200s, from when each was due.
     pub p50_ms: Option<f64>,
     pub p99_ms: Option<f64>,
+    /// Of every answer, 200s and 503s alike: what a generator that does
+    /// not look at statuses (oha's latency) reports.
+    #[serde(default)]
+    pub p50_all_ms: Option<f64>,
+    #[serde(default)]
+    pub p99_all_ms: Option<f64>,
     /// Connections that failed, and answers neither 200 nor 503.
     pub errors: u64,
     /// 200s later than the client's timeout.
@@ -312,6 +318,11 @@ fn summarise(
         .filter(|r| r.status == Err(Missing::Unanswered))
         .count();
     let mut latencies: Vec<Duration> = served.iter().map(|r| r.latency).collect();
+    let mut all: Vec<Duration> = records
+        .iter()
+        .filter(|r| r.status.is_ok())
+        .map(|r| r.latency)
+        .collect();
     let whole_seconds = schedule.duration.as_secs().max(1) as usize;
     let p99_by_second_ms = (0..whole_seconds)
         .map(|second| {
@@ -331,6 +342,8 @@ fn summarise(
         shed: shed as f64 / seconds,
         p50_ms: quantile_ms(&mut latencies, 0.5).map(round_ms),
         p99_ms: quantile_ms(&mut latencies, 0.99).map(round_ms),
+        p50_all_ms: quantile_ms(&mut all, 0.5).map(round_ms),
+        p99_all_ms: quantile_ms(&mut all, 0.99).map(round_ms),
         errors: errors as u64,
         late: (served.len() - good) as u64,
         unanswered: unanswered as u64,
@@ -512,6 +525,8 @@ mod tests {
             shed: 700.0,
             p50_ms: Some(p99 / 2.0),
             p99_ms: Some(p99),
+            p50_all_ms: None,
+            p99_all_ms: None,
             errors: 0,
             late: 0,
             unanswered: 0,

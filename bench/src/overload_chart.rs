@@ -92,7 +92,8 @@ pub fn render(report: &OverloadReport) -> Result<String, BenchError> {
             .map_err(chart_error)?;
         goodput
             .configure_mesh()
-            .x_labels(0)
+            .x_labels(8)
+            .x_label_formatter(&|x| format!("{x}×"))
             .disable_x_mesh()
             .bold_line_style(BLACK.mix(0.15))
             .light_line_style(BLACK.mix(0.04))
@@ -124,7 +125,8 @@ pub fn render(report: &OverloadReport) -> Result<String, BenchError> {
             )
             .map_err(chart_error)?;
         p99.configure_mesh()
-            .x_labels(0)
+            .x_labels(8)
+            .x_label_formatter(&|x| format!("{x}×"))
             .disable_x_mesh()
             .bold_line_style(BLACK.mix(0.15))
             .light_line_style(BLACK.mix(0.04))
@@ -183,30 +185,71 @@ pub fn render(report: &OverloadReport) -> Result<String, BenchError> {
             .label_font(("sans-serif", 13))
             .draw()
             .map_err(chart_error)?;
-        // The offered rates, labelled where they were measured.
-        let style =
-            TextStyle::from(("sans-serif", 13)).pos(plotters::style::text_anchor::Pos::new(
-                plotters::style::text_anchor::HPos::Center,
-                plotters::style::text_anchor::VPos::Top,
-            ));
-        for &multiple in &multiples {
-            let (px, py) = p99.backend_coord(&(multiple, report.round_trip_ms / 2.0));
-            bottom
-                .draw(&Text::new(
-                    format!("{multiple}×"),
-                    (px, py + 6),
-                    style.clone(),
-                ))
-                .map_err(chart_error)?;
-            let (px, py) = goodput.backend_coord(&(multiple, 0.0));
-            top.draw(&Text::new(
-                format!("{multiple}×"),
-                (px, py + 6),
-                style.clone(),
-            ))
-            .map_err(chart_error)?;
-        }
         root.present().map_err(chart_error)?;
     }
     Ok(svg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::overload::{OverloadReport, OverloadRun};
+
+    #[test]
+    fn the_chart_is_svg_with_both_servers_and_every_rate() {
+        let run = |server: &str, multiple: f64, goodput: f64, p99: f64| OverloadRun {
+            server: server.into(),
+            multiple,
+            offered: 80.0 * multiple,
+            goodput,
+            shed: 0.0,
+            p50_ms: Some(p99 / 2.0),
+            p99_ms: Some(p99),
+            p50_all_ms: None,
+            p99_all_ms: None,
+            errors: 0,
+            late: 0,
+            unanswered: 0,
+            sent: 100,
+            p99_by_second_ms: Vec::new(),
+            most_at_once: 8,
+            refused: 0,
+        };
+        let report = OverloadReport {
+            format_version: 1,
+            date: "2026-12-04T12:00:00Z".into(),
+            machine: crate::machine::describe(),
+            capacity: 80.0,
+            round_trip_ms: 100.0,
+            latency_ms: 100.0,
+            quota: 8,
+            max_wait_ms: 10.0,
+            run_seconds: 6.0,
+            client_timeout_ms: 1000.0,
+            connections: 1024,
+            runs: vec![
+                run(SHEDDING, 1.0, 78.0, 150.0),
+                run(SHEDDING, 10.0, 79.0, 160.0),
+                run(UNBOUNDED, 1.0, 79.0, 180.0),
+                run(UNBOUNDED, 10.0, 10.0, 5000.0),
+            ],
+            wall_seconds: 0.0,
+        };
+        let svg = render(&report).expect("it renders");
+        let parsed = roxmltree::Document::parse(&svg).expect("valid XML");
+        let texts: Vec<&str> = parsed
+            .descendants()
+            .filter_map(|node| node.text())
+            .collect();
+        for expected in ["1×", "10×", "capacity, 80/s", "two round trips, 200 ms"] {
+            assert!(
+                texts.iter().any(|text| text.contains(expected)),
+                "{expected}: {texts:?}"
+            );
+        }
+        assert!(
+            !texts.contains(&"1.0"),
+            "the offered rates read as multiples"
+        );
+    }
 }
