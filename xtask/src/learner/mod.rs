@@ -24,7 +24,7 @@ use std::time::Duration;
 use anstream::AutoStream;
 use anstyle::{AnsiColor, Style};
 
-use workshop_core::manifest::Part;
+use workshop_core::manifest::{Exercise, Part};
 
 pub const GOOD: Style = AnsiColor::Green.on_default().bold();
 pub const BAD: Style = AnsiColor::Red.on_default().bold();
@@ -65,6 +65,18 @@ pub fn gaps_left(root: &Path, part: &Part) -> Vec<workshop_grader::GapLeft> {
 /// `12 min`: the workshop counts in whole minutes.
 pub fn minutes(time: Duration) -> String {
     format!("{} min", time.as_secs() / 60)
+}
+
+/// The part's clock, said the same way by every command: `clock: 7 min of
+/// 30`, the time since the part started (frozen once it passed) against
+/// the sum of its exercises' minutes. See `Part::due` for the model.
+pub fn clock(part: &Part, elapsed: Duration) -> String {
+    format!("clock: {} of {}", minutes(elapsed), part.budget())
+}
+
+/// `due at 20 min`: when `exercise` is due on its part's clock.
+pub fn due(part: &Part, exercise: &Exercise) -> String {
+    format!("due at {} min", part.due(&exercise.id))
 }
 
 /// `1 file`, `2 files`.

@@ -223,12 +223,10 @@ fn waiting<'a>(
         return Vec::new();
     }
     let elapsed = progress.elapsed(&part.id, now).unwrap_or_default();
-    let mut due = Duration::ZERO;
     let mut waiting = Vec::new();
     for exercise in &part.exercises {
-        // An exercise's minutes are up when the part's clock reaches the
-        // minutes of every exercise up to it: they are done in order.
-        due += Duration::from_secs(u64::from(exercise.minutes) * 60);
+        // Its minutes are up when it is due on the part's clock.
+        let due = Duration::from_secs(u64::from(part.due(&exercise.id)) * 60);
         let in_shown = exercise.gaps.iter().any(|gap| {
             let path = part.exercise.join(&gap.file);
             shown.iter().any(|pair| pair.path == path)
@@ -256,19 +254,21 @@ fn wait_line(
     // Whole minutes, rounded up: "0 min left" would read as "now".
     let minutes = |left: Duration| left.as_secs().div_ceil(60);
     let mut opens = format!(
-        "{}'s solution opens in {} min",
+        "{}'s solution opens when it is due, at {} min on the clock: in {} min",
         first.exercise.id,
+        part.due(&first.exercise.id),
         minutes(first.left)
     );
     for more in rest {
         opens.push_str(&format!(
-            ", {}'s in {} min",
+            "; {}'s at {} min: in {} min",
             more.exercise.id,
+            part.due(&more.exercise.id),
             minutes(more.left)
         ));
     }
     let clock = match progress.elapsed(&part.id, now) {
-        Some(elapsed) => format!("{}'s clock is at {} min", part.id, elapsed.as_secs() / 60),
+        Some(elapsed) => super::clock(part, elapsed),
         None => format!(
             "{}'s clock has not started: `cargo xtask start {}`",
             part.id, part.id
@@ -422,13 +422,24 @@ mod tests {
         assert_eq!(
             line.as_deref(),
             Some(
-                "Not passed yet: part1.client's solution opens in 10 min, part1.webserver's in 30 min \
+                "Not passed yet: part1.client's solution opens when it is due, at 10 min on the \
+                 clock: in 10 min; part1.webserver's at 30 min: in 30 min \
                  (part1's clock has not started: `cargo xtask start part1`)."
             )
         );
         // The minutes add up in the part's order: the webserver, third,
         // opens at 30 min on the part's clock.
         progress.start("part1", start);
+        // Issue 26's example, said on the one clock, as `check` and `list`
+        // say it: the webserver is due at 30, the clock reads 6.
+        let at_six = waiting(&manifest, part, &[&server], &progress, minutes(6));
+        assert_eq!(
+            wait_line(part, &at_six, &progress, minutes(6)).as_deref(),
+            Some(
+                "Not passed yet: part1.webserver's solution opens when it is due, at 30 min on \
+                 the clock: in 24 min (clock: 6 min of 30)."
+            )
+        );
         assert_eq!(
             waits(&manifest, &progress, minutes(9)),
             ["part1.client 1", "part1.webserver 21"]

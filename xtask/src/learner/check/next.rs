@@ -68,7 +68,12 @@ impl<'a> Next<'a> {
                 Whose::Learner => format!("cargo xtask check {}", part.id),
                 Whose::Solution => format!("cargo xtask check {} --solution", part.id),
             },
-            Next::Part(next) => format!("cargo xtask check {}", next.id),
+            // `start`, as the home screen and `list` say: it starts the
+            // next part's clock and shows where its gaps are.
+            Next::Part(next) => match whose {
+                Whose::Learner => format!("cargo xtask start {}", next.id),
+                Whose::Solution => format!("cargo xtask check {} --solution", next.id),
+            },
             Next::Bench => "cargo xtask bench".into(),
         }
     }
