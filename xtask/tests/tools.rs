@@ -513,6 +513,28 @@ mod keys {
 
     impl Terminal {
         fn watch(root: &Path) -> Self {
+            let mut command = CommandBuilder::new(common::runner());
+            command.arg("--root");
+            command.arg(root);
+            command.args(["watch", "part1"]);
+            Self::run(root, command)
+        }
+
+        /// `cargo xtask --root <root> <args> > <stdout>`: a terminal on
+        /// stdin and stderr, stdout a file, as with `| cat > file`.
+        fn piped(root: &Path, args: &[&str], stdout: &Path) -> Self {
+            // A shell only to redirect, as a learner's would.
+            let mut command = CommandBuilder::new("sh");
+            command.args(["-c", "exec \"$0\" \"$@\" > \"$OUT\""]);
+            command.arg(common::runner());
+            command.arg("--root");
+            command.arg(root);
+            command.args(args);
+            command.env("OUT", stdout);
+            Self::run(root, command)
+        }
+
+        fn run(root: &Path, mut command: CommandBuilder) -> Self {
             let pty = native_pty_system();
             let pair = pty
                 .openpty(PtySize {
@@ -522,10 +544,6 @@ mod keys {
                     pixel_height: 0,
                 })
                 .expect("a pseudo-terminal");
-            let mut command = CommandBuilder::new(common::runner());
-            command.arg("--root");
-            command.arg(root);
-            command.args(["watch", "part1"]);
             command.cwd(root);
             command.env("NO_COLOR", "1");
             command.env("WORKSHOP_GRADER_TARGET_DIR", grader_target());
@@ -611,6 +629,40 @@ mod keys {
             // A failed test leaves nothing running.
             let _ = self.child.kill();
         }
+    }
+
+    /// Issue 26: `solution part1 | cat > f` with a terminal on stdin
+    /// printed its question into the pipe, and looked hung. Questions go to
+    /// the terminal (stderr); stdout holds the answer's output alone.
+    #[test]
+    fn questions_are_asked_on_the_terminal_not_into_a_pipe() {
+        let copy = copy();
+        let root = copy.path();
+        let diff = root.join("diff.txt");
+        let mut terminal = Terminal::piped(root, &["solution", "part1", "src/client.rs"], &diff);
+        terminal.wait_for(
+            "Not passed yet: part1.client's solution opens when it is due",
+            ANSWER,
+        );
+        terminal.wait_for("Show it now? [y/N] ", ANSWER);
+        terminal.press("y\r");
+        assert_eq!(terminal.exit_code(ANSWER), 0, "{}", terminal.screen);
+        let shown = fs::read_to_string(&diff).expect("the diff");
+        assert!(
+            shown.starts_with("--- exercises/part1/src/client.rs (yours)\n"),
+            "{shown}"
+        );
+        assert!(!shown.contains("Show it now"), "{shown}");
+
+        fs::write(root.join("exercises/part1/src/client.rs"), "// mine\n").expect("written");
+        let listed = root.join("reset.txt");
+        let mut terminal = Terminal::piped(root, &["reset", "part1", "client"], &listed);
+        terminal.wait_for("exercises/part1/src/client.rs (changed)", ANSWER);
+        terminal.wait_for("Reset them? Yours are backed up first. [y/N] ", ANSWER);
+        terminal.press("n\r");
+        terminal.wait_for("Nothing was changed.", ANSWER);
+        assert_eq!(terminal.exit_code(ANSWER), 1, "{}", terminal.screen);
+        assert_eq!(fs::read_to_string(&listed).expect("stdout"), "");
     }
 
     /// The first check may build everything; a key is answered at once.

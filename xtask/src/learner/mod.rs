@@ -49,11 +49,36 @@ impl Out {
     pub fn line(&mut self, text: impl std::fmt::Display) {
         let _ = writeln!(self.out, "{text}");
     }
+}
 
-    /// Prints without a newline, and flushes: for a prompt.
-    pub fn prompt(&mut self, text: impl std::fmt::Display) {
-        let _ = write!(self.out, "{text}");
-        let _ = self.out.flush();
+/// A question for the learner, on the terminal: its lines and the prompt go
+/// to stderr, never stdout, so that `solution part1 | less` or `> file`
+/// still shows the question (on stdout it would vanish into the pipe and
+/// the command would look hung); the answer is read from stdin. Only asked
+/// where stdin is a terminal: the callers check.
+pub struct Ask {
+    err: AutoStream<std::io::Stderr>,
+}
+
+impl Ask {
+    pub fn new() -> Self {
+        Self {
+            err: AutoStream::auto(std::io::stderr()),
+        }
+    }
+
+    /// One line before the question.
+    pub fn line(&mut self, text: impl std::fmt::Display) {
+        let _ = writeln!(self.err, "{text}");
+    }
+
+    /// Prints `question` and reads the answer: true for y or yes.
+    pub fn yes(&mut self, question: impl std::fmt::Display) -> std::io::Result<bool> {
+        let _ = write!(self.err, "{question} [y/N] ");
+        let _ = self.err.flush();
+        let mut answer = String::new();
+        std::io::BufRead::read_line(&mut std::io::stdin().lock(), &mut answer)?;
+        Ok(matches!(answer.trim().to_lowercase().as_str(), "y" | "yes"))
     }
 }
 

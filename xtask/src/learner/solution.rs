@@ -13,7 +13,7 @@
 //! it exits 2). `solutions = "always"` in workshop.toml never asks.
 
 use std::fs;
-use std::io::{self, BufRead, IsTerminal};
+use std::io::{self, IsTerminal};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime};
@@ -22,7 +22,7 @@ use anstyle::AnsiColor;
 use anyhow::{Context, bail};
 use similar::TextDiff;
 
-use super::{BAD, BOLD, GOOD, Out};
+use super::{Ask, BAD, BOLD, GOOD, Out};
 use crate::progress::Progress;
 use workshop_core::backup::Backup;
 use workshop_core::generate::{self, Files, rename_identifier};
@@ -114,12 +114,10 @@ pub fn run(root: &Path, args: &SolutionArgs) -> anyhow::Result<ExitCode> {
                 );
                 return Ok(ExitCode::from(WAITS));
             }
-            out.line(line);
-            out.prompt(format!("{BOLD}Show it now?{BOLD:#} [y/N] "));
-            let mut answer = String::new();
-            io::stdin().lock().read_line(&mut answer)?;
-            if !matches!(answer.trim().to_lowercase().as_str(), "y" | "yes") {
-                out.line("Nothing shown.");
+            let mut ask = Ask::new();
+            ask.line(line);
+            if !ask.yes(format!("{BOLD}Show it now?{BOLD:#}"))? {
+                ask.line("Nothing shown.");
                 return Ok(ExitCode::FAILURE);
             }
         }
