@@ -254,31 +254,53 @@ fn list_and_the_home_screen_give_the_same_next_step() {
 #[test]
 fn hints_go_one_level_deeper_each_time() {
     let copy = copy();
+    let level = |root: &Path| {
+        let progress = fs::read_to_string(root.join(".workshop/progress.toml")).unwrap();
+        progress
+            .lines()
+            .find_map(|line| line.strip_prefix("\"part2.futures.some_operation\" = "))
+            .map(str::to_string)
+    };
     let first = ok(copy.path(), &["hint", "part2"]);
     let second = ok(copy.path(), &["hint", "part2"]);
+    snapshot!("hint_1", first);
+    // One hint at a time: the second alone, not the first again.
+    snapshot!("hint_2", &second);
+    assert!(!second.contains("hint 1 of 3"), "{second}");
+    assert_eq!(level(copy.path()).as_deref(), Some("2"));
+
+    // --all shows every hint and moves nothing.
+    let all = ok(copy.path(), &["hint", "part2", "--all"]);
+    assert!(all.contains("hint 3 of 3"), "{all}");
+    assert!(
+        all.contains("(--all moves nothing: your next hint is still hint 3 of 3)"),
+        "{all}"
+    );
+    assert_eq!(
+        level(copy.path()).as_deref(),
+        Some("2"),
+        "--all moved the level"
+    );
+
     let third = ok(copy.path(), &["hint", "part2"]);
     let fourth = ok(copy.path(), &["hint", "part2"]);
-    snapshot!("hint_1", first);
-    snapshot!("hint_2", second);
     snapshot!("hint_3", &third);
     assert_eq!(third, fourth, "past the last hint, the same");
     snapshot!(
         "hint_named_all",
         ok(copy.path(), &["hint", "part2", "spawn_blocking", "--all"])
     );
-    assert_eq!(
-        ok(copy.path(), &["hint", "part2", "4"]),
-        ok(
-            copy.path(),
-            &["hint", "part2", "part2.forceasync.spawn_blocking"]
-        ),
-        "a gap by number or by id; --all showed every level already"
+    let by_number = ok(copy.path(), &["hint", "part2", "4"]);
+    assert!(by_number.contains("hint 1 of 3"), "{by_number}");
+    let by_id = ok(
+        copy.path(),
+        &["hint", "part2", "part2.forceasync.spawn_blocking"],
     );
-    let progress = fs::read_to_string(copy.path().join(".workshop/progress.toml")).unwrap();
     assert!(
-        progress.contains("\"part2.futures.some_operation\" = 3"),
-        "{progress}"
+        by_id.contains("hint 2 of 3"),
+        "a gap by number or by id: {by_id}"
     );
+    assert_eq!(level(copy.path()).as_deref(), Some("3"));
 
     let output = xtask(copy.path(), &["hint", "part2", "9"])
         .output()

@@ -131,6 +131,29 @@ fn check_format_json_is_one_document_on_stdout_and_the_text_on_stderr() {
     snapshot!("check_json_build_failed", text(&output.stdout));
 }
 
+/// Issue 26: `check` showed hint 1, the first `hint` then showed 1 and 2,
+/// and `hint --all` moved the level, so that later checks said "Hint 4 of
+/// 4". Now `check` shows the level reached (recording hint 1 once shown),
+/// `hint` shows the next hint alone and moves there, `--all` moves nothing.
+#[test]
+fn check_hint_and_hint_all_agree_on_the_level_reached() {
+    let copy = workspace("tools");
+    let (_, json) = check_json(&copy);
+    assert_eq!(json["next"]["hint"]["level"], 1, "{:#}", json["next"]);
+    let hint = text(&output(&copy, &["hint", "part1"]).stdout);
+    assert!(hint.contains("  hint 2 of 3: "), "{hint}");
+    assert!(!hint.contains("hint 1 of 3"), "{hint}");
+    let all = text(&output(&copy, &["hint", "part1", "--all"]).stdout);
+    assert!(all.contains("  hint 3 of 3: "), "{all}");
+    let (output, json) = check_json(&copy);
+    assert_eq!(json["next"]["hint"]["level"], 2, "{:#}", json["next"]);
+    assert!(
+        text(&output.stderr).contains("  Hint 2 of 3: "),
+        "{}",
+        text(&output.stderr)
+    );
+}
+
 // --- the editor's problem list ---
 
 /// One pattern of a VS Code problem matcher: a regex and the groups of the
