@@ -131,6 +131,34 @@ fn check_format_json_is_one_document_on_stdout_and_the_text_on_stderr() {
     snapshot!("check_json_build_failed", text(&output.stdout));
 }
 
+/// Issue 26: with `error[E0599]` at `client.rs:92`, `Next:` and the JSON's
+/// `next.step` named gap 4 in another file. A build that fails comes first:
+/// the next step is its first error, at its `file:line`, in plain words.
+#[test]
+fn after_a_failed_build_next_points_at_the_compile_error() {
+    let copy = workspace("tools");
+    let file = copy.join("exercises/part1/src/client.rs");
+    let mut code = fs::read_to_string(&file).expect("the client");
+    let line = code.lines().count() + 2;
+    code.push_str(
+        "\nasync fn one() -> u32 {\n    1\n}\n\npub async fn two() -> u32 {\n    one()\n}\n",
+    );
+    let line = line + 5;
+    fs::write(&file, code).expect("written");
+    let (output, json) = check_json(&copy);
+    let step = json["next"]["step"].as_str().expect("a next step");
+    let at = format!("make it build: exercises/part1/src/client.rs:{line}: ");
+    assert!(step.starts_with(&at), "{step}");
+    assert!(
+        step.contains("an async function is called but not awaited"),
+        "the plain words: {step}"
+    );
+    assert!(!step.contains("gap"), "{step}");
+    assert_eq!(json["next"]["command"], "cargo xtask check part1");
+    let said = text(&output.stderr);
+    assert!(said.contains(&format!("Next: {at}")), "{said}");
+}
+
 /// Issue 26: `check` showed hint 1, the first `hint` then showed 1 and 2,
 /// and `hint --all` moved the level, so that later checks said "Hint 4 of
 /// 4". Now `check` shows the level reached (recording hint 1 once shown),
@@ -435,9 +463,9 @@ fn a_solution_waits_for_its_minutes_unless_asked_now() {
     assert_eq!(text(&waits.stdout), "");
     assert_eq!(
         text(&waits.stderr),
-        "Not passed yet: part1.client's solution opens in 10 min, part1.client_test's in 20 min, \
-         part1.webserver's in 30 min (part1's clock has not started: `cargo xtask start part1`). \
-         `cargo xtask solution part1 --now` shows it anyway.\n"
+        "Not passed yet: part1.client's solution opens when it is due, at 10 min on the clock; \
+         part1.client_test's at 20 min; part1.webserver's at 30 min (part1's clock has not \
+         started: `cargo xtask start part1`). `cargo xtask solution part1 --now` shows it anyway.\n"
     );
     let apply = output(root, &["solution", "part1", "src/client.rs", "--apply"]);
     assert_eq!(apply.status.code(), Some(2), "--apply waits too");
@@ -476,8 +504,8 @@ fn a_solution_waits_for_its_minutes_unless_asked_now() {
     assert_eq!(others.status.code(), Some(2));
     assert!(
         text(&others.stderr).starts_with(
-            "Not passed yet: part1.client_test's solution opens in 20 min, part1.webserver's in 30 min \
-             (part1's clock is at 0 min)."
+            "Not passed yet: part1.client_test's solution opens when it is due, at 20 min on the \
+             clock: in 20 min; part1.webserver's at 30 min: in 30 min (clock: 0 min of 30)."
         ),
         "{}",
         text(&others.stderr)
@@ -715,7 +743,10 @@ mod keys {
         // The solution of the exercise at hand, after a question.
         terminal.press("s");
         terminal.wait_for("watch: cargo xtask solution part1 src/client.rs", ANSWER);
-        terminal.wait_for("Not passed yet: part1.client's solution opens in ", ANSWER);
+        terminal.wait_for(
+            "Not passed yet: part1.client's solution opens when it is due, at 10 min",
+            ANSWER,
+        );
         terminal.wait_for("Show it now? [y/N] ", ANSWER);
         terminal.press("y\r");
         terminal.wait_for("+++ exercises/part1/src/client.rs (solution)", ANSWER);

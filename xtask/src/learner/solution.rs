@@ -249,23 +249,27 @@ fn wait_line(
     now: SystemTime,
 ) -> Option<String> {
     let (first, rest) = waiting.split_first()?;
+    let elapsed = progress.elapsed(&part.id, now);
     // Whole minutes, rounded up: "0 min left" would read as "now".
-    let minutes = |left: Duration| left.as_secs().div_ceil(60);
+    let left = |waiting: &Waiting| match elapsed {
+        Some(_) => format!(": in {} min", waiting.left.as_secs().div_ceil(60)),
+        None => String::new(),
+    };
     let mut opens = format!(
-        "{}'s solution opens when it is due, at {} min on the clock: in {} min",
+        "{}'s solution opens when it is due, at {} min on the clock{}",
         first.exercise.id,
         part.due(&first.exercise.id),
-        minutes(first.left)
+        left(first)
     );
     for more in rest {
         opens.push_str(&format!(
-            "; {}'s at {} min: in {} min",
+            "; {}'s at {} min{}",
             more.exercise.id,
             part.due(&more.exercise.id),
-            minutes(more.left)
+            left(more)
         ));
     }
-    let clock = match progress.elapsed(&part.id, now) {
+    let clock = match elapsed {
         Some(elapsed) => super::clock(part, elapsed),
         None => format!(
             "{}'s clock has not started: `cargo xtask start {}`",
@@ -421,7 +425,7 @@ mod tests {
             line.as_deref(),
             Some(
                 "Not passed yet: part1.client's solution opens when it is due, at 10 min on the \
-                 clock: in 10 min; part1.webserver's at 30 min: in 30 min \
+                 clock; part1.webserver's at 30 min \
                  (part1's clock has not started: `cargo xtask start part1`)."
             )
         );

@@ -262,7 +262,7 @@ impl Printer {
                     }
                 }
             }
-            Next::Build => say!(self, "Next: {}, above.", next.step()),
+            Next::Build { .. } => say!(self, "Next: {} (in full above).", next.step()),
             Next::Check(_) => say!(self, "Next: {}", next.step()),
             Next::Part(_) | Next::Bench => say!(
                 self,
