@@ -135,12 +135,15 @@ impl Printer {
         }
     }
 
-    pub fn building(&mut self, part: &Part) {
-        say!(
-            self,
-            "{DIM}  building {}… (the first build compiles every dependency: a minute or two){DIM:#}",
-            part.id
-        );
+    /// `cold`: the dependencies are not built yet, so this build compiles
+    /// them all; said only then (a warm build takes a second or so).
+    pub fn building(&mut self, part: &Part, cold: bool) {
+        let why = if cold {
+            " (the first build compiles every dependency: a minute or two)"
+        } else {
+            ""
+        };
+        say!(self, "{DIM}  building {}…{why}{DIM:#}", part.id);
     }
 
     pub fn built(&mut self, took: Duration) {
