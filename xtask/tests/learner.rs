@@ -133,6 +133,29 @@ checked_at = "2026-01-01T10:07:00Z"
     snapshot!("list_checked", stdout(&output));
 }
 
+/// Issue 26: the first exercise's title says `client USD 100` prints `122
+/// USD`, and gap 4's test must assert `USD 122`. Where the learner meets
+/// the second (the test's file, the gap's hints), it says why.
+#[test]
+fn the_client_tests_answer_says_why_it_is_not_the_titles() {
+    let manifest = fs::read_to_string(root().join("workshop.toml")).unwrap();
+    assert!(
+        manifest.contains("`client USD 100` prints `122 USD`"),
+        "the title"
+    );
+    let test = fs::read_to_string(root().join("exercises/part1/tests/client_test.rs")).unwrap();
+    let hints = ok(
+        &root(),
+        &["hint", "part1", "part1.client_test.test", "--all"],
+    );
+    for (what, text) in [("tests/client_test.rs", test), ("the hints", hints)] {
+        assert!(
+            text.contains("`USD 122`") && text.contains("`122 USD`") && text.contains("`Display`"),
+            "{what} name the answer without saying why it is not the title's:\n{text}"
+        );
+    }
+}
+
 /// Issue 26: `solution` counted the webserver's minutes on the part's clock
 /// (due at 30) while `check` read the same clock against its own 10. One
 /// clock now, said one way: the part's, against when each exercise is due.
