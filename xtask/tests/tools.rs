@@ -719,6 +719,71 @@ mod keys {
         assert_eq!(fs::read_to_string(&listed).expect("stdout"), "");
     }
 
+    /// Issue 26: the board's `join:` line could not be pasted as it was
+    /// (`--name` was required and missing). Pasted as it is, it asks for the
+    /// name on the terminal; with no terminal it says the line to type.
+    #[test]
+    fn the_boards_join_line_works_pasted_as_it_is() {
+        use std::io::BufRead;
+        use std::process::Stdio;
+
+        let copy = copy();
+        let root = copy.path();
+        /// The board, stopped however the test ends.
+        struct Board(std::process::Child);
+        impl Drop for Board {
+            fn drop(&mut self) {
+                let _ = self.0.kill();
+                let _ = self.0.wait();
+            }
+        }
+        let mut board = Board(
+            std::process::Command::new(common::tools())
+                .args(["room", "serve", "--port", "0"])
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("room serve starts"),
+        );
+        let stdout = board.0.stdout.take().expect("stdout");
+        let mut lines = std::io::BufReader::new(stdout).lines();
+        let join = lines.next().expect("a join line").expect("text");
+        let command = join
+            .strip_prefix("join: cargo xtask ")
+            .unwrap_or_else(|| panic!("not a join line: {join}"));
+        let words: Vec<&str> = command.split_whitespace().collect();
+
+        let mut nobody = xtask(root, &[]);
+        let unasked = nobody
+            .args(&words)
+            .stdin(Stdio::null())
+            .output()
+            .expect("runs");
+        assert_eq!(unasked.status.code(), Some(1));
+        let said = text(&unasked.stderr);
+        assert!(
+            said.starts_with(
+                "error: choose the name the board shows for you: cargo xtask room join http://"
+            ) && said.trim_end().ends_with(" --name NAME"),
+            "{said}"
+        );
+
+        let mut pasted = CommandBuilder::new(common::runner());
+        pasted.arg("--root");
+        pasted.arg(root);
+        pasted.args(&words);
+        let mut terminal = Terminal::run(root, pasted);
+        terminal.wait_for(
+            "Your name on the board (your choice, up to 40 characters): ",
+            ANSWER,
+        );
+        terminal.press("Ada\r");
+        terminal.wait_for("Joined the room at http://127.0.0.1:", ANSWER);
+        terminal.wait_for(" as Ada.", ANSWER);
+        assert_eq!(terminal.exit_code(ANSWER), 0, "{}", terminal.screen);
+    }
+
     /// The first check may build everything; a key is answered at once.
     const FIRST_VERDICT: Duration = Duration::from_secs(15 * 60);
     const ANSWER: Duration = Duration::from_secs(60);
