@@ -439,8 +439,9 @@ fn a_broken_download_resumes_with_a_range() {
     );
     assert_eq!(other.status(), 200, "another archive's range: the whole");
     assert_eq!(other.bytes().expect("the whole").len(), size);
-    // Counted: each body that reached the archive's end.
-    wait_for_counts(&board, (3, 0, 0), Duration::from_secs(5));
+    // Counted: the download broken then resumed, and the whole archive;
+    // not the last 100 bytes alone (issue 26: a range was a download).
+    wait_for_counts(&board, (2, 0, 0), Duration::from_secs(5));
 }
 
 #[test]

@@ -147,7 +147,12 @@ pub fn run(root: &Path, args: &ServeArgs) -> anyhow::Result<ExitCode> {
         }
         // Not a graceful shutdown: a live page never closes its stream.
         tokio::select! {
-            served = axum::serve(listener, router(Arc::clone(&room))) => served,
+            // Each peer's address: a download resumed is told from a range
+            // out of nowhere by who asks (`download`).
+            served = axum::serve(
+                listener,
+                router(Arc::clone(&room)).into_make_service_with_connect_info::<SocketAddr>(),
+            ) => served,
             () = interrupted.notified() => Ok(()),
         }
     });
