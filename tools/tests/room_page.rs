@@ -222,6 +222,17 @@ fn drive(browser: &mut Browser, board: &Board) -> Result<Vec<String>, String> {
             "the most common failure of part2.futures is not shown as text: {common}"
         ));
     }
+    // Issue 26: titles showed raw backticks; their code is code.
+    let title = page.eval(
+        browser,
+        "(() => { const li = [...document.querySelectorAll('#exercises li')][0]; \
+         return [li.textContent.includes('`'), [...li.querySelectorAll('code')].map((c) => c.textContent)]; })()",
+    )?;
+    if title != json!([false, ["client USD 100", "122 USD"]]) {
+        problems.push(format!(
+            "part1.client's title is not shown with its code as code: {title}"
+        ));
+    }
     let over = page.eval(
         browser,
         "[...document.querySelectorAll('#board tr.over td.name')].map((td) => td.textContent)",

@@ -19,6 +19,12 @@
     return node;
   }
 
+  // A title's `code` as code, the rest as text: `client USD 100` prints
+  // `122 USD` reads as it does in the terminal, without its backticks.
+  function titled(text) {
+    return text.split("`").map((piece, i) => (i % 2 ? el("code", "", piece) : piece));
+  }
+
   // `part1.client_test` → `client_test`; `part1.webserver.contract` →
   // `contract`: the row or the list already says which exercise.
   const short = (id) => id.slice(id.lastIndexOf(".") + 1);
@@ -99,7 +105,7 @@
   function exercises() {
     const items = board.exercises.map((exercise) => {
       const li = el("li");
-      li.append(el("strong", "", exercise.id), " ", exercise.title);
+      li.append(el("strong", "", exercise.id), " ", ...titled(exercise.title));
       li.append(el("span", "tally",
         `${exercise.passed} passed, ${exercise.failing} failing, ${exercise.not_started} not started`));
       const common = exercise.common_failure;
