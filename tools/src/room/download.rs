@@ -415,7 +415,7 @@ mod tests {
     #[tokio::test]
     async fn every_download_is_of_the_workshop_as_it_is_then() {
         let dir = archive::tests::workspace();
-        let downloads = Downloads::new(Arc::new(Store::new(dir.path())), 1);
+        let downloads = Downloads::new(Arc::new(Store::new(dir.path(), archive::tests::VIEW)), 1);
         let download = async || {
             let response = downloads
                 .respond(LAPTOP, false, &HeaderMap::new())

@@ -52,6 +52,18 @@ const SAVE_EVERY: Duration = Duration::from_secs(5);
 
 pub fn run(root: &Path, args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let manifest = Manifest::load(root)?;
+    if let Some(path) = args
+        .state
+        .as_deref()
+        .filter(|path| in_the_workshop(root, path))
+    {
+        eprintln!(
+            "warning: {} is in the workshop, and holds the view token: keep it outside, \
+             e.g. --state ~/room.json (the offline archive never serves it, but a commit \
+             would carry it)",
+            path.display()
+        );
+    }
     let saved = match &args.state {
         Some(path) => Saved::load(path)?,
         None => None,
@@ -62,7 +74,7 @@ pub fn run(root: &Path, args: &ServeArgs) -> anyhow::Result<ExitCode> {
     };
     // Before the board opens: learners must not get a half-made archive.
     let offline = if args.offline {
-        let store = Arc::new(Store::new(root));
+        let store = Arc::new(Store::new(root, &view_token));
         let (archive, _) = store
             .fresh(Instant::now())
             .context("cannot make the offline archive")?;
@@ -199,6 +211,23 @@ async fn save_on_change(room: Arc<Room>, persist: Arc<Persist>) {
     }
 }
 
+/// Whether `path` (relative to the root, where the board runs) is in the
+/// workshop's tree, where `git add -A` would take it; `target/` and
+/// `.workshop/` are ignored, and fine.
+fn in_the_workshop(root: &Path, path: &Path) -> bool {
+    let Ok(root) = root.canonicalize() else {
+        return false;
+    };
+    let path = root.join(path);
+    // The file may not exist yet: its directory does.
+    let Some(dir) = path.parent().and_then(|dir| dir.canonicalize().ok()) else {
+        return false;
+    };
+    dir.starts_with(&root)
+        && !dir.starts_with(root.join("target"))
+        && !dir.starts_with(root.join(".workshop"))
+}
+
 /// The address learners connect to: this machine's address on the network
 /// when the board listens on all of them.
 fn shown_host(host: IpAddr) -> IpAddr {
@@ -224,4 +253,30 @@ fn network_address() -> Option<IpAddr> {
     socket.connect((Ipv4Addr::new(192, 0, 2, 1), 9)).ok()?;
     let ip = socket.local_addr().ok()?.ip();
     (!ip.is_loopback() && !ip.is_unspecified()).then_some(ip)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 26: instructors.md put `--state room.json` in the root, where
+    /// a commit takes it, view token and all.
+    #[test]
+    fn a_state_file_in_the_workshop_is_told_apart() {
+        let root = tempfile::tempdir().expect("a temporary directory");
+        let outside = tempfile::tempdir().expect("another");
+        std::fs::create_dir_all(root.path().join("target")).expect("target");
+        std::fs::create_dir_all(root.path().join("docs")).expect("docs");
+        assert!(in_the_workshop(root.path(), Path::new("room.json")));
+        assert!(in_the_workshop(
+            root.path(),
+            &root.path().join("docs").join("..").join("room.json")
+        ));
+        assert!(!in_the_workshop(root.path(), Path::new("target/room.json")));
+        assert!(!in_the_workshop(
+            root.path(),
+            &outside.path().join("room.json")
+        ));
+        assert!(!in_the_workshop(root.path(), Path::new("../room.json")));
+    }
 }
