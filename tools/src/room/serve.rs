@@ -21,8 +21,8 @@ use workshop_core::manifest::Manifest;
 /// Where and how to run the board.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples: cargo xtask room serve\n          \
-                  cargo xtask room serve --host 0.0.0.0 --state room.json\n          \
-                  cargo xtask room serve --host 0.0.0.0 --state room.json --offline")]
+                  cargo xtask room serve --host 0.0.0.0 --state ~/room.json\n          \
+                  cargo xtask room serve --host 0.0.0.0 --state ~/room.json --offline")]
 pub struct ServeArgs {
     /// Port to listen on (0: any free port).
     #[arg(long, default_value_t = 8099)]
@@ -31,8 +31,9 @@ pub struct ServeArgs {
     /// to the network (the view stays behind its own token).
     #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
     host: IpAddr,
-    /// Keep the board and its tokens in this file across a restart.
-    #[arg(long, value_name = "FILE")]
+    /// Keep the board and its tokens in this file across a restart: outside
+    /// the workshop (~/room.json), since it holds the view token.
+    #[arg(long, value_name = "FILE", value_parser = home_expanded)]
     state: Option<PathBuf>,
     /// Also serve the workshop and every crate it needs, for a room with no
     /// internet: an archive made once under target/room-offline (minutes
@@ -209,6 +210,17 @@ async fn save_on_change(room: Arc<Room>, persist: Arc<Persist>) {
             eprintln!("warning: {err:#}");
         }
     }
+}
+
+/// `~/room.json` as a shell would read it, for where none does (Windows'
+/// cmd, a quoted path): `~` is the home directory.
+fn home_expanded(text: &str) -> Result<PathBuf, String> {
+    let rest = text.strip_prefix("~/").or_else(|| text.strip_prefix("~\\"));
+    let home = std::env::var_os("HOME").or_else(|| std::env::var_os("USERPROFILE"));
+    Ok(match (rest, home) {
+        (Some(rest), Some(home)) => PathBuf::from(home).join(rest),
+        _ => PathBuf::from(text),
+    })
 }
 
 /// Whether `path` (relative to the root, where the board runs) is in the

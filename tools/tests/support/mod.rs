@@ -49,6 +49,10 @@ pub struct Board {
     /// With `--offline`: what its lines for the slide say.
     #[allow(dead_code, reason = "read by room_offline.rs alone")]
     pub offline: Option<Offline>,
+    /// Its lines for the slide, as printed: `join:`, `view:`, and with
+    /// `--offline` `offline:`, `unpack:` and `archive:`.
+    #[allow(dead_code, reason = "read by room_offline.rs alone")]
+    pub printed: Vec<String>,
     stderr: Arc<Mutex<String>>,
 }
 
@@ -118,8 +122,10 @@ impl Board {
             })
         };
         let (join, view) = (next(), next());
+        let mut slide = vec![join.clone(), view.clone()];
         let offline = extra.contains(&"--offline").then(|| {
             let (curl, unpack, archive) = (next(), next(), next());
+            slide.extend([curl.clone(), unpack.clone(), archive.clone()]);
             let url = curl
                 .strip_prefix("offline: curl -fo workshop.tar.gz \"")
                 .and_then(|rest| rest.strip_suffix('"'))
@@ -163,6 +169,7 @@ impl Board {
             join_token: token.to_string(),
             view_token: view_token.to_string(),
             offline,
+            printed: slide,
             child,
             stderr,
         }
