@@ -155,11 +155,11 @@ impl Printer {
         say!(self, "{DIM}  building {}…{DIM:#}", part.id);
     }
 
-    /// How far the build is. Said only when it compiles something: a first
-    /// build (minutes) says so once, then, on a terminal, counts its crates
-    /// in place; a warm one (a second or two) says nothing.
-    pub fn compiling(&mut self, done: usize, compiled: bool, total: Option<usize>) {
-        if !compiled {
+    /// How far the build is. Said only for a first build (minutes): once,
+    /// then, on a terminal, its crates counted in place; an edit's build (a
+    /// second or two) says nothing.
+    pub fn compiling(&mut self, done: usize, cold: bool, total: Option<usize>) {
+        if !cold {
             return;
         }
         if !self.cold {
