@@ -18,6 +18,8 @@ Examples:
   cargo xtask bench --latency 200ms --learner         your servers, a slower rates service
   cargo xtask bench --wrk                             wrk sends the load (apt-get install wrk)
   cargo xtask bench --json > results.json             for machines: share it with the room
+  cargo xtask bench --first-run --runs 2              a fresh clone's first check, against building part 2
+  cargo xtask bench --edit-to-verdict --runs 5        a one-line edit, then check partN --solution, every part
 
 The JSON and the SVG chart are written to bench/ in the target directory (or --out), and their
 paths printed.")]
@@ -56,6 +58,23 @@ pub struct BenchArgs {
     /// Build the servers in this profile: dev builds faster, runs slower.
     #[arg(long, default_value = "release", value_parser = ["release", "dev"])]
     pub profile: String,
+    /// Instead of the comparison: a fresh clone's first `cargo xtask check
+    /// part2` (its first line, its verdict) against `cargo build -p part2
+    /// --tests` from nothing. Minutes a run.
+    #[arg(long)]
+    pub first_run: bool,
+    /// Instead of the comparison: a one-line edit to each part's solution,
+    /// then `cargo xtask check partN --solution`, timed to the verdict.
+    #[arg(long, conflicts_with = "first_run")]
+    pub edit_to_verdict: bool,
+    /// With --edit-to-verdict: another checkout of the workshop to time
+    /// the same way, run for run (e.g. the commit before a change).
+    #[arg(long, value_name = "DIR", requires = "edit_to_verdict")]
+    pub against: Option<PathBuf>,
+    /// How many runs --first-run (fresh clones, each both ways) or
+    /// --edit-to-verdict (edits of each part) times.
+    #[arg(long, default_value_t = 2)]
+    pub runs: usize,
 }
 
 impl BenchArgs {
@@ -106,7 +125,15 @@ impl BenchArgs {
             format!("--threads={}", self.threads),
             format!("--profile={}", self.profile),
         ];
+        if self.first_run || self.edit_to_verdict {
+            args.push(format!("--runs={}", self.runs));
+        }
+        if let Some(against) = &self.against {
+            args.push(format!("--against={}", against.display()));
+        }
         for (flag, set) in [
+            ("--first-run", self.first_run),
+            ("--edit-to-verdict", self.edit_to_verdict),
             ("--learner", self.learner),
             ("--wrk", self.wrk),
             ("--no-wrk-check", self.no_wrk_check),
@@ -127,6 +154,12 @@ impl BenchArgs {
 /// where the files are. Exit code 130 after Ctrl-C, as shells expect.
 pub fn run(root: &Path, args: &BenchArgs) -> Result<ExitCode, BenchError> {
     let mut config = args.config(root);
+    if args.first_run {
+        return first_run(args, &config);
+    }
+    if args.edit_to_verdict {
+        return edit_to_verdict(args, &config);
+    }
     // Installed before any server starts: Ctrl-C then stops the sweep at the
     // next check, and the guards kill every server on the way out.
     let stop = Arc::new(AtomicBool::new(false));
@@ -158,6 +191,58 @@ pub fn run(root: &Path, args: &BenchArgs) -> Result<ExitCode, BenchError> {
         println!("{paths}");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `--first-run`: timed in fresh clones under the system's temporary
+/// directory (outside any target directory, whose sources cargo would not
+/// watch), written to `first-run.json` beside the comparison's results.
+fn first_run(args: &BenchArgs, config: &BenchConfig) -> Result<ExitCode, BenchError> {
+    let scratch = std::env::temp_dir().join("workshop-first-run");
+    let result = crate::first_run::measure(&config.root, &scratch, args.runs)?;
+    let json = serde_json::to_string_pretty(&result)
+        .map_err(|err| BenchError::Config(format!("cannot write JSON: {err}")))?;
+    std::fs::create_dir_all(&config.out_dir).map_err(|err| {
+        BenchError::Config(format!("cannot create {}: {err}", config.out_dir.display()))
+    })?;
+    let path = config.out_dir.join("first-run.json");
+    std::fs::write(&path, format!("{json}\n"))
+        .map_err(|err| BenchError::Config(format!("cannot write {}: {err}", path.display())))?;
+    if args.json {
+        println!("{json}");
+    } else {
+        print!("{}", crate::first_run::table(&result));
+    }
+    eprintln!("results: {}", path.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `--edit-to-verdict`: every part, in this workspace (and `--against`'s),
+/// written to `edit-to-verdict.json`.
+fn edit_to_verdict(args: &BenchArgs, config: &BenchConfig) -> Result<ExitCode, BenchError> {
+    let mut workspaces = vec![config.root.clone()];
+    workspaces.extend(args.against.clone());
+    let timings = crate::edit_to_verdict::measure(&workspaces, args.runs)?;
+    let json = serde_json::to_string_pretty(&timings)
+        .map_err(|err| BenchError::Config(format!("cannot write JSON: {err}")))?;
+    write_result(config, "edit-to-verdict.json", &json)?;
+    if args.json {
+        println!("{json}");
+    } else {
+        print!("{}", crate::edit_to_verdict::table(&timings));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes `json` to `name` beside the comparison's results, and says where.
+fn write_result(config: &BenchConfig, name: &str, json: &str) -> Result<(), BenchError> {
+    std::fs::create_dir_all(&config.out_dir).map_err(|err| {
+        BenchError::Config(format!("cannot create {}: {err}", config.out_dir.display()))
+    })?;
+    let path = config.out_dir.join(name);
+    std::fs::write(&path, format!("{json}\n"))
+        .map_err(|err| BenchError::Config(format!("cannot write {}: {err}", path.display())))?;
+    eprintln!("results: {}", path.display());
+    Ok(())
 }
 
 #[cfg(test)]

@@ -24,7 +24,9 @@ use std::time::Duration;
 
 pub mod chart;
 pub mod cli;
+pub mod edit_to_verdict;
 mod error;
+pub mod first_run;
 pub mod generator;
 pub mod limits;
 pub mod littles_law;

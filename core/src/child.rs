@@ -30,6 +30,12 @@ pub fn stop(child: &mut dyn ChildWrapper, ask: Ask, grace: Duration) {
             thread::sleep(Duration::from_millis(20));
         }
     }
+    kill(child);
+}
+
+/// Kills `child` at once, with everything in its group or job, and reaps
+/// it. Already gone is fine.
+pub fn kill(child: &mut dyn ChildWrapper) {
     let _ = child.kill();
     let _ = child.wait();
 }
@@ -53,7 +59,8 @@ pub fn send(child: &dyn ChildWrapper, ask: Ask) -> bool {
 
 #[cfg(all(test, unix))]
 mod tests {
-    use std::process::Command;
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
 
     use process_wrap::std::{CommandWrap, ProcessGroup};
 
@@ -61,12 +68,22 @@ mod tests {
 
     #[test]
     fn a_child_that_ignores_the_ask_is_killed_after_its_grace() {
-        // `trap '' TERM`: the shell ignores SIGTERM, so only the kill ends it.
+        // `trap '' TERM`: the shell ignores SIGTERM (and so does the sleep
+        // it starts), so only the kill ends it. It says when the trap is set:
+        // a signal sent before that would end it at once.
         let mut command = Command::new("sh");
-        command.args(["-c", "trap '' TERM; sleep 30"]);
+        command
+            .args(["-c", "trap '' TERM; echo ready; sleep 30"])
+            .stdout(Stdio::piped());
         let mut wrap = CommandWrap::from(command);
         wrap.wrap(ProcessGroup::leader());
         let mut child = wrap.spawn().expect("sh starts");
+        let mut ready = String::new();
+        let stdout = child.stdout().take().expect("its stdout");
+        BufReader::new(stdout)
+            .read_line(&mut ready)
+            .expect("sh says ready");
+        assert_eq!(ready, "ready\n");
         let started = Instant::now();
         stop(child.as_mut(), Ask::Terminate, Duration::from_millis(300));
         let took = started.elapsed();

@@ -1,11 +1,13 @@
 //! Building the crate under grading, and showing compiler errors readably:
 //! the first in full, then how many more.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::sync::mpsc::{self, Receiver};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
+use std::thread;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
@@ -47,7 +49,42 @@ pub enum Outcome<T = Built> {
 /// A first build compiles every dependency: on a slow laptop, minutes.
 const BUILD_TIMEOUT: Duration = Duration::from_secs(20 * 60);
 
-pub fn build(root: &Path, request: &Request, color: bool) -> anyhow::Result<Outcome> {
+/// How far a build is: crates done (each package once, across the builds of
+/// one grade) of how many the build needs, once `cargo tree` has counted.
+#[derive(Debug, Default)]
+pub struct Progress {
+    done: HashSet<String>,
+    /// The crates compiled, not found fresh.
+    compiled: HashSet<String>,
+    /// A first build (or nearly): many crates compiled, not one edited.
+    pub cold: bool,
+    pub total: Option<usize>,
+    counting: Option<Receiver<usize>>,
+}
+
+/// A build that compiles this many crates is a first build, or close to
+/// one: it is said, and counted. An edit recompiles the edited crate and
+/// the one or two graded with it, and says nothing (nor spends a `cargo
+/// tree` on a build of seconds).
+const COLD_AFTER: usize = 4;
+
+impl Progress {
+    pub fn done(&self) -> usize {
+        self.done.len()
+    }
+}
+
+/// How often a build's progress is passed on.
+const PROGRESS_EVERY: Duration = Duration::from_millis(200);
+
+/// Builds `request`; `on_progress` hears how far it is while it goes.
+pub fn build(
+    root: &Path,
+    request: &Request,
+    color: bool,
+    progress: &mut Progress,
+    on_progress: &mut dyn FnMut(&Progress),
+) -> anyhow::Result<Outcome> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut command = Command::new(cargo);
     let format = if color {
@@ -77,16 +114,32 @@ pub fn build(root: &Path, request: &Request, color: bool) -> anyhow::Result<Outc
 
     let messages = Arc::new(Mutex::new(Messages::default()));
     let sink = Arc::clone(&messages);
+    let (crates, crate_done) = mpsc::channel();
     let proc = Proc::spawn(command, move |line| {
         if let Ok(message) = serde_json::from_str::<Value>(line) {
+            if let Some(done) = crate_of(&message) {
+                let _ = crates.send(done);
+            }
             sink.lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .take(&message);
         }
     })?;
-    let Some(status) = proc.wait_timeout(BUILD_TIMEOUT)? else {
-        anyhow::bail!("cargo build did not finish within {BUILD_TIMEOUT:?}");
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = proc.wait_timeout(PROGRESS_EVERY)? {
+            break status;
+        }
+        if started.elapsed() > BUILD_TIMEOUT {
+            anyhow::bail!("cargo build did not finish within {BUILD_TIMEOUT:?}");
+        }
+        if progress.take(&crate_done, root, request) {
+            on_progress(progress);
+        }
     };
+    if progress.take(&crate_done, root, request) {
+        on_progress(progress);
+    }
     proc.drain(Duration::from_secs(5));
     let messages = std::mem::take(&mut *messages.lock().unwrap_or_else(PoisonError::into_inner));
     if status.success() {
@@ -102,6 +155,72 @@ pub fn build(root: &Path, request: &Request, color: bool) -> anyhow::Result<Outc
         anyhow::bail!("{}", first.trim_start_matches("error: "));
     }
     Ok(Outcome::Failed(messages.errors))
+}
+
+impl Progress {
+    /// Takes the crates done since last time; true if anything changed.
+    /// The first compiled crate starts the count of them all.
+    fn take(&mut self, crates: &Receiver<(String, bool)>, root: &Path, request: &Request) -> bool {
+        let mut changed = false;
+        for (package, fresh) in crates.try_iter() {
+            if !fresh {
+                self.compiled.insert(package.clone());
+            }
+            changed |= self.done.insert(package);
+            if !self.cold && self.compiled.len() >= COLD_AFTER {
+                self.cold = true;
+                self.counting = Some(count(root, request.package));
+            }
+        }
+        if let Some(total) = self.counting.as_ref().and_then(|rx| rx.try_recv().ok()) {
+            self.total = Some(total.max(self.done.len()));
+            self.counting = None;
+            changed = true;
+        }
+        changed
+    }
+}
+
+/// A crate done, from one of cargo's messages: its package, and whether it
+/// was fresh. A build script's compile is not a crate.
+fn crate_of(message: &Value) -> Option<(String, bool)> {
+    if message["reason"] != "compiler-artifact" {
+        return None;
+    }
+    let kinds = message["target"]["kind"].as_array()?;
+    if kinds.iter().any(|kind| kind == "custom-build") {
+        return None;
+    }
+    let package = message["package_id"].as_str()?.to_string();
+    Some((package, message["fresh"] == true))
+}
+
+/// Counts, in the background, the packages a build of `package` and its
+/// tests needs (`cargo tree`, each package once).
+fn count(root: &Path, package: &str) -> Receiver<usize> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut command = Command::new(cargo);
+    command
+        .current_dir(root)
+        .args(["tree", "--package", package, "--edges", "normal,build,dev"])
+        .args(["--prefix", "none", "--format", "{p}"])
+        .stdin(Stdio::null())
+        .stderr(Stdio::null());
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        if let Ok(output) = command.output()
+            && output.status.success()
+        {
+            let text = String::from_utf8_lossy(&output.stdout);
+            let unique: HashSet<&str> = text
+                .lines()
+                .map(|line| line.trim_end_matches(" (*)").trim())
+                .filter(|line| !line.is_empty())
+                .collect();
+            let _ = tx.send(unique.len());
+        }
+    });
+    rx
 }
 
 #[derive(Debug, Default)]
@@ -147,5 +266,53 @@ impl Messages {
             }
             _ => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request() -> Request<'static> {
+        Request {
+            package: "part2",
+            bins: Vec::new(),
+            tests: Vec::new(),
+            release: false,
+        }
+    }
+
+    #[test]
+    fn an_edits_few_crates_are_not_a_first_build() {
+        let (tx, rx) = mpsc::channel();
+        let mut progress = Progress::default();
+        let root = workshop_core::manifest::workspace_root();
+        for package in ["a", "b", "c"] {
+            tx.send((package.to_string(), false)).unwrap();
+        }
+        // Fresh crates count as done, never as compiled.
+        for package in ["d", "e", "f", "g"] {
+            tx.send((package.to_string(), true)).unwrap();
+        }
+        assert!(progress.take(&rx, &root, &request()));
+        assert_eq!(progress.done(), 7);
+        assert!(!progress.cold);
+        tx.send(("h".to_string(), false)).unwrap();
+        assert!(progress.take(&rx, &root, &request()));
+        assert!(progress.cold, "four crates compiled: a first build");
+    }
+
+    #[test]
+    fn a_crate_done_is_read_from_cargos_message() {
+        let message: Value = serde_json::from_str(
+            r#"{"reason":"compiler-artifact","package_id":"tokio 1.54","target":{"kind":["lib"]},"fresh":true}"#,
+        )
+        .unwrap();
+        assert_eq!(crate_of(&message), Some(("tokio 1.54".to_string(), true)));
+        let script: Value = serde_json::from_str(
+            r#"{"reason":"compiler-artifact","package_id":"rates 0.1","target":{"kind":["custom-build"]},"fresh":false}"#,
+        )
+        .unwrap();
+        assert_eq!(crate_of(&script), None);
     }
 }

@@ -61,6 +61,14 @@ pub enum Event<'a> {
     Restored(&'a [String]),
     Gaps(&'a [GapLeft]),
     Building,
+    /// How far the build is: crates done, whether it is a first build
+    /// (many crates compiled, not an edit's one or two), and how many it
+    /// needs once counted.
+    Compiling {
+        done: usize,
+        cold: bool,
+        total: Option<usize>,
+    },
     Built(Duration),
     BuildFailed(&'a [String]),
 }
@@ -96,7 +104,13 @@ pub fn grade(
         },
         checks: Vec::new(),
     };
-    let subjects = match build_all(root, part, options)? {
+    let subjects = match build_all(root, part, options, &mut |progress| {
+        on(Event::Compiling {
+            done: progress.done(),
+            cold: progress.cold,
+            total: progress.total,
+        })
+    })? {
         Outcome::Built(subjects) => subjects,
         Outcome::Failed(errors) => {
             let errors = compile_errors::in_order(errors);
@@ -122,7 +136,10 @@ pub fn prebuild(root: &Path, part: &Part, whose: Whose) -> anyhow::Result<bool> 
         release: false,
         color: false,
     };
-    Ok(matches!(build_all(root, part, options)?, Outcome::Built(_)))
+    Ok(matches!(
+        build_all(root, part, options, &mut |_| {})?,
+        Outcome::Built(_)
+    ))
 }
 
 /// The executables the checks run, by what they are.
@@ -147,7 +164,13 @@ impl Subjects {
 }
 
 /// Builds what `part`'s checks run, and only that.
-fn build_all(root: &Path, part: &Part, options: Options) -> anyhow::Result<Outcome<Subjects>> {
+fn build_all(
+    root: &Path,
+    part: &Part,
+    options: Options,
+    on_progress: &mut dyn FnMut(&build::Progress),
+) -> anyhow::Result<Outcome<Subjects>> {
+    let mut progress = build::Progress::default();
     let Options {
         whose,
         release,
@@ -184,7 +207,9 @@ fn build_all(root: &Path, part: &Part, options: Options) -> anyhow::Result<Outco
         tests,
         release,
     };
-    let built = match build::build(root, &request, color).context("cannot build")? {
+    let built = match build::build(root, &request, color, &mut progress, on_progress)
+        .context("cannot build")?
+    {
         Outcome::Built(built) => built,
         Outcome::Failed(errors) => return Ok(Outcome::Failed(errors)),
     };
@@ -203,7 +228,9 @@ fn build_all(root: &Path, part: &Part, options: Options) -> anyhow::Result<Outco
             tests: vec!["client_test".into()],
             release,
         };
-        match build::build(root, &request, color).context("cannot build the client test")? {
+        match build::build(root, &request, color, &mut progress, on_progress)
+            .context("cannot build the client test")?
+        {
             Outcome::Built(more) => subjects.client_test = more.tests.get("client_test").cloned(),
             Outcome::Failed(errors) => return Ok(Outcome::Failed(errors)),
         }

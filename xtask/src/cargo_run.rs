@@ -14,10 +14,11 @@ use std::process::{Command, ExitCode};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::Context;
-use process_wrap::std::{ChildWrapper, CommandWrap};
+use process_wrap::std::CommandWrap;
+use workshop_core::child::{self, Ask};
 
 /// `cargo run --quiet --package <package> [--release] [--bin <bin>] -- <args>`
 /// in `root`, until it ends; its exit code becomes ours (0 after Ctrl-C).
@@ -74,43 +75,22 @@ fn run_with(
         .spawn()
         .with_context(|| format!("cannot run {}", cargo.to_string_lossy()))?;
 
-    let mut interrupted_at = None;
     let status = loop {
         if let Some(status) = child.try_wait().context("cannot wait for the child")? {
             break status;
         }
         if interrupted.load(Ordering::SeqCst) {
-            let since = *interrupted_at.get_or_insert_with(|| {
-                pass_on_interrupt(child.as_ref());
-                Instant::now()
-            });
-            if since.elapsed() > grace {
-                // Already exited is fine: `wait` below collects it either way.
-                let _ = child.kill();
-                break child.wait().context("cannot wait for the child")?;
-            }
+            // From a terminal it has had the interrupt already; a second
+            // changes nothing. Past its grace, it is killed.
+            child::stop(child.as_mut(), Ask::Interrupt, grace);
+            return Ok(ExitCode::SUCCESS);
         }
         thread::sleep(Duration::from_millis(50));
     };
 
-    if interrupted.load(Ordering::SeqCst) {
-        return Ok(ExitCode::SUCCESS);
-    }
     // No code means a signal ended it: a failure, as far as scripts know.
     let code = status.code().unwrap_or(1);
     Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)))
-}
-
-/// Sends the child the interrupt that reached xtask. From a terminal it has
-/// had one already; a second changes nothing.
-fn pass_on_interrupt(child: &dyn ChildWrapper) {
-    #[cfg(unix)]
-    {
-        // Gone already is fine: it is stopping either way.
-        let _ = child.signal(libc::SIGINT);
-    }
-    #[cfg(not(unix))]
-    let _ = child;
 }
 
 /// `cargo xtask <command> <args>` for the instructor's and author's tools

@@ -68,3 +68,30 @@ fn the_runner_and_the_graded_crates_resolve_common_crates_alike() {
         differ.join("\n")
     );
 }
+
+/// A learner compiles only what learners run: the offline archive's crates
+/// are the instructor's tools', never the runner's.
+#[test]
+fn the_runner_leaves_the_instructors_crates_out() {
+    let runner = features("xtask", false);
+    let theirs: Vec<&String> = runner
+        .keys()
+        .filter(|package| {
+            let name = package.split_whitespace().next().unwrap_or_default();
+            ["tar", "flate2", "sha2", "miniz_oxide", "workshop-tools"].contains(&name)
+        })
+        .collect();
+    assert!(theirs.is_empty(), "the runner depends on {theirs:?}");
+    // The check can fail: the tools do depend on them.
+    let tools = features("workshop-tools", false);
+    assert!(tools.keys().any(|package| package.starts_with("flate2 ")));
+}
+
+/// The launcher is what a fresh clone compiles before its first line: it
+/// must stay without dependencies.
+#[test]
+fn the_launcher_has_no_dependencies() {
+    let launcher = features("workshop-launcher", false);
+    let names: Vec<&String> = launcher.keys().collect();
+    assert_eq!(names, ["workshop-launcher v0.1.0"], "{names:?}");
+}

@@ -9,8 +9,7 @@
 //! each wave the server must still answer `/health`: a server that stops
 //! is told after how many hang-ups it did.
 
-use std::io::Write;
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::thread;
 use std::time::Duration;
 
@@ -18,7 +17,7 @@ use rates::RatesService;
 use socket2::SockRef;
 
 use super::launch::Server;
-use super::requests::{CONVERT, get_within};
+use super::requests::{get_within, send_unread};
 
 /// Clients that hang up at once.
 pub const WAVE: usize = 4;
@@ -94,13 +93,9 @@ fn waves(
 /// Failing to connect or send is no hang-up to count, and the probe after
 /// the wave says whether the server is still there.
 fn leave_mid_request(address: SocketAddr) {
-    let Ok(mut stream) = TcpStream::connect_timeout(&address, PROBE_LIMIT) else {
+    let Ok(stream) = send_unread(address, PROBE_LIMIT) else {
         return;
     };
-    let request = format!("GET {CONVERT} HTTP/1.1\r\nHost: {address}\r\n\r\n");
-    if stream.write_all(request.as_bytes()).is_err() {
-        return;
-    }
     thread::sleep(LEAVE_AFTER);
     // A linger of zero makes close() send a reset, not a polite FIN: the
     // server's next write to this connection fails, as it does when a
@@ -111,7 +106,7 @@ fn leave_mid_request(address: SocketAddr) {
 
 #[cfg(test)]
 mod tests {
-    use std::io::Read;
+    use std::io::{Read, Write};
     use std::net::TcpListener;
     use std::time::Instant;
 

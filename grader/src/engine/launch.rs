@@ -5,12 +5,14 @@
 use std::path::Path;
 use std::process::Command;
 use std::sync::mpsc;
+use std::thread;
 use std::time::{Duration, Instant};
 
 use rates::{RatesConfig, RatesService};
 
+use super::numbers::HEALTH_AFTER;
 use super::procs::Proc;
-use super::requests::http_client;
+use super::requests::{CONVERT, Reply, Volley, at_once_while, get, http_client, wait_until};
 use crate::explain;
 
 /// How long a server may take to print `listening on …`.
@@ -168,6 +170,25 @@ pub struct Stage {
     pub client: reqwest::blocking::Client,
 }
 
+impl Stage {
+    /// `n` conversions that leave together, and `/health` asked
+    /// `HEALTH_AFTER` later, while they all wait for the rates: is the
+    /// server free meanwhile? The replies, and `/health`'s.
+    pub fn at_once_and_health(&self, n: usize) -> (Volley, Reply) {
+        at_once_while(&self.client, &self.server.at(CONVERT), n, || {
+            thread::sleep(HEALTH_AFTER);
+            get(&self.client, &self.server.at("/health"))
+        })
+    }
+
+    /// Waits, at most `limit`, until the server has asked the rates service
+    /// for `/latest`, or has panicked or died trying: whether it asked.
+    pub fn fetch_started(&self, limit: Duration) -> bool {
+        let fetches = || self.service.count("/latest");
+        wait_until(limit, || fetches() > 0 || self.server.gave_up()) && fetches() > 0
+    }
+}
+
 /// A running server under grading. It is killed when dropped.
 pub struct Server {
     proc: Proc,
@@ -220,7 +241,7 @@ impl Server {
         } else {
             // A panicking handler closes the connection a moment before its
             // message reaches us.
-            std::thread::sleep(Duration::from_millis(100));
+            thread::sleep(Duration::from_millis(100));
         }
         exited
     }
@@ -305,6 +326,36 @@ mod tests {
         assert_eq!(after("--grace").as_deref(), Some("1500ms"));
         assert_eq!(env(&command, "TOKIO_WORKER_THREADS").as_deref(), Some("1"));
         assert_eq!(env(&command, "THREADS").as_deref(), Some("12"));
+    }
+
+    #[test]
+    fn waiting_for_a_fetch_ends_when_it_starts_or_the_server_gives_up() {
+        let service = RatesService::start(RatesConfig::default()).expect("a rates service");
+        // A "server" that exits at once: this test binary, listing its tests.
+        let mut command = Command::new(std::env::current_exe().expect("the test binary"));
+        command.arg("--list");
+        let proc = Proc::spawn(command, |_| {}).expect("it starts");
+        let server = Server {
+            proc,
+            url: "http://127.0.0.1:1".into(),
+        };
+        let client = http_client().expect("a client");
+        let stage = Stage {
+            service,
+            server,
+            client,
+        };
+        let asked = Instant::now();
+        assert!(!stage.fetch_started(Duration::from_secs(10)));
+        assert!(
+            asked.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            asked.elapsed()
+        );
+        // Once `/latest` has been asked, the fetch has started.
+        let latest = get(&stage.client, &format!("{}/latest", stage.service.url()));
+        assert_eq!(latest.status(), Some(200), "{latest:?}");
+        assert!(stage.fetch_started(Duration::ZERO));
     }
 
     #[test]

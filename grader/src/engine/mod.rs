@@ -1,57 +1,44 @@
 //! The scenario engine under the checks: what every check needs, once.
 //!
 //! - `launch`: a rates service with its faults, a server with its env and
-//!   flags (`Launch`), and the `Stage` of the two with a client;
+//!   flags (`Launch`), and the `Stage` of the two with a client: N
+//!   conversions with `/health` asked meanwhile, and a wait for the first
+//!   fetch (or for the server to give up);
 //! - `requests`: one GET, or N that leave together behind a barrier while
 //!   something else happens (`at_once_while`), and how replies are quoted;
-//! - `timing`: N slow conversions measured in round trips and waves, and
-//!   what a queue says about its cause;
+//!   a conversion written on a socket of our own and never read
+//!   (`send_unread`), to hang up on or leave in flight;
+//! - `timing`: N slow conversions measured in round trips and waves, in a
+//!   `Setting` (one worker, or P threads), and what a queue says about its
+//!   cause;
 //! - `sustained`: hundreds of conversions, checked, on kept-alive and new
 //!   connections, within a deadline; `hang_ups`: clients that leave
 //!   mid-request, with a reset;
 //! - `libtest`: a graded test binary, one process and one deadline a test;
+//! - `numbers`: every number a part's checks stand on, and why;
 //! - `procs`: child processes that never outlive the check, and signals;
 //! - here: scenarios side by side, and the reasons built from what they
 //!   measured and what the server said.
 //!
 //! A check (`check/kinds/<kind>.rs`) holds its scenario and its diagnosis,
-//! and takes the rest from here.
+//! and takes the rest from here. What the engine gives a check is a
+//! `Result<_, String>` whose error is the reason, which the check passes on
+//! with `?`; or a `Failed` with details (`wrong_answers`), or a whole
+//! `Checked` (`both`).
 
 pub mod hang_ups;
 pub mod launch;
 pub mod libtest;
+pub mod numbers;
 pub mod procs;
 pub mod requests;
 pub mod sustained;
 pub mod timing;
 
 use std::thread;
-use std::time::Duration;
 
-use crate::verdict::Verdict;
+use crate::verdict::{Checked, Failed};
 use launch::Server;
-
-/// The rates service's latency in the checks that count round trips. A
-/// second: far above anything a loaded laptop adds to a loopback request,
-/// so one round trip and two never blur, and short enough for a verdict in
-/// a few seconds.
-pub const ROUND_TRIP: Duration = Duration::from_secs(1);
-
-/// Conversions in flight at once. With N = 25, √N = 5: a threshold of 5
-/// round trips sits 5× above the ideal (1) and 5× below the serial case
-/// (25), so noise would have to multiply a time by 5 to flip a verdict.
-pub const IN_FLIGHT: usize = 25;
-
-/// `/health` is asked a tenth of a round trip after the conversions. If
-/// something blocks the worker, it waits for the rest of that round trip at
-/// least (0.9 of it): a limit of half a round trip cannot pass a blocked
-/// server however noisy the machine, and gives a free one 500 ms for a reply
-/// that takes 2, even on a laptop busy with two checks and a build.
-pub const HEALTH_LIMIT: Duration = Duration::from_millis(500);
-
-/// The server's upstream timeout where the check is not about deadlines:
-/// twenty round trips, so that only what the check measures decides.
-pub const PATIENT: Duration = Duration::from_secs(20);
 
 /// The reason when the grader itself panicked: said once, where it happened.
 pub const GRADER_BUG: &str = "the check itself panicked (a grader bug)";
@@ -89,12 +76,12 @@ pub fn each_side_by_side<C: Sync, T: Send>(
     })
 }
 
-/// The verdict of two scenarios that say what they measured: both passed,
+/// Two scenarios that say what they measured, made one check: both passed,
 /// or the first reason to fail (the first scenario's, if both failed).
-pub fn both(first: Result<String, String>, second: Result<String, String>) -> Verdict {
+pub fn both(first: Result<String, String>, second: Result<String, String>) -> Checked {
     match (first, second) {
-        (Ok(first), Ok(second)) => Verdict::pass(format!("{first}; {second}")),
-        (Err(why), _) | (_, Err(why)) => Verdict::fail(why),
+        (Ok(first), Ok(second)) => Ok(format!("{first}; {second}")),
+        (Err(why), _) | (_, Err(why)) => Err(why.into()),
     }
 }
 
@@ -102,14 +89,14 @@ pub fn both(first: Result<String, String>, second: Result<String, String>) -> Ve
 pub const SHOWN: usize = 3;
 
 /// Wrong answers (each `request\n  expected: …\n  actual: …`) made one
-/// verdict. The servers' trouble, if any, is the reason: a panic explains
+/// failure. The servers' trouble, if any, is the reason: a panic explains
 /// wrong answers better than they do, and then one example is enough.
 /// Otherwise `summary` says how many were wrong.
 pub fn wrong_answers<'a>(
     servers: impl IntoIterator<Item = &'a Server>,
     mut wrong: Vec<String>,
     summary: impl FnOnce(usize) -> String,
-) -> Verdict {
+) -> Failed {
     let count = wrong.len();
     let trouble = servers.into_iter().find_map(Server::trouble);
     if trouble.is_some() {
@@ -120,7 +107,7 @@ pub fn wrong_answers<'a>(
     if wrong.len() > SHOWN {
         details.push(format!("… and {} more", wrong.len() - SHOWN));
     }
-    Verdict::fail(reason).with_details(details)
+    Failed::new(reason).with_details(details)
 }
 
 /// A request, what was expected and what came: how a wrong answer is shown
@@ -131,6 +118,8 @@ pub fn mismatch(request: &str, expected: &str, actual: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
     #[test]
@@ -185,9 +174,9 @@ mod tests {
 
     #[test]
     fn both_pass_or_the_first_failure_is_the_reason() {
-        assert_eq!(both(Ok("a".into()), Ok("b".into())), Verdict::pass("a; b"));
-        assert_eq!(both(Err("x".into()), Err("y".into())), Verdict::fail("x"));
-        assert_eq!(both(Ok("a".into()), Err("y".into())), Verdict::fail("y"));
+        assert_eq!(both(Ok("a".into()), Ok("b".into())), Ok("a; b".into()));
+        assert_eq!(both(Err("x".into()), Err("y".into())), Err("x".into()));
+        assert_eq!(both(Ok("a".into()), Err("y".into())), Err("y".into()));
     }
 
     #[test]
@@ -195,14 +184,13 @@ mod tests {
         let wrong: Vec<String> = (1..=5)
             .map(|n| mismatch(&format!("GET /{n}"), "200 A", "200 B"))
             .collect();
-        let verdict = wrong_answers([], wrong, |count| format!("{count} of 9 were wrong"));
-        assert!(!verdict.passed);
-        assert_eq!(verdict.reason, "5 of 9 were wrong");
-        assert_eq!(verdict.details.len(), SHOWN + 1);
+        let failed = wrong_answers([], wrong, |count| format!("{count} of 9 were wrong"));
+        assert_eq!(failed.reason, "5 of 9 were wrong");
+        assert_eq!(failed.details.len(), SHOWN + 1);
         assert_eq!(
-            verdict.details[0],
+            failed.details[0],
             "GET /1\n  expected: 200 A\n  actual:   200 B"
         );
-        assert_eq!(verdict.details[SHOWN], "… and 2 more");
+        assert_eq!(failed.details[SHOWN], "… and 2 more");
     }
 }

@@ -1,6 +1,9 @@
 //! Requests the checks send: one, or many that leave together behind a
-//! barrier, each with what it got and how long it took.
+//! barrier, each with what it got and how long it took; or one written on a
+//! connection of the check's own, whose answer is never read.
 
+use std::io::{self, Write};
+use std::net::{SocketAddr, TcpStream};
 use std::sync::Barrier;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -231,6 +234,37 @@ impl Volley {
     }
 }
 
+/// A conversion written on a connection of the check's own, connected
+/// within `connect_within`. Nothing reads its answer: the check hangs up on
+/// it, or leaves it in flight while something else happens.
+pub fn send_unread(address: SocketAddr, connect_within: Duration) -> Result<TcpStream, Unsent> {
+    let mut stream =
+        TcpStream::connect_timeout(&address, connect_within).map_err(Unsent::Connect)?;
+    let request = format!("GET {CONVERT} HTTP/1.1\r\nHost: {address}\r\n\r\n");
+    stream.write_all(request.as_bytes()).map_err(Unsent::Send)?;
+    Ok(stream)
+}
+
+/// Why `send_unread` sent nothing: the step that failed.
+#[derive(Debug)]
+pub enum Unsent {
+    Connect(io::Error),
+    Send(io::Error),
+}
+
+impl Unsent {
+    /// `cannot <connecting>: …` or `cannot send a conversion: …`, as a
+    /// reason says it. `connecting` is the check's own word for the first
+    /// step (`connect`, `connect to the server`): its reasons stay as they
+    /// were.
+    pub fn reason(&self, connecting: &str) -> String {
+        match self {
+            Unsent::Connect(err) => format!("cannot {connecting}: {err}"),
+            Unsent::Send(err) => format!("cannot send a conversion: {err}"),
+        }
+    }
+}
+
 /// Waits until `done` holds, at most `limit`; whether it did.
 pub fn wait_until(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
     let deadline = Instant::now() + limit;
@@ -344,6 +378,23 @@ mod tests {
         thread::sleep(Duration::from_millis(60));
         assert!(deadline.passed());
         assert_eq!(deadline.left(), Duration::ZERO);
+    }
+
+    #[test]
+    fn an_unread_conversion_arrives_whole_and_a_refusal_is_said() {
+        use std::io::Read;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+        let address = listener.local_addr().expect("its address");
+        let _stream = send_unread(address, Duration::from_secs(1)).expect("it is sent");
+        let (mut accepted, _) = listener.accept().expect("the conversion's connection");
+        let mut request = [0u8; 256];
+        let read = accepted.read(&mut request).expect("its request");
+        let expected = format!("GET /convert/GBP/100 HTTP/1.1\r\nHost: {address}\r\n\r\n");
+        assert_eq!(&request[..read], expected.as_bytes());
+        drop(listener);
+        let refused = send_unread(address, Duration::from_secs(1)).expect_err("no one listens");
+        assert!(matches!(refused, Unsent::Connect(_)), "{refused:?}");
+        assert!(refused.reason("connect").starts_with("cannot connect: "));
     }
 
     #[test]

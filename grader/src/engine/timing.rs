@@ -13,15 +13,40 @@
 //! a lock held across an `.await`) are another.
 
 use std::path::Path;
-use std::thread;
 use std::time::Duration;
 
 use rates::RatesConfig;
 
 use super::launch::Launch;
-use super::requests::{CONVERT, REQUEST_TIMEOUT, Reply, at_once_while, get};
-use super::{HEALTH_LIMIT, PATIENT, ROUND_TRIP};
-use crate::verdict::Verdict;
+use super::numbers::{HEALTH_LIMIT, PATIENT, ROUND_TRIP};
+use super::requests::{REQUEST_TIMEOUT, Reply};
+
+/// How a timing run's server is started, which its measurement says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Setting {
+    /// On one worker thread: a worker blocked by a synchronous call then
+    /// blocks everything, and `/health` shows it.
+    OneWorker,
+    /// A synchronous server with a pool of this many threads (`THREADS`).
+    Threads(usize),
+}
+
+impl Setting {
+    fn launch(self) -> Launch {
+        match self {
+            Setting::OneWorker => Launch::new().one_worker(),
+            Setting::Threads(threads) => Launch::new().threads(threads),
+        }
+    }
+
+    /// `on one worker thread`, `with 12 threads`.
+    fn said(self) -> String {
+        match self {
+            Setting::OneWorker => "on one worker thread".to_string(),
+            Setting::Threads(threads) => format!("with {threads} threads"),
+        }
+    }
+}
 
 /// One timing run's measurements.
 #[derive(Debug)]
@@ -33,6 +58,7 @@ pub struct Run {
     /// Until the last conversion ended, answered or not.
     pub elapsed: Duration,
     requests: usize,
+    setting: Setting,
     /// How long `/health` took, or why it failed.
     health: Result<Duration, String>,
     /// The most conversions the rates service was answering at once: how
@@ -42,22 +68,16 @@ pub struct Run {
 }
 
 impl Run {
-    /// Starts `bin` with `launch` against a rates service a round trip
-    /// away, and sends `requests` conversions at once. A server that cannot
-    /// convert at all is told so, not timed: that is the `Err`.
-    pub fn go(bin: &Path, launch: Launch, requests: usize) -> Result<Run, Verdict> {
-        let stage = launch
+    /// Starts `bin` in `setting` against a rates service a round trip
+    /// away, sends `requests` conversions at once, and asks `/health` while
+    /// they wait. A server that cannot convert at all is told so, not
+    /// timed: that is the `Err`, the check's reason.
+    pub fn go(bin: &Path, setting: Setting, requests: usize) -> Result<Run, String> {
+        let stage = setting
+            .launch()
             .upstream_timeout(PATIENT)
-            .stage(bin, RatesConfig::with_latency(ROUND_TRIP))
-            .map_err(Verdict::fail)?;
-        let (server, client) = (&stage.server, &stage.client);
-
-        // /health is asked a tenth of a round trip after the conversions
-        // left, while they are all waiting for the rates.
-        let (volley, health) = at_once_while(client, &server.at(CONVERT), requests, || {
-            thread::sleep(ROUND_TRIP / 10);
-            get(client, &server.at("/health"))
-        });
+            .stage(bin, RatesConfig::with_latency(ROUND_TRIP))?;
+        let (volley, health) = stage.at_once_and_health(requests);
         let replies = &volley.replies;
 
         // Requests that got no answer in time are the serial case at its
@@ -70,11 +90,11 @@ impl Run {
         let unanswered = replies.iter().filter(|reply| reply.timed_out()).count();
         let broken: Vec<String> = replies.iter().filter_map(broken).collect();
         if let Some(first) = broken.first() {
-            let reason = server.trouble_or(|| first.clone());
-            return Err(Verdict::fail(format!(
+            let reason = stage.server.trouble_or(|| first.clone());
+            return Err(format!(
                 "{} of {requests} simultaneous conversions failed: {reason}",
                 broken.len()
-            )));
+            ));
         }
         answered.sort();
         let at_once = usize::try_from(stage.service.most_at_once()).unwrap_or(usize::MAX);
@@ -83,17 +103,19 @@ impl Run {
             unanswered,
             elapsed: volley.elapsed,
             requests,
+            setting,
             health: health_took(&health),
             at_once,
         })
     }
 
     /// `25 conversions on one worker thread took 1.01 s, 1.0 round trips …`
-    pub fn measured(&self, setting: &str) -> String {
+    pub fn measured(&self) -> String {
         let trips = self.elapsed.as_secs_f64() / ROUND_TRIP.as_secs_f64();
         let mut measured = format!(
-            "{} conversions {setting} took {:.2} s, {trips:.1} round trips of {} ms",
+            "{} conversions {} took {:.2} s, {trips:.1} round trips of {} ms",
             self.requests,
+            self.setting.said(),
             self.elapsed.as_secs_f64(),
             ROUND_TRIP.as_millis()
         );
@@ -105,6 +127,16 @@ impl Run {
             ));
         }
         measured
+    }
+
+    /// What was measured, and how many answers came in each round trip:
+    /// `…; answered per round trip: 32, 32`.
+    pub fn measured_in_waves(&self) -> String {
+        format!(
+            "{}; answered per round trip: {}",
+            self.measured(),
+            self.waves_text()
+        )
     }
 
     /// How many answers came in each round trip. Waves are counted from
@@ -204,14 +236,15 @@ impl Run {
 
     /// A server that asks the rates service cannot answer before it does:
     /// noise only ever adds time, so this bound is safe however busy the
-    /// machine is.
-    pub fn too_fast(&self, measured: &str) -> Option<Verdict> {
-        (self.elapsed < ROUND_TRIP * 9 / 10).then(|| {
-            Verdict::fail(format!(
+    /// machine is. The error, when it answered sooner, is the reason.
+    pub fn not_too_fast(&self, measured: &str) -> Result<(), String> {
+        if self.elapsed < ROUND_TRIP * 9 / 10 {
+            return Err(format!(
                 "{measured}: faster than the rates service answers. Is every answer \
                  fetched, not remembered?"
-            ))
-        })
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -249,6 +282,7 @@ mod tests {
             unanswered,
             elapsed: Duration::from_millis(answered_ms.iter().copied().max().unwrap_or(0)),
             requests: answered_ms.len() + unanswered,
+            setting: Setting::OneWorker,
             health: health_ms
                 .map(Duration::from_millis)
                 .ok_or_else(|| "no answer within 5 s".to_string()),
@@ -262,6 +296,21 @@ mod tests {
         let run = run(&[1300, 1310, 1320, 2310, 2350, 3600], 2, Some(20), 3);
         assert_eq!(run.waves(), [3, 2, 1]);
         assert_eq!(run.waves_text(), "3, 2, 1 and 2 unanswered");
+    }
+
+    #[test]
+    fn a_measurement_says_its_setting_and_its_waves() {
+        let mut run = run(&[1000, 2000], 0, Some(20), 1);
+        assert_eq!(
+            run.measured(),
+            "2 conversions on one worker thread took 2.00 s, 2.0 round trips of 1000 ms"
+        );
+        run.setting = Setting::Threads(12);
+        assert_eq!(
+            run.measured_in_waves(),
+            "2 conversions with 12 threads took 2.00 s, 2.0 round trips of 1000 ms; \
+             answered per round trip: 1, 1"
+        );
     }
 
     #[test]
@@ -281,8 +330,8 @@ mod tests {
 
     #[test]
     fn an_answer_before_the_round_trip_is_too_fast() {
-        assert!(run(&[100], 0, Some(5), 1).too_fast("m").is_some());
-        assert!(run(&[1000], 0, Some(5), 1).too_fast("m").is_none());
+        assert!(run(&[100], 0, Some(5), 1).not_too_fast("m").is_err());
+        assert!(run(&[1000], 0, Some(5), 1).not_too_fast("m").is_ok());
     }
 
     #[test]

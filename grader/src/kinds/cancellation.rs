@@ -4,61 +4,48 @@
 //! other waiters lose it: they get an error, or wait for a second fetch.
 //! Right, they get their 200 from the one fetch.
 
-use std::io::Write;
-use std::net::{Shutdown, TcpStream};
+use std::net::Shutdown;
 use std::path::Path;
 use std::thread;
-use std::time::Duration;
 
 use rates::RatesConfig;
 
 use super::Subject;
-use crate::engine::launch::{Launch, Server, Stage};
-use crate::engine::requests::{CONVERT, at_once_while, wait_until};
-use crate::engine::{PATIENT, ROUND_TRIP};
-use crate::verdict::Verdict;
+use crate::engine::launch::{Launch, Stage};
+use crate::engine::numbers::part4::{FIRST_FETCH_WITHIN, HANG_UP_AFTER, WAITERS};
+use crate::engine::numbers::{NEVER_EXPIRES, PATIENT, ROUND_TRIP};
+use crate::engine::requests::{CONVERT, REQUEST_TIMEOUT, at_once_while, send_unread};
+use crate::verdict::Checked;
 
 pub const SUBJECT: Subject = Subject::Server;
 
-/// The other conversions, waiting for the same fetch.
-const OTHERS: usize = 5;
-/// How long after the others set off the first client hangs up: the others
-/// have joined the fetch by then, and it is far from done.
-const HANG_UP_AFTER: Duration = Duration::from_millis(200);
-
-pub fn check(bin: &Path) -> Verdict {
-    match run(bin) {
-        Ok(passed) => Verdict::pass(passed),
-        Err(why) => Verdict::fail(why),
-    }
-}
-
-fn run(bin: &Path) -> Result<String, String> {
+pub fn check(bin: &Path) -> Checked {
+    let stage = Launch::new()
+        .one_worker()
+        .upstream_timeout(PATIENT)
+        .rates_ttl(NEVER_EXPIRES)
+        .stage(bin, RatesConfig::with_latency(ROUND_TRIP))?;
     let Stage {
         service,
         server,
         client,
-    } = Launch::new()
-        .one_worker()
-        .upstream_timeout(PATIENT)
-        .rates_ttl(Duration::from_secs(3600))
-        .stage(bin, RatesConfig::with_latency(ROUND_TRIP))?;
+    } = &stage;
     let fetches = || service.count("/latest");
 
     // The first conversion, on a connection of our own, to hang up.
-    let first = connect(&server)?;
-    let started = wait_until(ROUND_TRIP * 3, || fetches() > 0 || server.gave_up());
-    if !started || fetches() == 0 {
+    let first = send_unread(server.address()?, REQUEST_TIMEOUT)
+        .map_err(|unsent| unsent.reason("connect to the server"))?;
+    if !stage.fetch_started(FIRST_FETCH_WITHIN) {
         let why = server.trouble_or(|| {
             format!(
                 "it made no fetch of /latest within {} s",
-                (ROUND_TRIP * 3).as_secs()
+                FIRST_FETCH_WITHIN.as_secs()
             )
         });
-        return Err(format!("a conversion never got going: {why}"));
+        return Err(format!("a conversion never got going: {why}").into());
     }
 
-    let (volley, ()) = at_once_while(&client, &server.at(CONVERT), OTHERS, || {
+    let (volley, ()) = at_once_while(client, &server.at(CONVERT), WAITERS, || {
         thread::sleep(HANG_UP_AFTER);
         // Both ways: hyper sees the end of the stream and drops the handler.
         let _ = first.shutdown(Shutdown::Both);
@@ -67,40 +54,30 @@ fn run(bin: &Path) -> Result<String, String> {
     let fix = "A waiter must not own the fetch: run it on a task of its own \
                (tokio::spawn), so that a cancelled waiter drops only its own wait";
     if let Some((wrong, count)) = volley.first_not(200) {
-        return Err(server.trouble_or(|| {
+        let why = server.trouble_or(|| {
             format!(
                 "the client whose conversion started the fetch hung up, and {count} of the \
-                 {OTHERS} conversions waiting for the same fetch got {}: the fetch was \
+                 {WAITERS} conversions waiting for the same fetch got {}: the fetch was \
                  cancelled with that client's request. {fix}",
                 wrong.quoted()
             )
-        }));
+        });
+        return Err(why.into());
     }
     match fetches() {
         1 => Ok(format!(
-            "the client whose conversion started the fetch hung up; the {OTHERS} others \
+            "the client whose conversion started the fetch hung up; the {WAITERS} others \
              waiting for it got their 200 from that one fetch"
         )),
         more => Err(format!(
-            "the client whose conversion started the fetch hung up, and the {OTHERS} others \
+            "the client whose conversion started the fetch hung up, and the {WAITERS} others \
              waited for {} of /latest: the first fetch was cancelled with that client's \
              request. {fix}",
             match more - 1 {
                 1 => "a second fetch".to_string(),
                 n => format!("{n} more fetches"),
             }
-        )),
+        )
+        .into()),
     }
-}
-
-/// A connection with one conversion sent on it, never read.
-fn connect(server: &Server) -> Result<TcpStream, String> {
-    let addr = server.address()?;
-    let mut stream =
-        TcpStream::connect(addr).map_err(|err| format!("cannot connect to the server: {err}"))?;
-    let request = format!("GET {CONVERT} HTTP/1.1\r\nHost: {addr}\r\n\r\n");
-    stream
-        .write_all(request.as_bytes())
-        .map_err(|err| format!("cannot send a conversion: {err}"))?;
-    Ok(stream)
 }

@@ -8,37 +8,28 @@ use std::time::Duration;
 use rates::{RatesConfig, RatesService};
 
 use super::Subject;
+use crate::engine::numbers::part1::CLIENT_LIMIT;
 use crate::engine::procs::Proc;
 use crate::explain;
-use crate::verdict::Verdict;
+use crate::verdict::Checked;
 
 pub const SUBJECT: Subject = Subject::Client;
 
-pub fn check(bin: &Path) -> Verdict {
-    let service = match RatesService::start(RatesConfig::default()) {
-        Ok(service) => service,
-        Err(err) => return Verdict::fail(format!("cannot start a rates service: {err}")),
-    };
-    let good = match run(bin, &service.url(), &["USD", "100"]) {
-        Ok(run) => run,
-        Err(why) => return Verdict::fail(why),
-    };
+pub fn check(bin: &Path) -> Checked {
+    let service = RatesService::start(RatesConfig::default())
+        .map_err(|err| format!("cannot start a rates service: {err}"))?;
+    let good = run(bin, &service.url(), &["USD", "100"])?;
     if good.stdout.trim() != "122 USD" {
         let why = explain::first(&good.stderr).unwrap_or_else(|| {
             format!("it printed {:?}, expected \"122 USD\"", good.stdout.trim())
         });
-        return Verdict::fail(format!("`client USD 100`: {why}"));
+        return Err(format!("`client USD 100`: {why}").into());
     }
-    let bad = match run(bin, &service.url(), &["XYZ", "100"]) {
-        Ok(run) => run,
-        Err(why) => return Verdict::fail(why),
-    };
+    let bad = run(bin, &service.url(), &["XYZ", "100"])?;
     if bad.success || bad.stderr.trim().lines().count() != 1 {
-        return Verdict::fail(
-            "`client XYZ 100` must fail with one line on stderr: XYZ is no currency",
-        );
+        return Err("`client XYZ 100` must fail with one line on stderr: XYZ is no currency".into());
     }
-    Verdict::pass("`client USD 100` prints 122 USD, and `client XYZ 100` fails in one line")
+    Ok("`client USD 100` prints 122 USD, and `client XYZ 100` fails in one line".into())
 }
 
 struct Run {
@@ -55,7 +46,7 @@ fn run(bin: &Path, rates_url: &str, args: &[&str]) -> Result<Run, String> {
         .env("RUST_BACKTRACE", "0");
     let proc =
         Proc::spawn(command, |_| {}).map_err(|err| format!("cannot run the client: {err}"))?;
-    match proc.wait_timeout(Duration::from_secs(15)) {
+    match proc.wait_timeout(CLIENT_LIMIT) {
         Ok(Some(status)) => {
             proc.drain(Duration::from_secs(1));
             Ok(Run {
@@ -65,8 +56,9 @@ fn run(bin: &Path, rates_url: &str, args: &[&str]) -> Result<Run, String> {
             })
         }
         Ok(None) => Err(format!(
-            "`client {}` did not finish within 15 s: is it waiting forever?",
-            args.join(" ")
+            "`client {}` did not finish within {} s: is it waiting forever?",
+            args.join(" "),
+            CLIENT_LIMIT.as_secs()
         )),
         Err(err) => Err(format!("cannot wait for the client: {err}")),
     }

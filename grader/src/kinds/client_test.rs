@@ -9,41 +9,32 @@ use part1_mutants::Mutant;
 
 use super::Subject;
 use crate::engine::libtest::{DEADLINE, Outcome, run};
-use crate::verdict::Verdict;
+use crate::verdict::{Checked, Failed};
 
 pub const SUBJECT: Subject = Subject::ClientTest;
 
-pub fn check(binary: &Path) -> Verdict {
-    match run(binary, &[]) {
-        Ok(Outcome::Passed(0)) => {
-            return Verdict::fail("the test file has no #[tokio::test] left: nothing was tested");
+pub fn check(binary: &Path) -> Checked {
+    match run_test(binary, &[])? {
+        Outcome::Passed(0) => {
+            return Err("the test file has no #[tokio::test] left: nothing was tested".into());
         }
-        Ok(Outcome::Passed(_)) => {}
-        Ok(Outcome::Failed(failures)) if failures.iter().any(|failure| failure.hung) => {
-            return Verdict::fail(timed_out());
-        }
-        Ok(Outcome::Failed(failures)) => {
+        Outcome::Passed(_) => {}
+        Outcome::Failed(failures) => {
             let why = failures
                 .first()
                 .map_or("it failed".to_string(), |failure| failure.why.clone());
-            return Verdict::fail(format!("your test fails against a correct client: {why}"));
+            return Err(format!("your test fails against a correct client: {why}").into());
         }
-        Err(err) => return Verdict::fail(format!("cannot run your test: {err}")),
     }
 
     let mut survivors = Vec::new();
     for mutant in Mutant::ALL {
-        match run(binary, &[("WORKSHOP_MUTANT", mutant.name())]) {
-            Ok(Outcome::Passed(_)) => survivors.push(mutant),
-            Ok(Outcome::Failed(failures)) if failures.iter().any(|failure| failure.hung) => {
-                return Verdict::fail(timed_out());
-            }
-            Ok(Outcome::Failed(_)) => {}
-            Err(err) => return Verdict::fail(format!("cannot run your test: {err}")),
+        if let Outcome::Passed(_) = run_test(binary, &[("WORKSHOP_MUTANT", mutant.name())])? {
+            survivors.push(mutant);
         }
     }
     if survivors.is_empty() {
-        return Verdict::pass(format!(
+        return Ok(format!(
             "passes with a correct client and catches all {} broken ones",
             Mutant::ALL.len()
         ));
@@ -52,18 +43,29 @@ pub fn check(binary: &Path) -> Verdict {
         .iter()
         .map(|mutant| format!("it passes with a client that {}", mutant.description()))
         .collect();
-    Verdict::fail(format!(
+    Err(Failed::new(format!(
         "your test cannot fail: it passes against {} of {} broken clients. Assert on the \
          whole answer, and on an error",
         survivors.len(),
         Mutant::ALL.len()
     ))
-    .with_details(details)
+    .with_details(details))
 }
 
-fn timed_out() -> String {
-    format!(
-        "your test did not finish within {} s: does it await something that never comes?",
-        DEADLINE.as_secs()
-    )
+/// Runs the learner's test with `env` (a mutant's name, or none for the
+/// real client). A test that hangs, or that cannot run, fails the check
+/// whatever client it ran against: that is the `Err`.
+fn run_test(binary: &Path, env: &[(&str, &str)]) -> Result<Outcome, String> {
+    let outcome = run(binary, env).map_err(|err| format!("cannot run your test: {err}"))?;
+    let hung = match &outcome {
+        Outcome::Failed(failures) => failures.iter().any(|failure| failure.hung),
+        Outcome::Passed(_) => false,
+    };
+    if hung {
+        return Err(format!(
+            "your test did not finish within {} s: does it await something that never comes?",
+            DEADLINE.as_secs()
+        ));
+    }
+    Ok(outcome)
 }

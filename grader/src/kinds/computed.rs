@@ -11,38 +11,32 @@
 //! never given back) fails here, saying when.
 
 use std::path::Path;
-use std::time::Duration;
 
 use rand::RngExt;
 use rates::RatesConfig;
 use rust_decimal::Decimal;
 
 use super::Subject;
-use crate::engine::hang_ups::{self, LATENCY, WAVE};
-use crate::engine::launch::Launch;
+use crate::engine::hang_ups::{self, LATENCY, Stopped, WAVE};
+use crate::engine::launch::{Launch, Server};
+use crate::engine::numbers::part3::THREADS;
+use crate::engine::numbers::{COMPUTED_LIMIT, SUSTAINED_EACH};
 use crate::engine::requests::{Deadline, get_within, within};
 use crate::engine::sustained::{self, expected};
 use crate::engine::{mismatch, wrong_answers};
-use crate::verdict::Verdict;
+use crate::verdict::{Checked, Failed};
 
 pub const SUBJECT: Subject = Subject::Server;
 
 /// Currencies with every number of minor units: two, none (JPY) and three (KWD).
 const CURRENCIES: &[&str] = &["GBP", "USD", "JPY", "CHF", "KWD"];
 
-/// Conversions each connection sends in the sustained phase.
-const SUSTAINED_EACH: usize = 45;
-
-/// The synchronous server's pool here (`THREADS`; the async servers ignore
-/// it): four more clients than that hang up.
-const THREADS: usize = 12;
+/// Clients that hang up: a wave more than the synchronous server's pool
+/// (`THREADS`; the async servers ignore it), so a pool whose workers end
+/// on a hang-up has none left.
 const HANG_UPS: usize = THREADS + WAVE;
 
-/// The random conversions' time, all told: a right server answers them in
-/// milliseconds.
-const COMPUTED_LIMIT: Duration = Duration::from_secs(3);
-
-pub fn check(bin: &Path) -> Verdict {
+pub fn check(bin: &Path) -> Checked {
     let mut rng = rand::rng();
     // Rates with 1 to 4 decimals, and amounts with 0 to 3: enough digits to
     // make rounding matter in every currency.
@@ -53,10 +47,7 @@ pub fn check(bin: &Path) -> Verdict {
     }
     let mut amount = || Decimal::new(rng.random_range(0..10_000_000), rng.random_range(0..=3));
     let rates = config.rates.clone();
-    let stage = match Launch::new().threads(THREADS).stage(bin, config) {
-        Ok(stage) => stage,
-        Err(why) => return Verdict::fail(why),
-    };
+    let stage = Launch::new().threads(THREADS).stage(bin, config)?;
     let (server, client) = (&stage.server, &stage.client);
 
     let deadline = Deadline::after(COMPUTED_LIMIT);
@@ -78,7 +69,7 @@ pub fn check(bin: &Path) -> Verdict {
         }
     }
     if !wrong.is_empty() {
-        return wrong_answers([server], wrong, |count| {
+        return Err(wrong_answers([server], wrong, |count| {
             if unanswered == count {
                 format!(
                     "{count} of {} conversions got no answer within {} in all: a right \
@@ -93,46 +84,48 @@ pub fn check(bin: &Path) -> Verdict {
                     CURRENCIES.len()
                 )
             }
-        });
+        }));
     }
 
-    if let Err(stopped) = hang_ups::hang_up(server, &stage.service, client, HANG_UPS) {
-        // A gap left explains everything after it.
-        let reason = match server.unfilled_gap() {
-            Some(gap) => gap,
-            None => format!(
-                "the server stopped serving after {} clients hung up mid-request ({WAVE} at a \
-                 time, while the rates service took {} ms): /health got {}{}. A client that \
-                 hangs up makes the write of its answer fail: that is no reason to panic, \
-                 nor to end a worker. Ignore the error (or log it) and go on to the next \
-                 request",
-                stopped.hung_up,
-                LATENCY.as_millis(),
-                stopped.probe,
-                server
-                    .trouble()
-                    .map(|why| format!(", and {why}"))
-                    .unwrap_or_default()
-            ),
-        };
-        return Verdict::fail(reason);
-    }
+    hang_ups::hang_up(server, &stage.service, client, HANG_UPS)
+        .map_err(|stopped| stopped_by_hang_ups(server, &stopped))?;
 
     let amounts: Vec<Decimal> = (0..SUSTAINED_EACH).map(|_| amount()).collect();
-    match sustained::serve(&server.url, &rates, &amounts, Deadline::after(sustained::LIMIT)) {
-        Ok(count) => Verdict::pass(format!(
-            "{} conversions with random rates computed exactly; {HANG_UPS} clients hung up \
-             mid-request and the server went on; then {count} more conversions on kept-alive \
-             and new connections",
-            CURRENCIES.len()
-        )),
-        Err(stopped) => {
+    let count = sustained::serve(&server.url, &rates, &amounts, Deadline::after(sustained::LIMIT))
+        .map_err(|stopped| {
             let reason = server.trouble_or(|| stopped.why);
-            Verdict::fail(format!(
+            Failed::new(format!(
                 "the server stopped serving after {} conversions: {reason}",
                 CURRENCIES.len() + stopped.served
             ))
             .with_details(stopped.example.into_iter().collect())
-        }
+        })?;
+    Ok(format!(
+        "{} conversions with random rates computed exactly; {HANG_UPS} clients hung up \
+         mid-request and the server went on; then {count} more conversions on kept-alive \
+         and new connections",
+        CURRENCIES.len()
+    ))
+}
+
+/// Why the server stopped serving when clients hung up: a gap left, which
+/// explains everything after it, or what `/health` got then.
+fn stopped_by_hang_ups(server: &Server, stopped: &Stopped) -> String {
+    if let Some(gap) = server.unfilled_gap() {
+        return gap;
     }
+    format!(
+        "the server stopped serving after {} clients hung up mid-request ({WAVE} at a \
+         time, while the rates service took {} ms): /health got {}{}. A client that \
+         hangs up makes the write of its answer fail: that is no reason to panic, \
+         nor to end a worker. Ignore the error (or log it) and go on to the next \
+         request",
+        stopped.hung_up,
+        LATENCY.as_millis(),
+        stopped.probe,
+        server
+            .trouble()
+            .map(|why| format!(", and {why}"))
+            .unwrap_or_default()
+    )
 }

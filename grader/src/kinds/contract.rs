@@ -3,72 +3,57 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::time::Duration;
 
 use workshop_tests::contract::{CASES, mismatch, send_within};
 use workshop_tests::upstream::Upstream;
 
 use super::Subject;
 use crate::engine::launch::{Launch, Server};
+use crate::engine::numbers::{CONTRACT_LIMIT, STUCK_AFTER};
 use crate::engine::requests::{Deadline, REQUEST_TIMEOUT, http_client, within, without_url};
 use crate::engine::{self, wrong_answers};
-use crate::verdict::Verdict;
+use crate::verdict::{Checked, Failed};
 
 pub const SUBJECT: Subject = Subject::Server;
 
-/// After this many requests in a row get no answer in time, the server is
-/// stuck: asking more would only make the learner wait.
-const STUCK_AFTER: usize = 2;
-
-/// All the requests' time. A right server answers them in about half a
-/// second (the slowest wait out its 300 ms upstream timeout): ten times
-/// that, and one that crawls is told so in seconds.
-const LIMIT: Duration = Duration::from_secs(5);
-
-pub fn check(bin: &Path) -> Verdict {
-    let client = match http_client() {
-        Ok(client) => client,
-        Err(err) => return Verdict::fail(err),
-    };
+pub fn check(bin: &Path) -> Checked {
+    let client = http_client()?;
     // One server per kind of upstream; each case goes to the right one.
     let mut upstreams = Vec::new();
     let mut servers = BTreeMap::new();
     for upstream in Upstream::ALL {
-        let running = match upstream.start() {
-            Ok(running) => running,
-            Err(err) => return Verdict::fail(format!("cannot start a rates service: {err}")),
-        };
-        match Launch::new().start(bin, &running.url) {
-            Ok(server) => servers.insert(upstream, server),
-            Err(why) => return Verdict::fail(why),
-        };
+        let running = upstream
+            .start()
+            .map_err(|err| format!("cannot start a rates service: {err}"))?;
+        servers.insert(upstream, Launch::new().start(bin, &running.url)?);
         upstreams.push(running);
     }
 
-    let deadline = Deadline::after(LIMIT);
+    let deadline = Deadline::after(CONTRACT_LIMIT);
     let mut failures = Vec::new();
     let mut unanswered = 0;
     for (asked, case) in CASES.iter().enumerate() {
         let server = &servers[&case.upstream];
         if deadline.passed() {
-            return too_slow(&servers, asked);
+            return Err(too_slow(&servers, asked));
         }
         let timeout = deadline.left().min(REQUEST_TIMEOUT);
         let answer = send_within(&client, &server.url, case, Some(timeout));
         if matches!(&answer, Err(err) if err.is_timeout()) && deadline.passed() {
-            return too_slow(&servers, asked);
+            return Err(too_slow(&servers, asked));
         }
         unanswered = match &answer {
             Err(err) if err.is_timeout() => unanswered + 1,
             _ => 0,
         };
         if unanswered == STUCK_AFTER {
-            return Verdict::fail(format!(
+            return Err(format!(
                 "the server stopped answering: {} requests in a row got no answer within {} s. \
                  An infinite loop, or a wait that never ends?",
                 STUCK_AFTER,
                 REQUEST_TIMEOUT.as_secs()
-            ));
+            )
+            .into());
         }
         let failure = match answer {
             Ok(answer) => mismatch(case, &answer),
@@ -80,25 +65,25 @@ pub fn check(bin: &Path) -> Verdict {
         };
         failures.extend(failure);
     }
-    if failures.is_empty() {
-        return Verdict::pass(format!("all {} requests answered as expected", CASES.len()));
+    if !failures.is_empty() {
+        return Err(wrong_answers(servers.values(), failures, |count| {
+            format!("{count} of {} requests got a wrong answer", CASES.len())
+        }));
     }
-    wrong_answers(servers.values(), failures, |count| {
-        format!("{count} of {} requests got a wrong answer", CASES.len())
-    })
+    Ok(format!("all {} requests answered as expected", CASES.len()))
 }
 
-/// The verdict when the requests took longer, in all, than a right server
+/// The failure when the requests took longer, in all, than a right server
 /// could: how far they got.
-fn too_slow(servers: &BTreeMap<Upstream, Server>, answered: usize) -> Verdict {
+fn too_slow(servers: &BTreeMap<Upstream, Server>, answered: usize) -> Failed {
     let reason = servers.values().find_map(Server::trouble);
-    Verdict::fail(reason.unwrap_or_else(|| {
+    Failed::new(reason.unwrap_or_else(|| {
         format!(
             "only {answered} of {} requests were answered within {}, where a right server \
              answers them all in about half a second. Something makes each request wait: a \
              sleep or a blocking call in the handler?",
             CASES.len(),
-            within(LIMIT)
+            within(CONTRACT_LIMIT)
         )
     }))
 }

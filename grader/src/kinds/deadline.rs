@@ -11,29 +11,26 @@
 //!   the deadline, not at twice it (a deadline per step, one on `send()`
 //!   and a new one on the body, restarts the clock).
 //!
-//! The margins: a right server answers at its deadline (1 s, or 2 s for
-//! the late headers), a wrong one never, after 45 s, or after 1.6 + 2 =
-//! 3.6 s. The limit, 3 s, sits above every right answer (by 2 s and by 1 s)
-//! and below every wrong one; noise only ever adds time.
+//! The margins (`engine::numbers::part4`): a right server answers at its
+//! deadline, a wrong one never, after 45 s, or after 3.6 s; `LATE` sits
+//! above every right answer and below every wrong one.
 
 use std::path::Path;
-use std::thread;
 use std::time::Duration;
 
 use rates::{Fault, RatesConfig};
 
 use super::Subject;
 use crate::engine::launch::{Launch, Server};
-use crate::engine::requests::{CONVERT, Reply, at_once_while, get, secs};
-use crate::engine::{HEALTH_LIMIT, each_side_by_side};
-use crate::verdict::Verdict;
+use crate::engine::numbers::HEALTH_LIMIT;
+use crate::engine::numbers::part4::{
+    AGAINST_EACH, DEADLINE, HEADERS_LATE, LATE, LATE_HEADERS_DEADLINE,
+};
+use crate::engine::requests::{Reply, secs};
+use crate::engine::each_side_by_side;
+use crate::verdict::Checked;
 
 pub const SUBJECT: Subject = Subject::Server;
-
-/// An answer later than this missed the deadline.
-const LATE: Duration = Duration::from_secs(3);
-/// Conversions at once against each broken rates service.
-const AGAINST_EACH: usize = 5;
 
 /// One broken rates service, and the server's deadline against it.
 struct Case {
@@ -52,7 +49,7 @@ const CASES: [Case; 3] = [
     Case {
         fault: Fault::StallBody,
         headers_after: Duration::ZERO,
-        deadline: Duration::from_secs(1),
+        deadline: DEADLINE,
         described: "the rates service sent its headers and then stalled its body",
         late_because: "is the body read under the deadline too? A timeout around `send()` \
                        covers the headers only",
@@ -60,15 +57,15 @@ const CASES: [Case; 3] = [
     Case {
         fault: Fault::TrickleBody,
         headers_after: Duration::ZERO,
-        deadline: Duration::from_secs(1),
+        deadline: DEADLINE,
         described: "the rates service sent its headers, then its body one byte every 100 ms",
         late_because: "is the body read under the deadline too? A timeout on each read \
                        never fires while bytes keep coming",
     },
     Case {
         fault: Fault::StallBody,
-        headers_after: Duration::from_millis(1600),
-        deadline: Duration::from_secs(2),
+        headers_after: HEADERS_LATE,
+        deadline: LATE_HEADERS_DEADLINE,
         described: "the rates service sent its headers after 1.6 s and then stalled its body",
         late_because: "the deadline counts from the request, for the whole fetch. A timeout \
                        on `send()` and another on the body give it twice over: put one \
@@ -76,18 +73,15 @@ const CASES: [Case; 3] = [
     },
 ];
 
-pub fn check(bin: &Path) -> Verdict {
-    let mut measured = Vec::new();
-    for result in each_side_by_side(&CASES, |case| scenario(bin, case)) {
-        match result {
-            Ok(one) => measured.push(one),
-            Err(why) => return Verdict::fail(why),
-        }
-    }
+pub fn check(bin: &Path) -> Checked {
+    // The first case that failed, in the order of `CASES`, is the reason.
+    let measured: Vec<Measured> = each_side_by_side(&CASES, |case| scenario(bin, case))
+        .into_iter()
+        .collect::<Result<_, _>>()?;
     let fastest = measured.iter().map(|one| one.fastest).min();
     let slowest = measured.iter().map(|one| one.slowest).max();
     let health = measured.iter().map(|one| one.health).max();
-    Verdict::pass(format!(
+    Ok(format!(
         "a stalled body, a trickled one, and headers after 1.6 s then a stalled body: {} \
          conversions answered 504 after {:.2} to {}, each at its deadline (1 s; 2 s for the \
          late headers); /health answered within {} ms meanwhile, on one worker thread",
@@ -119,13 +113,9 @@ fn scenario(bin: &Path, case: &Case) -> Result<Measured, String> {
         .upstream_timeout(case.deadline)
         .rates_ttl(Duration::ZERO)
         .stage(bin, config)?;
-    let (server, client) = (&stage.server, &stage.client);
-
-    // `/health` is asked a tenth of a second after the conversions left.
-    let (volley, health) = at_once_while(client, &server.at(CONVERT), AGAINST_EACH, || {
-        thread::sleep(Duration::from_millis(100));
-        get(client, &server.at("/health"))
-    });
+    let server = &stage.server;
+    // `/health` is asked while the conversions wait for their deadline.
+    let (volley, health) = stage.at_once_and_health(AGAINST_EACH);
 
     let what = case.described;
     let deadline = case.deadline.as_secs();
@@ -156,7 +146,7 @@ fn scenario(bin: &Path, case: &Case) -> Result<Measured, String> {
                 ));
             }
             Ok((504, _)) => {}
-            Ok(_) => return Err(not_a_timeout(what, reply, &stage.server)),
+            Ok(_) => return Err(not_a_timeout(what, reply, server)),
         }
     }
     match health.answer {

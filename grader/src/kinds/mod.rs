@@ -1,6 +1,12 @@
 //! The checks, one file a kind, each named as its kind: `pool` is run by
 //! `pool.rs`. A file holds its scenario and its diagnosis, and says what it
-//! runs (`SUBJECT`); the engine (`check/engine`) holds the rest.
+//! runs (`SUBJECT`); the engine (`check/engine`) holds the rest, and its
+//! `numbers` every number a part's checks stand on.
+//!
+//! Every kind has one shape: `pub fn check(bin: &Path) -> Checked`, what it
+//! measured or why it failed. It stops at the first thing that goes wrong
+//! with `?` (a `String` error is a reason), and `run` below makes the
+//! result a `Verdict`.
 //!
 //! The kinds are declared once, in `workshop_core::ids`; the macro below declares
 //! their files and dispatches to them, so a new kind is its file and one
@@ -8,7 +14,7 @@
 
 use std::path::Path;
 
-use super::verdict::Verdict;
+use super::verdict::{Checked, Verdict};
 use workshop_core::each_check_kind;
 use workshop_core::ids::CheckKind;
 
@@ -38,9 +44,10 @@ macro_rules! checks {
 
         /// Runs a check of `kind` on `binary`, its subject.
         pub fn run(kind: CheckKind, binary: &Path) -> Verdict {
-            match kind {
+            let checked: Checked = match kind {
                 $(CheckKind::$variant => $name::check(binary),)*
-            }
+            };
+            checked.into()
         }
     };
 }

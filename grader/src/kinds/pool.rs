@@ -11,58 +11,44 @@
 use std::path::Path;
 
 use super::Subject;
-use crate::engine::launch::Launch;
-use crate::engine::timing::Run;
-use crate::verdict::Verdict;
+use crate::engine::numbers::part2::{POOL, POOL_REQUESTS};
+use crate::engine::timing::{Run, Setting};
+use crate::verdict::Checked;
 
 pub const SUBJECT: Subject = Subject::Server;
 
-/// Part 2's blocking pool, as the exercise asks: `max_blocking_threads(32)`.
-const POOL: usize = 32;
-/// Twice the pool: a pool of exactly 32 answers in two waves of 32, one a
-/// round trip; a larger pool answers more than 32 in the first wave, a
-/// smaller one needs three waves or more.
-const REQUESTS: usize = 2 * POOL;
-
-pub fn check(bin: &Path) -> Verdict {
-    let run = match Run::go(bin, Launch::new().one_worker(), REQUESTS) {
-        Ok(run) => run,
-        Err(verdict) => return verdict,
-    };
-    let measured = format!(
-        "{}; answered per round trip: {}",
-        run.measured("on one worker thread"),
-        run.waves_text()
-    );
+pub fn check(bin: &Path) -> Checked {
+    let run = Run::go(bin, Setting::OneWorker, POOL_REQUESTS)?;
+    let measured = run.measured_in_waves();
     if !run.health_fast() {
-        return Verdict::fail(format!("{measured}: {}", run.why_queued()));
+        return Err(format!("{measured}: {}", run.why_queued()).into());
     }
     let first = run.at_once();
     // One more than the pool is allowed: `block_in_place` lends the worker
     // thread itself to a conversion, beside the 32 of the pool.
     if first > POOL + 1 {
-        return Verdict::fail(format!(
+        return Err(format!(
             "{measured}: {first} conversions ran at once, more than the {POOL} threads \
              the exercise allows. Either the blocking pool is larger (tokio's default is \
              512: set .max_blocking_threads({POOL}) on the runtime's Builder), or the \
              conversions do not run on it (a std::thread each? use \
              tokio::task::spawn_blocking)"
-        ));
+        )
+        .into());
     }
     // A pool of 32 has 32 fetches out at once; a smaller one fewer.
     if first < POOL || run.unanswered > 0 {
-        return Verdict::fail(format!(
+        return Err(format!(
             "{measured}: with {POOL} blocking threads they take two round trips. At most \
              {first} ran at once while the worker thread was free (/health answered in \
              {} ms): the blocking pool has {first} threads, not {POOL}. Set \
              .max_blocking_threads({POOL}) on the runtime's Builder",
             run.health_ms()
-        ));
+        )
+        .into());
     }
-    if let Some(verdict) = run.too_fast(&measured) {
-        return verdict;
-    }
-    Verdict::pass(format!(
+    run.not_too_fast(&measured)?;
+    Ok(format!(
         "{measured}: a pool of {POOL} blocking threads, and /health answered in {} ms",
         run.health_ms()
     ))

@@ -14,39 +14,23 @@ use rates::{Fault, RatesConfig};
 
 use super::Subject;
 use crate::engine::launch::{Launch, Server, Stage, last_line};
+use crate::engine::numbers::NEVER_EXPIRES;
+use crate::engine::numbers::part4::{
+    CONNECT_WITHIN, CONVERSIONS, DRAIN_DEADLINE, EXIT_WITHIN, GRACE, GRACE_MARGIN, SETTLE,
+    SHORT_GRACE, SLOW_ROUND_TRIP, STUCK_DEADLINE, THEN_CONNECT,
+};
 use crate::engine::procs::{killed_by_signal, signal_name};
-use crate::engine::requests::{CONVERT, at_once_while, secs, wait_until};
+use crate::engine::requests::{CONVERT, REQUEST_TIMEOUT, at_once_while, secs, send_unread};
 use crate::engine::{both, side_by_side};
 use crate::explain;
-use crate::verdict::Verdict;
+use crate::verdict::Checked;
 
 pub const SUBJECT: Subject = Subject::Server;
 
-/// The rates service's latency here: two round trips, so the conversions
-/// are surely in flight when the signal comes.
-const SLOW_ROUND_TRIP: Duration = Duration::from_secs(2);
-/// Conversions in flight when the signal comes.
-const CONVERSIONS: usize = 10;
-/// Once the first conversion has reached the rates service, the others get
-/// this long to reach the server before the signal: they leave together,
-/// and on loopback they arrive within milliseconds.
-const SETTLE: Duration = Duration::from_millis(300);
-/// The new connection is tried this long after the signal.
-const THEN_CONNECT: Duration = Duration::from_millis(200);
-/// The server's `--grace` with 10 conversions in flight: far longer than
-/// they take, so a server that waits out its grace is caught.
-const GRACE: Duration = Duration::from_secs(10);
-/// The server must have exited this long after the signal: one round trip,
-/// and a margin.
-const EXIT_WITHIN: Duration = Duration::from_secs(5);
-/// The `--grace` of the server with a conversion stuck in flight, and how
-/// much longer than that it may take to exit.
-const SHORT_GRACE: Duration = Duration::from_secs(1);
-const GRACE_MARGIN: Duration = Duration::from_secs(3);
 /// How the solution's background reporter starts its last line.
 const LAST_LINE: &str = "stopped after ";
 
-pub fn check(bin: &Path) -> Verdict {
+pub fn check(bin: &Path) -> Checked {
     let (drained, bounded) = side_by_side(|| in_flight(bin), || stuck(bin));
     both(drained, bounded)
 }
@@ -59,38 +43,36 @@ fn start(
 ) -> Result<Stage, String> {
     Launch::new()
         .upstream_timeout(deadline)
-        .rates_ttl(Duration::from_secs(3600))
+        .rates_ttl(NEVER_EXPIRES)
         .grace(grace)
         .stage(bin, config)
 }
 
 /// 10 conversions in flight, then the signal.
 fn in_flight(bin: &Path) -> Result<String, String> {
-    let Stage {
-        service,
-        server,
-        client,
-    } = start(
+    let stage = start(
         bin,
         RatesConfig::with_latency(SLOW_ROUND_TRIP),
         GRACE,
-        SLOW_ROUND_TRIP * 10,
+        DRAIN_DEADLINE,
     )?;
+    let Stage { server, client, .. } = &stage;
     let addr = server.address()?;
 
     let (volley, (signalled, accepted, status)) =
-        at_once_while(&client, &server.at(CONVERT), CONVERSIONS, || {
-            wait_until(SLOW_ROUND_TRIP, || started(&service, &server));
+        at_once_while(client, &server.at(CONVERT), CONVERSIONS, || {
+            // A server that gave up instead is told below, by its exit.
+            stage.fetch_started(SLOW_ROUND_TRIP);
             thread::sleep(SETTLE);
             let signalled = Instant::now();
             let sent = server.proc().ask_to_stop();
             thread::sleep(THEN_CONNECT);
-            let accepted = TcpStream::connect_timeout(&addr, Duration::from_secs(1))
+            let accepted = TcpStream::connect_timeout(&addr, CONNECT_WITHIN)
                 .inspect(|stream| {
                     let _ = stream.shutdown(Shutdown::Both);
                 })
                 .is_ok();
-            let status = sent.and_then(|()| wait_for_exit(&server, EXIT_WITHIN, signalled));
+            let status = sent.and_then(|()| wait_for_exit(server, EXIT_WITHIN, signalled));
             (signalled, accepted, status)
         });
     let status = status?;
@@ -98,7 +80,7 @@ fn in_flight(bin: &Path) -> Result<String, String> {
     let signal = signal_name();
 
     if let Some(status) = status {
-        failure(&server, status)?;
+        failure(server, status)?;
     }
     if let Some((wrong, count)) = volley.first_not(200) {
         let got = match &wrong.answer {
@@ -167,20 +149,14 @@ fn stuck(bin: &Path) -> Result<String, String> {
         fault: Some(Fault::StallBody),
         ..RatesConfig::default()
     };
-    let Stage {
-        service,
-        server,
-        client: _,
-    } = start(bin, config, SHORT_GRACE, Duration::from_secs(60))?;
-    let addr = server.address()?;
+    let stage = start(bin, config, SHORT_GRACE, STUCK_DEADLINE)?;
+    let server = &stage.server;
     // On a connection of our own: nothing here waits for its answer.
-    let mut stream = TcpStream::connect(addr).map_err(|err| format!("cannot connect: {err}"))?;
-    std::io::Write::write_all(
-        &mut stream,
-        format!("GET {CONVERT} HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes(),
-    )
-    .map_err(|err| format!("cannot send a conversion: {err}"))?;
-    wait_until(SLOW_ROUND_TRIP, || started(&service, &server));
+    let _stream = send_unread(server.address()?, REQUEST_TIMEOUT)
+        .map_err(|unsent| unsent.reason("connect"))?;
+    // Once it has reached the rates service, it is stuck there; a server
+    // that panicked instead says so.
+    stage.fetch_started(SLOW_ROUND_TRIP);
     if let Some(why) = explain::first(&server.proc().stderr()) {
         return Err(why);
     }
@@ -189,9 +165,9 @@ fn stuck(bin: &Path) -> Result<String, String> {
     server.proc().ask_to_stop()?;
     let limit = SHORT_GRACE + GRACE_MARGIN;
     let signal = signal_name();
-    match wait_for_exit(&server, limit, signalled)? {
+    match wait_for_exit(server, limit, signalled)? {
         Some(status) => {
-            failure(&server, status)?;
+            failure(server, status)?;
             Ok(format!(
                 "with a conversion stuck in flight, exit 0 after {}, within its grace of {}",
                 secs(signalled.elapsed()),
@@ -206,12 +182,6 @@ fn stuck(bin: &Path) -> Result<String, String> {
             secs(SHORT_GRACE)
         )),
     }
-}
-
-/// Whether the conversions have set off: the rates service has been asked,
-/// or the server has panicked or died trying.
-fn started(service: &rates::RatesService, server: &Server) -> bool {
-    service.count("/latest") > 0 || server.gave_up()
 }
 
 /// Waits for the server to exit, at most until `limit` after `since`.

@@ -16,26 +16,15 @@ use rates::{Fault, RatesConfig};
 
 use super::Subject;
 use crate::engine::launch::{Launch, Server, Stage};
+use crate::engine::numbers::part4::{PAST_TTL, REUSED, TTL};
+use crate::engine::numbers::{IN_FLIGHT, NEVER_EXPIRES, PATIENT, ROUND_TRIP, THRESHOLD};
 use crate::engine::requests::{CONVERT, Volley, at_once, get, secs};
-use crate::engine::{IN_FLIGHT, PATIENT, ROUND_TRIP, both, side_by_side};
-use crate::verdict::Verdict;
+use crate::engine::{both, side_by_side};
+use crate::verdict::Checked;
 
 pub const SUBJECT: Subject = Subject::Server;
 
-/// The server's `--rates-ttl`. The conversions right after the first fetch
-/// take a few milliseconds, fifty times less; and should noise delay them
-/// past the TTL, a new fetch is right then, and not held against the server
-/// (see `sharing`).
-const TTL: Duration = Duration::from_secs(1);
-/// After the TTL, the check waits this much more before asking again. The
-/// server's rates expire at most a TTL after the first fetch ended (which
-/// the check sees after the server did), and time only moves on: any wait
-/// past the TTL is enough, this one is for the clock's grain.
-const PAST_TTL: Duration = Duration::from_millis(250);
-/// Conversions asked one after the other right after the first fetch.
-const REUSED: usize = 5;
-
-pub fn check(bin: &Path) -> Verdict {
+pub fn check(bin: &Path) -> Checked {
     let (shared, down) = side_by_side(|| sharing(bin), || down_and_back(bin));
     both(shared, down)
 }
@@ -93,7 +82,7 @@ fn sharing(bin: &Path) -> Result<String, String> {
             ));
         }
     }
-    if elapsed > ROUND_TRIP * 5 {
+    if elapsed > ROUND_TRIP * THRESHOLD {
         return Err(format!(
             "{IN_FLIGHT} conversions at once made one fetch, but took {}, {:.1} round trips: \
              did they wait for it one after another?",
@@ -109,6 +98,8 @@ fn sharing(bin: &Path) -> Result<String, String> {
             return Err(format!("a conversion right after the first ones got {why}"));
         }
     }
+    // Noise that delays these past the TTL makes a new fetch right: only
+    // a fetch within the TTL is held against the server.
     let reused_within = first_done.elapsed();
     if fetches() > 1 && reused_within < TTL {
         return Err(format!(
@@ -160,7 +151,7 @@ fn down_and_back(bin: &Path) -> Result<String, String> {
         service,
         server,
         client,
-    } = start(bin, config, Duration::from_secs(3600))?;
+    } = start(bin, config, NEVER_EXPIRES)?;
     let convert = server.at(CONVERT);
 
     let volley = at_once(&client, &convert, IN_FLIGHT);

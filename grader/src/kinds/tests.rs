@@ -5,22 +5,21 @@
 use std::path::Path;
 
 use crate::engine::libtest::{Failure, Outcome, run};
-use crate::verdict::Verdict;
+use crate::verdict::{Checked, Failed};
 
 /// What the check runs: the exercise's own graded test binary.
 pub const SUBJECT: super::Subject = super::Subject::ExerciseTests;
 
 /// Runs the tests in `binary`; passes when all of them do.
-pub fn check(binary: &Path) -> Verdict {
-    match run(binary, &[]) {
-        Ok(Outcome::Passed(count)) => Verdict::pass(format!("all {count} tests pass")),
-        Ok(Outcome::Failed(failures)) => {
+pub fn check(binary: &Path) -> Checked {
+    match run(binary, &[]).map_err(|err| format!("cannot run the tests: {err}"))? {
+        Outcome::Passed(count) => Ok(format!("all {count} tests pass")),
+        Outcome::Failed(failures) => {
             let reason = failures
                 .first()
                 .map_or_else(|| "the tests failed".to_string(), Failure::describe);
             let details = failures.iter().skip(1).map(Failure::describe).collect();
-            Verdict::fail(reason).with_details(details)
+            Err(Failed::new(reason).with_details(details))
         }
-        Err(err) => Verdict::fail(format!("cannot run the tests: {err}")),
     }
 }

@@ -9,43 +9,33 @@
 use std::path::Path;
 
 use super::Subject;
-use crate::engine::launch::Launch;
-use crate::engine::timing::Run;
-use crate::verdict::Verdict;
+use crate::engine::numbers::part3::THREADS;
+use crate::engine::timing::{Run, Setting};
+use crate::verdict::Checked;
 
 pub const SUBJECT: Subject = Subject::Server;
 
-/// Part 3's pool in the check: `THREADS=12`.
-const THREADS: usize = 12;
-
-pub fn check(bin: &Path) -> Verdict {
-    let run = match Run::go(bin, Launch::new().threads(THREADS), 2 * THREADS) {
-        Ok(run) => run,
-        Err(verdict) => return verdict,
-    };
-    let measured = format!(
-        "{}; answered per round trip: {}",
-        run.measured(&format!("with {THREADS} threads")),
-        run.waves_text()
-    );
+pub fn check(bin: &Path) -> Checked {
+    let run = Run::go(bin, Setting::Threads(THREADS), 2 * THREADS)?;
+    let measured = run.measured_in_waves();
     let first = run.at_once();
     if first < THREADS || run.unanswered > 0 {
-        return Verdict::fail(format!(
+        return Err(format!(
             "{measured}: with {THREADS} threads they take two round trips, {THREADS} in \
              each. At most {first} ran at once: does every worker thread take requests, \
              and does each one go on to the next request after answering?"
-        ));
+        )
+        .into());
     }
     // Noise cannot add a fetch: more than P at once is more than P threads,
     // whatever the machine did.
     if first > THREADS {
-        return Verdict::fail(format!(
+        return Err(format!(
             "{measured}: {first} ran at once with {THREADS} threads. The server does not \
              hold to its pool: a thread for each request, or more workers than `threads`?"
-        ));
+        )
+        .into());
     }
-    if let Some(verdict) = run.too_fast(&measured) {
-        return verdict;
-    }
-    Verdict::pass(format!("{measured}: a pool of {THREADS} threads"))
+    run.not_too_fast(&measured)?;
+    Ok(format!("{measured}: a pool of {THREADS} threads"))
 }

@@ -67,7 +67,6 @@ pub fn run(root: &Path, args: &CheckArgs) -> anyhow::Result<ExitCode> {
     let sink = if json { Sink::stderr() } else { Sink::stdout() };
     let mut printer = Printer::new(sink, args.verbose);
     printer.header(part, whose);
-    let cold = !dependencies_built(&workshop_core::paths::target_dir(root), args.release);
     let options = Options {
         whose,
         release: args.release,
@@ -78,7 +77,8 @@ pub fn run(root: &Path, args: &CheckArgs) -> anyhow::Result<ExitCode> {
         workshop_grader::grade(root, &manifest, part, options, &mut |event| match event {
             Event::Restored(notices) => printer.notices(notices),
             Event::Gaps(gaps) => printer.gaps(gaps),
-            Event::Building => printer.building(part, cold),
+            Event::Building => printer.building(part),
+            Event::Compiling { done, cold, total } => printer.compiling(done, cold, total),
             Event::Built(took) => printer.built(took),
             Event::BuildFailed(errors) => printer.build_failed(errors),
         })?;
@@ -120,50 +120,10 @@ pub fn run(root: &Path, args: &CheckArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// Whether the grader's target directory holds the dependencies built
-/// already (tokio's library, which every part uses): if not, the build to
-/// come compiles all of them, a minute or two, and the learner is told so.
-fn dependencies_built(target: &Path, release: bool) -> bool {
-    let deps = target
-        .join(if release { "release" } else { "debug" })
-        .join("deps");
-    std::fs::read_dir(deps).is_ok_and(|entries| {
-        entries.flatten().any(|entry| {
-            let name = entry.file_name();
-            let name = name.to_string_lossy();
-            name.starts_with("libtokio-") && name.ends_with(".rlib")
-        })
-    })
-}
-
 /// The hint shown under the first gap left: the deepest the learner has
 /// reached (see `learner::hint::for_summary`).
 fn next_hint(root: &Path, part: &Part, report: &workshop_grader::Report) -> Option<SummaryHint> {
     let first = report.gaps.first()?;
     let (_, gap) = part.gaps().find(|(_, gap)| gap.id == first.id)?;
     hint::for_summary(root, gap)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_build_is_cold_until_the_dependencies_are_built() {
-        let target = tempfile::tempdir().expect("a temporary directory");
-        assert!(!dependencies_built(target.path(), false), "nothing at all");
-        let deps = target.path().join("debug/deps");
-        std::fs::create_dir_all(&deps).expect("deps");
-        std::fs::write(deps.join("libtokio_util-0a1b.rlib"), "").expect("written");
-        assert!(
-            !dependencies_built(target.path(), false),
-            "not tokio itself"
-        );
-        std::fs::write(deps.join("libtokio-0a1b.rlib"), "").expect("written");
-        assert!(dependencies_built(target.path(), false));
-        assert!(
-            !dependencies_built(target.path(), true),
-            "release is built apart"
-        );
-    }
 }

@@ -112,6 +112,21 @@ pub fn run(root: &Path, _args: &SetupArgs) -> anyhow::Result<ExitCode> {
         }
     }
 
+    // Where `cargo xtask room serve`, `selftest` and `gen` run them: the
+    // learner's runner leaves them out, so they are built here, once.
+    step(
+        &mut out,
+        "build the instructor's and author's tools (`room serve`, `selftest`, `gen`)",
+        || {
+            let mut command = Command::new(&cargo);
+            command
+                .current_dir(root)
+                .env("CARGO_TARGET_DIR", workshop_core::paths::target_dir(root))
+                .args(["build", "--package", "workshop-tools"]);
+            cargo_ok(command, "the tools did not build: see above")
+        },
+    )?;
+
     step(
         &mut out,
         "build the workspace and its tests (`cargo build --workspace --tests`)",

@@ -25,6 +25,7 @@ use std::process::{Command, ExitCode, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
+use workshop_core::child::{self, Ask};
 
 use anyhow::{Context, anyhow};
 use notify::{Event, EventKind, PollWatcher, RecommendedWatcher, RecursiveMode, Watcher};
@@ -485,19 +486,7 @@ fn start(child: &Child, exe: &Path, root: &Path, part: &str) -> anyhow::Result<(
 /// Stops a check: Ctrl-C first, so that it stops what it started (each in
 /// a group of its own), then a kill of its whole group.
 fn stop(check: &mut Box<dyn ChildWrapper>) {
-    #[cfg(unix)]
-    if check.signal(libc::SIGINT).is_ok() {
-        let deadline = Instant::now() + GRACE;
-        while Instant::now() < deadline {
-            if !matches!(check.try_wait(), Ok(None)) {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-    // Gone already is fine: all that matters is that nothing runs.
-    let _ = check.kill();
-    let _ = check.wait();
+    child::stop(check.as_mut(), Ask::Interrupt, GRACE);
 }
 
 /// A poisoned lock only means a thread panicked holding it; the child

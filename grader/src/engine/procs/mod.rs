@@ -167,10 +167,7 @@ pub fn exit_on_interrupt() {
 }
 
 fn kill(child: &Shared) {
-    let mut child = lock(child);
-    // Already gone is fine: all we want is that it is not running.
-    let _ = child.kill();
-    let _ = child.wait();
+    workshop_core::child::kill(lock(child).as_mut());
 }
 
 /// Copies `pipe` into `sink` line by line, keeping only the last bytes.

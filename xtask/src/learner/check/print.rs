@@ -33,6 +33,10 @@ pub struct Printer {
     out: Sink,
     /// Every compiler error, not just the first.
     verbose: bool,
+    /// The build compiles, not just finds its crates fresh: said once.
+    cold: bool,
+    /// A progress line is on screen, to be redrawn or cleared.
+    bar: bool,
 }
 
 /// Where the text goes: stdout, or stderr when stdout is the JSON's.
@@ -48,6 +52,15 @@ impl Sink {
 
     pub fn stderr() -> Self {
         Sink::Stderr(AutoStream::auto(std::io::stderr()))
+    }
+
+    /// Whether a person watches: a line may then be redrawn in place.
+    fn is_terminal(&self) -> bool {
+        use std::io::IsTerminal;
+        match self {
+            Sink::Stdout(_) => std::io::stdout().is_terminal(),
+            Sink::Stderr(_) => std::io::stderr().is_terminal(),
+        }
     }
 
     fn current_choice(&self) -> ColorChoice {
@@ -84,7 +97,12 @@ macro_rules! say {
 
 impl Printer {
     pub fn new(out: Sink, verbose: bool) -> Self {
-        Self { out, verbose }
+        Self {
+            out,
+            verbose,
+            cold: false,
+            bar: false,
+        }
     }
 
     /// Whether colour reaches the terminal (and so cargo may send ANSI too).
@@ -135,18 +153,47 @@ impl Printer {
         }
     }
 
-    /// `cold`: the dependencies are not built yet, so this build compiles
-    /// them all; said only then (a warm build takes a second or so).
-    pub fn building(&mut self, part: &Part, cold: bool) {
-        let why = if cold {
-            " (the first build compiles every dependency: a minute or two)"
-        } else {
-            ""
+    pub fn building(&mut self, part: &Part) {
+        say!(self, "{DIM}  building {}…{DIM:#}", part.id);
+    }
+
+    /// How far the build is. Said only for a first build (minutes): once,
+    /// then, on a terminal, its crates counted in place; an edit's build (a
+    /// second or two) says nothing.
+    pub fn compiling(&mut self, done: usize, cold: bool, total: Option<usize>) {
+        if !cold {
+            return;
+        }
+        if !self.cold {
+            self.cold = true;
+            say!(
+                self,
+                "{DIM}  (cargo compiles what this part needs that is not built yet: the \
+                 first time, a minute or two){DIM:#}"
+            );
+        }
+        if !self.out.is_terminal() {
+            return;
+        }
+        let line = match total {
+            Some(total) => format!("  {done}/{total} crates"),
+            None => format!("  {done} crates"),
         };
-        say!(self, "{DIM}  building {}…{why}{DIM:#}", part.id);
+        // \r and "erase the line": redrawn in place, cleared when built.
+        let _ = write!(self.out, "\r\x1b[2K{DIM}{line}{DIM:#}");
+        let _ = self.out.flush();
+        self.bar = true;
+    }
+
+    /// Clears the progress line, if one is shown.
+    fn clear_bar(&mut self) {
+        if std::mem::take(&mut self.bar) {
+            let _ = write!(self.out, "\r\x1b[2K");
+        }
     }
 
     pub fn built(&mut self, took: Duration) {
+        self.clear_bar();
         say!(
             self,
             "{GOOD}✓{GOOD:#} it builds {DIM}({}){DIM:#}",
@@ -155,6 +202,7 @@ impl Printer {
     }
 
     pub fn build_failed(&mut self, errors: &[String]) {
+        self.clear_bar();
         let count = errors.len();
         say!(
             self,
