@@ -30,8 +30,8 @@
   const short = (id) => id.slice(id.lastIndexOf(".") + 1);
   const minutes = (secs) => Math.floor(secs / 60);
 
-  // The clock runs on between checks: what the server said, plus the time
-  // since it said it.
+  // The part's clock runs on between checks: what the server said, plus
+  // the time since it said it, against the minute the exercise is due.
   function clock(current) {
     if (!current) return null;
     const spent = current.spent_secs + Math.max(0, (Date.now() - receivedAt) / 1000);
@@ -128,7 +128,7 @@
     const over = board.learners.filter((learner) => clock(learner.current)?.over).length;
     const passing = board.learners.filter((learner) => learner.passing).length;
     $("totals").textContent =
-      `${board.learners.length} learners: ${passing} passing their part, ${over} over their minutes`;
+      `${board.learners.length} learners: ${passing} passing their part, ${over} past the minute their exercise is due`;
     $("empty").classList.toggle("hidden", board.learners.length > 0);
     // With `--offline`: the workshop's archive, counts only.
     const downloads = board.downloads;
