@@ -296,7 +296,7 @@ fn hints_go_one_level_deeper_each_time() {
     let all = ok(copy.path(), &["hint", "part2", "--all"]);
     assert!(all.contains("hint 3 of 3"), "{all}");
     assert!(
-        all.contains("(--all moves nothing: your next hint is still hint 3 of 3)"),
+        all.contains("(--all moves nothing: the next `hint` shows hint 3 of 3)"),
         "{all}"
     );
     assert_eq!(

@@ -91,10 +91,12 @@ pub fn run(root: &Path, args: &HintArgs) -> anyhow::Result<ExitCode> {
             for (i, hint) in gap.hints.iter().enumerate() {
                 out.line(format!("{BOLD}  hint {} of {total}:{BOLD:#} {hint}", i + 1));
             }
-            out.line(format!(
-                "{DIM}(--all moves nothing: your next hint is still hint {} of {total}){DIM:#}",
-                (reached + 1).min(total)
-            ));
+            let next = if reached < total {
+                format!("the next `hint` shows hint {} of {total}", reached + 1)
+            } else {
+                "you had reached the last hint".to_string()
+            };
+            out.line(format!("{DIM}(--all moves nothing: {next}){DIM:#}"));
             continue;
         }
         // One step deeper, and that hint alone: the ones before it were

@@ -1,6 +1,6 @@
 //! `cargo xtask list`: every part and exercise, its gaps filled out of its
-//! total, each check's verdict at the last check, and the time spent against
-//! the minutes the manifest gives it.
+//! total, each check's verdict at the last check, and the part's clock
+//! against when each exercise is due (`Part::due`).
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -17,7 +17,9 @@ use workshop_core::manifest::{Exercise, Manifest, Part};
 pub const LONG_ABOUT: &str = "\
     Lists every part and exercise: the gaps you filled out of the total, each \
     check's verdict at your last `cargo xtask check`, and the time on the \
-    clock against the exercise's minutes. It changes nothing.";
+    part's clock, with when each exercise passed on it and when it is due (its \
+    minutes plus those before it). It ends with the step to take next, as \
+    `cargo xtask` alone does. It changes nothing.";
 
 /// Which parts to list.
 #[derive(Debug, clap::Args)]

@@ -34,8 +34,9 @@ pub const LONG_ABOUT: &str = "\
     Shows how your files differ from the solution, as a unified diff (- yours, \
     + the solution); it changes nothing. Without a file, every file of the part \
     that differs. --apply puts the solution in one file, after copying yours to \
-    .workshop/backups/. Until an exercise passes or its minutes are up on the \
-    part's clock, it says how long is left and asks first; --now answers yes.";
+    .workshop/backups/. Until an exercise passes or is due on the part's clock \
+    (its minutes plus those before it), it says how long is left and asks first, \
+    on the terminal; --now answers yes.";
 
 /// Which part and file.
 #[derive(Debug, clap::Args)]
@@ -204,7 +205,7 @@ fn first_gap_file(part: &Part) -> String {
 #[derive(Debug)]
 struct Waiting<'a> {
     exercise: &'a Exercise,
-    /// Until its minutes are up on the part's clock.
+    /// Until it is due on the part's clock.
     left: Duration,
 }
 
@@ -223,7 +224,7 @@ fn waiting<'a>(
     let elapsed = progress.elapsed(&part.id, now).unwrap_or_default();
     let mut waiting = Vec::new();
     for exercise in &part.exercises {
-        // Its minutes are up when it is due on the part's clock.
+        // Open once it is due on the part's clock.
         let due = Duration::from_secs(u64::from(part.due(&exercise.id)) * 60);
         let in_shown = exercise.gaps.iter().any(|gap| {
             let path = part.exercise.join(&gap.file);

@@ -3,7 +3,7 @@
 //!
 //! The instructor runs the board (`room serve`); each learner joins it once
 //! (`room join`), and from then on every check sends its outcome there:
-//! check ids, pass or fail and one-line reasons, gaps left, minutes, the
+//! check ids, pass or fail and one-line reasons, gaps left, the clock, the
 //! hint reached. No code and no file paths leave a laptop, and a room that
 //! is down or slow never changes a check.
 //!
@@ -37,7 +37,7 @@ pub const LONG_ABOUT: &str = "\
     The instructor's live view of the room. The instructor runs `room serve` and \
     shows its join line; each learner runs it once. From then on every check sends \
     the board its outcome: check ids, pass or fail and one-line reasons, gaps left, \
-    minutes spent, the hint reached. Never code, never file paths.";
+    the part's clock, the hint reached. Never code, never file paths.";
 
 #[derive(Debug, clap::Args)]
 pub struct RoomArgs {
@@ -154,8 +154,8 @@ fn join(root: &Path, args: &JoinArgs) -> anyhow::Result<ExitCode> {
     println!("Joined the room at {url} as {name}.");
     println!(
         "From now on every `cargo xtask check` (and every check `watch` runs) sends the board \
-         its outcome: check ids, pass or fail and their one-line reasons, gaps left, minutes \
-         spent and the hint reached. Never code, never file paths."
+         its outcome: check ids, pass or fail and their one-line reasons, gaps left, the \
+         part's clock and the hint reached. Never code, never file paths."
     );
     println!("`cargo xtask room leave` stops it.");
     Ok(ExitCode::SUCCESS)
