@@ -50,10 +50,17 @@ impl<'a> Next<'a> {
                     headline.to_string()
                 }
             });
-            return Some(Next::Build {
-                at: location::of_error(first),
-                what,
-            });
+            let at = location::of_error(first);
+            // `at file:line:col, an async function…`: the place is said
+            // once, before it.
+            let what = match &at {
+                Some(at) => what
+                    .strip_prefix(&format!("at {}:{}:", at.file, at.line))
+                    .and_then(|rest| rest.split_once(", "))
+                    .map_or(what.clone(), |(_, rest)| rest.to_string()),
+                None => what,
+            };
+            return Some(Next::Build { at, what });
         }
         if let Some(gap) = report.gaps.first() {
             return Some(Next::Gap { gap, hint });
