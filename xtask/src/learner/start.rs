@@ -90,16 +90,7 @@ pub fn run(root: &Path, args: &StartArgs) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    match left.first() {
-        Some(gap) => out.line(format!(
-            "Next: fill gap {} in {}:{}, then `cargo xtask check {}`, or keep \
-             `cargo xtask watch {}` running: it checks on every save.",
-            gap.number, gap.file, gap.line, part.id, part.id
-        )),
-        None => out.line(format!(
-            "Every gap is filled: `cargo xtask check {}` grades them.",
-            part.id
-        )),
-    }
+    // The next step as the home screen and `list` say it.
+    out.line(super::home::working_next(part, &left));
     Ok(ExitCode::SUCCESS)
 }
