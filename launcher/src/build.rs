@@ -12,6 +12,7 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use crate::companion::Companion;
 use crate::progress::Progress;
 
 /// The package `cargo xtask` runs.
@@ -42,16 +43,21 @@ pub enum Said {
 pub fn runner(
     cargo: &OsStr,
     target: &Path,
-    part: Option<&str>,
+    part: Option<&Companion>,
     binary: &Path,
     root: &Path,
 ) -> Result<(), ExitCode> {
     let mut command = Command::new(cargo);
     command.args(["build", "--package", RUNNER]);
     if let Some(part) = part {
-        // On: an error in the part's crate must not stop the runner's.
-        command.args(["--package", part, "--keep-going"]);
+        // Every bin of both, and the part's tests; on past an error in the
+        // part's crate, which must not stop the runner's.
+        command.args(["--package", &part.package, "--bins", "--keep-going"]);
+        for test in &part.tests {
+            command.args(["--test", test]);
+        }
     }
+    let part = part.map(|part| part.package.as_str());
     let mut child = command
         .args(["--message-format", "json-render-diagnostics"])
         .arg("--target-dir")

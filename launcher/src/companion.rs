@@ -3,19 +3,29 @@
 //! run, the two share the machine's cores instead of waiting on each other,
 //! and the grader then finds most of its build done.
 //!
-//! It builds the package's default targets (its lib and bins), which the
-//! grader's own build of the same package reuses: the runner and the graded
-//! crates resolve their common dependencies with the same features
+//! It builds the package's bins and its test files (`tests/*.rs`, the
+//! graded tests), which the grader's own build of the same package then
+//! finds fresh: the runner and the graded crates resolve their common
+//! dependencies with the same features, dev-dependencies included
 //! (`xtask/tests/features.rs` holds that), so building them together
 //! changes none.
 
 use std::ffi::OsString;
 use std::path::Path;
 
-/// The package `args` will grade, if they are a check (or a watch) of a
-/// part that exists: `partN`, or `partN-solution` with `--solution`. Not in
+/// A part's crate, to build beside the runner.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Companion {
+    /// `partN`, or `partN-solution`.
+    pub package: String,
+    /// Its test files' names: `tests/futures.rs` is `futures`.
+    pub tests: Vec<String>,
+}
+
+/// The crate `args` will grade, if they are a check (or a watch) of a part
+/// that exists: `partN`, or `partN-solution` with `--solution`. Not in
 /// release: the grader would build another profile.
-pub fn of(args: &[OsString], root: &Path) -> Option<String> {
+pub fn of(args: &[OsString], root: &Path) -> Option<Companion> {
     let args: Vec<&str> = args.iter().filter_map(|arg| arg.to_str()).collect();
     let (command, rest) = args.split_first()?;
     if !matches!(*command, "check" | "watch") || rest.contains(&"--release") {
@@ -27,11 +37,20 @@ pub fn of(args: &[OsString], root: &Path) -> Option<String> {
     } else {
         ("exercises", part.to_string())
     };
-    root.join(dir)
-        .join(part)
-        .join("Cargo.toml")
-        .is_file()
-        .then_some(package)
+    let crate_dir = root.join(dir).join(part);
+    if !crate_dir.join("Cargo.toml").is_file() {
+        return None;
+    }
+    let mut tests: Vec<String> = std::fs::read_dir(crate_dir.join("tests"))
+        .into_iter()
+        .flatten()
+        .filter_map(|entry| {
+            let path = entry.ok()?.path();
+            (path.extension()? == "rs").then(|| path.file_stem()?.to_str().map(str::to_string))?
+        })
+        .collect();
+    tests.sort();
+    Some(Companion { package, tests })
 }
 
 /// `part` and digits: the ids of workshop.toml's parts.
@@ -57,12 +76,13 @@ mod tests {
 
     #[test]
     fn a_check_of_a_part_builds_its_crate_beside_the_runner() {
-        assert_eq!(of(&args("check part2"), &root()).as_deref(), Some("part2"));
-        assert_eq!(
-            of(&args("check part2 --solution"), &root()).as_deref(),
-            Some("part2-solution")
-        );
-        assert_eq!(of(&args("watch part1"), &root()).as_deref(), Some("part1"));
+        let part2 = of(&args("check part2"), &root()).expect("part 2");
+        assert_eq!(part2.package, "part2");
+        assert_eq!(part2.tests, ["forceasync", "futures"]);
+        let solution = of(&args("check part2 --solution"), &root()).expect("part 2");
+        assert_eq!(solution.package, "part2-solution");
+        let part1 = of(&args("watch part1"), &root()).expect("part 1");
+        assert_eq!(part1.package, "part1");
     }
 
     #[test]

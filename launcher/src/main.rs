@@ -34,7 +34,7 @@ fn main() -> ExitCode {
     let root = workspace_root();
     if !fresh::is_fresh(&runner, &root) {
         let part = companion::of(&args, &root);
-        if let Err(code) = build::runner(&cargo, &target, part.as_deref(), &runner, &root) {
+        if let Err(code) = build::runner(&cargo, &target, part.as_ref(), &runner, &root) {
             return code;
         }
     }

@@ -47,14 +47,15 @@ impl Progress {
             return;
         }
         self.announced = true;
-        let beside = match &self.part {
-            Some(part) => format!(" and the {part} crate it grades"),
-            None => String::new(),
+        let what = match &self.part {
+            Some(part) => {
+                format!("the workshop's runner and the {part} crate it grades, with their")
+            }
+            None => "the workshop's runner and its".to_string(),
         };
         eprintln!(
-            "cargo xtask: building the workshop's runner{beside}, with their dependencies. \
-             This happens once, after a fresh clone or an update (a minute or two on a \
-             laptop); later commands start at once."
+            "cargo xtask: building {what} dependencies. This happens once, after a fresh \
+             clone or an update (a minute or two on a laptop); later commands start at once."
         );
     }
 
