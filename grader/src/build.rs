@@ -54,11 +54,19 @@ const BUILD_TIMEOUT: Duration = Duration::from_secs(20 * 60);
 #[derive(Debug, Default)]
 pub struct Progress {
     done: HashSet<String>,
-    /// Whether any crate was compiled, not found fresh: a cold build.
-    pub compiled: bool,
+    /// The crates compiled, not found fresh.
+    compiled: HashSet<String>,
+    /// A first build (or nearly): many crates compiled, not one edited.
+    pub cold: bool,
     pub total: Option<usize>,
     counting: Option<Receiver<usize>>,
 }
+
+/// A build that compiles this many crates is a first build, or close to
+/// one: it is said, and counted. An edit recompiles the edited crate and
+/// the one or two graded with it, and says nothing (nor spends a `cargo
+/// tree` on a build of seconds).
+const COLD_AFTER: usize = 4;
 
 impl Progress {
     pub fn done(&self) -> usize {
@@ -155,9 +163,12 @@ impl Progress {
     fn take(&mut self, crates: &Receiver<(String, bool)>, root: &Path, request: &Request) -> bool {
         let mut changed = false;
         for (package, fresh) in crates.try_iter() {
+            if !fresh {
+                self.compiled.insert(package.clone());
+            }
             changed |= self.done.insert(package);
-            if !fresh && !self.compiled {
-                self.compiled = true;
+            if !self.cold && self.compiled.len() >= COLD_AFTER {
+                self.cold = true;
                 self.counting = Some(count(root, request.package));
             }
         }
@@ -255,5 +266,53 @@ impl Messages {
             }
             _ => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request() -> Request<'static> {
+        Request {
+            package: "part2",
+            bins: Vec::new(),
+            tests: Vec::new(),
+            release: false,
+        }
+    }
+
+    #[test]
+    fn an_edits_few_crates_are_not_a_first_build() {
+        let (tx, rx) = mpsc::channel();
+        let mut progress = Progress::default();
+        let root = workshop_core::manifest::workspace_root();
+        for package in ["a", "b", "c"] {
+            tx.send((package.to_string(), false)).unwrap();
+        }
+        // Fresh crates count as done, never as compiled.
+        for package in ["d", "e", "f", "g"] {
+            tx.send((package.to_string(), true)).unwrap();
+        }
+        assert!(progress.take(&rx, &root, &request()));
+        assert_eq!(progress.done(), 7);
+        assert!(!progress.cold);
+        tx.send(("h".to_string(), false)).unwrap();
+        assert!(progress.take(&rx, &root, &request()));
+        assert!(progress.cold, "four crates compiled: a first build");
+    }
+
+    #[test]
+    fn a_crate_done_is_read_from_cargos_message() {
+        let message: Value = serde_json::from_str(
+            r#"{"reason":"compiler-artifact","package_id":"tokio 1.54","target":{"kind":["lib"]},"fresh":true}"#,
+        )
+        .unwrap();
+        assert_eq!(crate_of(&message), Some(("tokio 1.54".to_string(), true)));
+        let script: Value = serde_json::from_str(
+            r#"{"reason":"compiler-artifact","package_id":"rates 0.1","target":{"kind":["custom-build"]},"fresh":false}"#,
+        )
+        .unwrap();
+        assert_eq!(crate_of(&script), None);
     }
 }

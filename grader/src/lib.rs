@@ -61,11 +61,12 @@ pub enum Event<'a> {
     Restored(&'a [String]),
     Gaps(&'a [GapLeft]),
     Building,
-    /// How far the build is: crates done, whether any was compiled (a cold
-    /// build) rather than found fresh, and how many it needs once counted.
+    /// How far the build is: crates done, whether it is a first build
+    /// (many crates compiled, not an edit's one or two), and how many it
+    /// needs once counted.
     Compiling {
         done: usize,
-        compiled: bool,
+        cold: bool,
         total: Option<usize>,
     },
     Built(Duration),
@@ -106,7 +107,7 @@ pub fn grade(
     let subjects = match build_all(root, part, options, &mut |progress| {
         on(Event::Compiling {
             done: progress.done(),
-            compiled: progress.compiled,
+            cold: progress.cold,
             total: progress.total,
         })
     })? {

@@ -78,11 +78,7 @@ pub fn run(root: &Path, args: &CheckArgs) -> anyhow::Result<ExitCode> {
             Event::Restored(notices) => printer.notices(notices),
             Event::Gaps(gaps) => printer.gaps(gaps),
             Event::Building => printer.building(part),
-            Event::Compiling {
-                done,
-                compiled,
-                total,
-            } => printer.compiling(done, compiled, total),
+            Event::Compiling { done, cold, total } => printer.compiling(done, cold, total),
             Event::Built(took) => printer.built(took),
             Event::BuildFailed(errors) => printer.build_failed(errors),
         })?;
