@@ -222,6 +222,15 @@ pub const DATED_CASES: &[Case] = &[
         404,
         "not found: try GET /convert/GBP/100 or GET /health",
     ),
+    Case {
+        method: "POST",
+        ..get(
+            Working,
+            "/convert/GBP/100/2016-10-14",
+            405,
+            "method not allowed: only GET is served here",
+        )
+    },
     // The rates service in trouble, as on the other route.
     get(
         Down,

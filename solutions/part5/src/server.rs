@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use axum::Router;
+use axum::http::StatusCode;
 use axum::middleware;
 use axum::routing::{MethodRouter, get};
 use part4::server::Converter;
@@ -18,8 +19,18 @@ pub fn router(converter: Converter, dated: Dated, limit: Limit) -> Router {
     let undated = part4::server::router(converter);
     let convert_on = get(dated::convert_on).with_state(Arc::new(dated));
     with_dated(undated, convert_on, limit)
+        // A route added after part 1's routes has axum's own 405, with no
+        // body: every route answers other methods with one line.
+        .method_not_allowed_fallback(method_not_allowed)
         // Outermost, so that its span holds the wait for a permit too.
         .layer(middleware::from_fn(observe::traced))
+}
+
+async fn method_not_allowed() -> (StatusCode, &'static str) {
+    (
+        StatusCode::METHOD_NOT_ALLOWED,
+        part1::server::METHOD_NOT_ALLOWED,
+    )
 }
 
 /// `routes` and the conversion on a date, `convert_on`, behind `limit`.
