@@ -101,7 +101,8 @@ pub fn run(args: RatesArgs) -> anyhow::Result<ExitCode> {
         );
     }
     let url = local_url(service.addr());
-    println!("rates service on {url}/latest, and {url}/2016-10-14 for a date's rates");
+    println!("rates service on {url}/latest");
+    println!("a date's rates: {url}/2016-10-14");
     if let Some(quota) = args.quota {
         println!("quota: {quota} requests for a date at once, 429 beyond");
     }
