@@ -32,6 +32,8 @@ pub struct Launch {
     rates_ttl: Option<Duration>,
     /// `--grace` (part 4).
     grace: Option<Duration>,
+    /// `--stubborn-task` (part 4): a background task that ignores the stop.
+    stubborn_task: bool,
 }
 
 impl Launch {
@@ -76,6 +78,16 @@ impl Launch {
         }
     }
 
+    /// With a background task that ignores the stop: part 4's server starts
+    /// one when asked, so that the shutdown check sees whether
+    /// `Background::stop` gives up on it at the grace.
+    pub fn stubborn_task(self) -> Self {
+        Self {
+            stubborn_task: true,
+            ..self
+        }
+    }
+
     /// The command that starts `bin` against the rates service at `rates_url`.
     fn command(&self, bin: &Path, rates_url: &str) -> Command {
         let timeout = self
@@ -96,6 +108,9 @@ impl Launch {
         }
         if let Some(grace) = self.grace {
             command.arg("--grace").arg(millis(grace));
+        }
+        if self.stubborn_task {
+            command.arg("--stubborn-task");
         }
         if let Some(workers) = self.worker_threads {
             command.env("TOKIO_WORKER_THREADS", workers.to_string());
@@ -315,6 +330,7 @@ mod tests {
             .upstream_timeout(Duration::from_secs(2))
             .rates_ttl(Duration::from_secs(3600))
             .grace(Duration::from_millis(1500))
+            .stubborn_task()
             .command(Path::new("server"), "http://rates");
         let args = args(&command);
         let after = |flag: &str| {
@@ -324,6 +340,7 @@ mod tests {
         assert_eq!(after("--upstream-timeout").as_deref(), Some("2000ms"));
         assert_eq!(after("--rates-ttl").as_deref(), Some("3600000ms"));
         assert_eq!(after("--grace").as_deref(), Some("1500ms"));
+        assert!(args.iter().any(|arg| arg == "--stubborn-task"), "{args:?}");
         assert_eq!(env(&command, "TOKIO_WORKER_THREADS").as_deref(), Some("1"));
         assert_eq!(env(&command, "THREADS").as_deref(), Some("12"));
     }
