@@ -33,8 +33,11 @@ pub const SUBJECT: Subject = Subject::Server;
 /// How the solution's background reporter starts its last line.
 const LAST_LINE: &str = "stopped after ";
 
+/// One of the check's scenarios: what it measured, or why it failed.
+type Scenario = fn(&Path) -> Result<String, String>;
+
 pub fn check(bin: &Path) -> Checked {
-    let scenarios: [fn(&Path) -> Result<String, String>; 3] = [in_flight, stuck, stubborn];
+    let scenarios: [Scenario; 3] = [in_flight, stuck, stubborn];
     // Side by side; all passed says what each measured, else the first
     // reason in this order.
     let results = each_side_by_side(&scenarios, |scenario| scenario(bin));
