@@ -97,30 +97,7 @@ impl RatesCache {
         // in the state, so that the next requests join it. Then, with the
         // lock released, wait for the receiver's value to be `Some`
         // (`wait_for`) and return a clone of it.
-        // BEGIN GAP part4.singleflight.share
-        let mut fetch = {
-            let mut state = self.inner.state();
-            match &*state {
-                State::Fresh { rates, until } if Instant::now() < *until => {
-                    return Ok(Arc::clone(rates));
-                }
-                State::Fetching(fetch) => fetch.clone(),
-                State::Fresh { .. } | State::Empty => {
-                    let fetch = self.spawn_fetch();
-                    *state = State::Fetching(fetch.clone());
-                    fetch
-                }
-            }
-            // The guard is dropped here, before the `.await` below: a
-            // `std::sync::MutexGuard` must never be held across one.
-        };
-        // If this request is cancelled here, only `fetch`, a receiver, is
-        // dropped: the fetch goes on for the others.
-        match fetch.wait_for(Option::is_some).await {
-            Ok(fetched) => fetched.clone().unwrap_or_else(|| Err(gone())),
-            Err(_) => Err(gone()),
-        }
-        // END GAP
+        todo!("gap 2: reuse fresh rates, join the fetch in flight, or start one")
     }
 
     /// Starts a fetch on a task of its own, and gives the receiver its
@@ -132,25 +109,7 @@ impl RatesCache {
         // inner.ttl`, or an error as `State::Empty` (never keep an error:
         // the next request tries again), and finally sends the result on
         // the channel. The task needs its own `Arc` of `self.inner`.
-        // BEGIN GAP part4.singleflight.fetch
-        let (publish, fetched) = watch::channel(None);
-        let inner = Arc::clone(&self.inner);
-        tokio::spawn(async move {
-            let result = inner.fetcher.fetch().await.map(Arc::new);
-            // The state first, then the waiters: whoever looks after this
-            // finds fresh rates (or nothing), never a finished fetch.
-            *inner.state() = match &result {
-                Ok(rates) => State::Fresh {
-                    rates: Arc::clone(rates),
-                    until: Instant::now() + inner.ttl,
-                },
-                Err(_) => State::Empty,
-            };
-            // Wakes every waiter; with none left, the rates are kept anyway.
-            publish.send_replace(Some(result));
-        });
-        fetched
-        // END GAP
+        todo!("gap 3: fetch on a task of its own, keep the rates but no error, tell the waiters")
     }
 }
 
