@@ -162,27 +162,24 @@ fn waiting_callers_each_get_their_own_reply() {
     assert_eq!(mux.in_flight(), 0, "nobody is left waiting");
 }
 
-/// More calls wait at once than a byte can number, and are answered out of
-/// order; then, while 16 of them still wait, 2^16 more come and go. An id
-/// must never come back while its call waits, however many calls there have
-/// been: random ids of a byte, or a counter cut to 16 bits, repeat here.
-/// (The ids may be reused once their call is answered.)
+/// More calls wait at once than a byte can number; while they wait, 4096
+/// more come and go, each answered at once, and then the first ones are
+/// answered, last first. An id must never come back while its call waits,
+/// however many calls there have been (it may once its call is answered):
+/// random ids of a byte repeat here for sure, random ids of 16 bits all but
+/// surely, and so does a counter that wraps within 4096 calls.
 #[test]
 fn while_a_call_waits_its_id_never_comes_back() {
     let (mux, wire) = Multiplexer::new();
     let mut peer = Peer::new(&mux, wire);
-    let calls: Vec<usize> = (0..=256)
+    let waiting: Vec<usize> = (0..=256)
         .map(|_| peer.start(mux.some_operation("rate GBP")))
         .collect();
-    let (still_waiting, answered) = calls.split_at(16);
-    for &call in answered.iter().rev() {
-        peer.reply(call);
-    }
-    for _ in 0..1 << 16 {
+    for _ in 0..4096 {
         let call = peer.start(mux.some_operation("rate GBP"));
         peer.reply(call);
     }
-    for &call in still_waiting.iter().rev() {
+    for call in waiting.into_iter().rev() {
         peer.reply(call);
     }
     assert_eq!(mux.in_flight(), 0, "nobody is left waiting");
