@@ -269,7 +269,31 @@ impl Exercise {
     }
 }
 
+/// The workshop's one clock: each part has one, started by `cargo xtask
+/// start` or the first check, and each exercise is due when that clock
+/// reaches its minutes plus those of every exercise before it (they are
+/// done in order). `check`, `solution`, `list`, the home screen, the JSON
+/// and the room all read time this way.
 impl Part {
+    /// The part's minutes: the sum of its exercises'.
+    pub fn budget(&self) -> u32 {
+        self.exercises.iter().map(|exercise| exercise.minutes).sum()
+    }
+
+    /// When `exercise` is due on the part's clock, in minutes: part 1's
+    /// `client` at 10, `client_test` at 20, `webserver` at 30. An exercise
+    /// of another part is due at the part's end.
+    pub fn due(&self, exercise: &ExerciseId) -> u32 {
+        let mut due = 0;
+        for own in &self.exercises {
+            due += own.minutes;
+            if own.id == *exercise {
+                return due;
+            }
+        }
+        due
+    }
+
     /// The part-wide numbers of `exercise`'s gaps (the `N` of `gap N`).
     pub fn gap_numbers<'a>(&'a self, exercise: &'a Exercise) -> impl Iterator<Item = usize> + 'a {
         self.gaps()
@@ -379,6 +403,15 @@ file = "src/b.rs"
         );
         assert_eq!(part.exercises[0].minutes, 10, "the default");
         assert_eq!(part.exercises[1].minutes, 15);
+    }
+
+    #[test]
+    fn an_exercise_is_due_at_the_running_sum_of_the_minutes() {
+        let manifest = parse(SMALL).unwrap();
+        let part = manifest.part("part1").unwrap();
+        assert_eq!(part.budget(), 25);
+        assert_eq!(part.due(&ExerciseId::new("part1.a")), 10);
+        assert_eq!(part.due(&ExerciseId::new("part1.b")), 25);
     }
 
     #[test]

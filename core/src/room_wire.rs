@@ -40,9 +40,10 @@ pub struct CheckReport {
 #[serde(deny_unknown_fields)]
 pub struct ExerciseReport {
     pub id: String,
-    /// The exercise's budget, from workshop.toml.
+    /// When it is due on its part's clock, in minutes: its own minutes
+    /// and those of the exercises before it (`Part::due`).
     pub minutes: u32,
-    /// Time spent on it so far (or, once passed, the time it took).
+    /// The part's clock at this check, or when the exercise passed.
     pub spent_secs: u64,
     /// How many gaps it has, and how many are still `todo!()`.
     pub gaps: u32,

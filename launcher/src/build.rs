@@ -12,6 +12,7 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use crate::companion::Companion;
 use crate::progress::Progress;
 
 /// The package `cargo xtask` runs.
@@ -34,17 +35,31 @@ pub enum Said {
     Closed,
 }
 
-/// Builds the runner in `target`; on failure, what cargo printed is shown
-/// and its exit code is the error.
-pub fn runner(cargo: &OsStr, target: &Path) -> Result<(), ExitCode> {
-    let mut child = Command::new(cargo)
-        .args([
-            "build",
-            "--package",
-            RUNNER,
-            "--message-format",
-            "json-render-diagnostics",
-        ])
+/// Builds the runner in `target`, and beside it `part`'s crate if the
+/// command will grade one (see `companion`). The runner built is all that
+/// counts: the part's crate may not compile (a learner's code mid-way), and
+/// the grader says so in its own words. If the runner does not build, what
+/// cargo printed is shown and its exit code is the error.
+pub fn runner(
+    cargo: &OsStr,
+    target: &Path,
+    part: Option<&Companion>,
+    binary: &Path,
+    root: &Path,
+) -> Result<(), ExitCode> {
+    let mut command = Command::new(cargo);
+    command.args(["build", "--package", RUNNER]);
+    if let Some(part) = part {
+        // Every bin of both, and the part's tests; on past an error in the
+        // part's crate, which must not stop the runner's.
+        command.args(["--package", &part.package, "--bins", "--keep-going"]);
+        for test in &part.tests {
+            command.args(["--test", test]);
+        }
+    }
+    let part = part.map(|part| part.package.as_str());
+    let mut child = command
+        .args(["--message-format", "json-render-diagnostics"])
         .arg("--target-dir")
         .arg(target)
         .stdin(Stdio::null())
@@ -69,8 +84,8 @@ pub fn runner(cargo: &OsStr, target: &Path) -> Result<(), ExitCode> {
     .into_iter()
     .flatten()
     .collect();
-    let mut progress = Progress::new();
-    let others = follow(&rx, &tx, readers.len(), cargo, &mut progress);
+    let mut progress = Progress::new(part);
+    let others = follow(&rx, &tx, readers.len(), cargo, part, &mut progress);
     for reader in readers {
         let _ = reader.join();
     }
@@ -78,7 +93,7 @@ pub fn runner(cargo: &OsStr, target: &Path) -> Result<(), ExitCode> {
         eprintln!("error: cannot wait for cargo: {err}");
         ExitCode::FAILURE
     })?;
-    if status.success() {
+    if status.success() || (part.is_some() && crate::fresh::is_fresh(binary, root)) {
         progress.finish();
         return Ok(());
     }
@@ -99,6 +114,7 @@ fn follow(
     tx: &Sender<Said>,
     mut streams: usize,
     cargo: &OsStr,
+    part: Option<&str>,
     progress: &mut Progress,
 ) -> Vec<String> {
     let started = Instant::now();
@@ -127,7 +143,7 @@ fn follow(
                 // download for cargo's package cache.
                 if !counting && line.starts_with("Compiling") {
                     counting = true;
-                    count(cargo, tx.clone());
+                    count(cargo, part, tx.clone());
                 }
             }
             Some(Said::Total(total)) => progress.total(total),
@@ -145,12 +161,16 @@ fn follow(
     others
 }
 
-/// Counts the crates the runner needs (`cargo tree`, each package once), in
+/// Counts the crates the build needs (`cargo tree`, each package once), in
 /// the background: the bar has its end when this answers.
-fn count(cargo: &OsStr, tx: Sender<Said>) {
+fn count(cargo: &OsStr, part: Option<&str>, tx: Sender<Said>) {
     let mut command = Command::new(cargo);
+    command.args(["tree", "--package", RUNNER]);
+    if let Some(part) = part {
+        command.args(["--package", part]);
+    }
     command
-        .args(["tree", "--package", RUNNER, "--edges", "normal,build"])
+        .args(["--edges", "normal,build"])
         .args(["--prefix", "none", "--format", "{p}"])
         .stdin(Stdio::null())
         .stderr(Stdio::null());

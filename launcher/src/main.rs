@@ -9,6 +9,7 @@
 //! silent when there is nothing to build.
 
 mod build;
+mod companion;
 mod fresh;
 mod progress;
 
@@ -30,8 +31,10 @@ fn main() -> ExitCode {
         .join(format!("xtask{}", env::consts::EXE_SUFFIX));
     // Fresh, cargo is not asked at all: a warm command starts as fast as
     // the runner alone.
-    if !fresh::is_fresh(&runner, &workspace_root()) {
-        if let Err(code) = build::runner(&cargo, &target) {
+    let root = workspace_root();
+    if !fresh::is_fresh(&runner, &root) {
+        let part = companion::of(&args, &root);
+        if let Err(code) = build::runner(&cargo, &target, part.as_ref(), &runner, &root) {
             return code;
         }
     }

@@ -10,6 +10,8 @@ use std::time::{Duration, Instant};
 const BAR: usize = 24;
 
 pub struct Progress {
+    /// What is built beside the runner: the crate a check will grade.
+    part: Option<String>,
     started: Instant,
     announced: bool,
     terminal: bool,
@@ -26,8 +28,9 @@ impl Progress {
     /// Away from a terminal, a progress line at most this often.
     const LINE_EVERY: Duration = Duration::from_secs(10);
 
-    pub fn new() -> Self {
+    pub fn new(part: Option<&str>) -> Self {
         Self {
+            part: part.map(str::to_string),
             started: Instant::now(),
             announced: false,
             terminal: std::io::stderr().is_terminal(),
@@ -44,10 +47,15 @@ impl Progress {
             return;
         }
         self.announced = true;
+        let what = match &self.part {
+            Some(part) => {
+                format!("the workshop's runner and the {part} crate it grades, with their")
+            }
+            None => "the workshop's runner and its".to_string(),
+        };
         eprintln!(
-            "cargo xtask: building the workshop's runner and its dependencies. This happens \
-             once, after a fresh clone or an update (a minute or two on a laptop); later \
-             commands start at once."
+            "cargo xtask: building {what} dependencies. This happens once, after a fresh \
+             clone or an update (a minute or two on a laptop); later commands start at once."
         );
     }
 

@@ -100,8 +100,10 @@ pub enum Outcome<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Passed {
     pub exercise: String,
+    /// The part's clock when it passed.
     pub took: Duration,
-    pub minutes: u32,
+    /// When it was due on that clock, in minutes (`Part::due`).
+    pub due: u32,
 }
 
 impl Progress {
@@ -303,7 +305,7 @@ impl Progress {
                 passed.push(Passed {
                     exercise: exercise.id.to_string(),
                     took: elapsed,
-                    minutes: exercise.minutes,
+                    due: part.due(&exercise.id),
                 });
             }
         }
@@ -415,6 +417,7 @@ mod tests {
         );
         assert_eq!(first.len(), 1, "{first:?}");
         assert_eq!(first[0].exercise, "part2.futures");
+        assert_eq!(first[0].due, 10);
         assert_eq!(
             progress.elapsed("part2", at(60)),
             Some(Duration::from_secs(60))
@@ -433,6 +436,8 @@ mod tests {
         let second = progress.record(part, &outcome, at(600));
         assert_eq!(second.len(), 1, "part2.futures passed before: {second:?}");
         assert_eq!(second[0].took, Duration::from_secs(600));
+        // On the part's one clock: forceasync, second, is due at 20 min.
+        assert_eq!(second[0].due, 20);
         // The part passed: its clock stops.
         assert_eq!(
             progress.elapsed("part2", at(9000)),

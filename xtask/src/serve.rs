@@ -1,37 +1,62 @@
 //! `cargo xtask serve`: runs a part's server, the learner's or the solution.
 //!
 //! The server is a child `cargo run`, so it is built first if needed; see
-//! `cargo_run` for how Ctrl-C stops it.
+//! `cargo_run` for how Ctrl-C stops it. Every option after the part goes to
+//! the server as it is, and the server's variables (`PORT`, `RATES_URL`…)
+//! reach it through the environment: `serve` takes what the servers take,
+//! and the servers' own clap says what is wrong with it.
 
 use std::path::Path;
 use std::process::ExitCode;
-
 use std::time::Duration;
 
 use crate::cargo_run;
+use workshop_core::manifest::{Manifest, Whose};
 
 /// How long a server may take to stop after Ctrl-C before it is killed.
 const GRACE: Duration = Duration::from_secs(3);
-use workshop_core::manifest::{Manifest, Whose};
 
-/// Which server to run.
+/// Which server to run, and its options.
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Example: cargo xtask serve part1 --port 8080")]
+#[command(after_help = "\
+Examples: cargo xtask serve part1
+          cargo xtask serve part2 --solution --host 0.0.0.0 --port 9191
+          PORT=9191 RATES_URL=http://127.0.0.1:8081 cargo xtask serve part4
+
+Every option but --solution goes to the server, and so do its variables:
+--port (PORT, 8080), --host (127.0.0.1; 0.0.0.0 opens it to the network),
+--rates-url (RATES_URL; unset, a rates service starts inside the server),
+--upstream-timeout (UPSTREAM_TIMEOUT, 2s); part 4's server also takes
+--rates-ttl (RATES_TTL, 1h), --grace (GRACE, 10s) and --report-every (1m).
+`cargo xtask serve part4 -- --help` shows the server's own help.")]
 pub struct ServeArgs {
     /// The part, e.g. part1.
     part: String,
     /// Run the solution instead of your exercise.
     #[arg(long)]
     solution: bool,
-    /// Port for the server to listen on.
-    #[arg(long, default_value_t = 8080)]
-    port: u16,
+    /// The server's options: --port, --host, --rates-url, --upstream-timeout, …
+    #[arg(
+        value_name = "SERVER OPTIONS",
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
+    server: Vec<String>,
 }
 
 pub fn run(root: &Path, args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let manifest = Manifest::load(root)?;
     let part = manifest.part(&args.part)?;
-    let (side, whose) = if args.solution {
+    // `--solution` after a server option lands among the server's (clap
+    // takes everything after the first one it does not know): it is ours
+    // wherever it is, since no server has one.
+    let solution = args.solution || args.server.iter().any(|arg| arg == "--solution");
+    let server: Vec<&String> = args
+        .server
+        .iter()
+        .filter(|arg| *arg != "--solution")
+        .collect();
+    let (side, whose) = if solution {
         (Whose::Solution, "solution")
     } else {
         (Whose::Learner, "your exercise")
@@ -39,6 +64,5 @@ pub fn run(root: &Path, args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let (package, bin) = (side.name(&part.id), side.name(&part.server));
 
     println!("serving {} ({whose}) — Ctrl-C stops it", part.id);
-    let port = args.port.to_string();
-    cargo_run::run(root, &package, Some(&bin), false, GRACE, ["--port", &port])
+    cargo_run::run(root, &package, Some(&bin), false, GRACE, server)
 }

@@ -118,3 +118,70 @@ fn the_rates_service_answers_where_it_says() {
     assert!(status.contains(" 200 "), "{response}");
     assert!(response.contains("\"rates\""), "{response}");
 }
+
+/// `cargo xtask <args>` with `env`, until its server says where it listens;
+/// then Ctrl-C. The address it listened on.
+fn serve_until_listening(args: &[&str], env: &[(&str, &str)]) -> String {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(args)
+        .envs(env.iter().copied())
+        .env(
+            "WORKSHOP_GRADER_TARGET_DIR",
+            workshop_testkit::grader_target(),
+        )
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("xtask runs");
+    let lines = BufReader::new(child.stdout.take().expect("piped"));
+    let mut seen = Vec::new();
+    let mut listening = None;
+    for line in lines.lines() {
+        let line = line.expect("a line");
+        if let Some(addr) = line.strip_prefix("listening on http://") {
+            listening = Some(addr.to_string());
+            break;
+        }
+        seen.push(line);
+    }
+    #[cfg(unix)]
+    {
+        let pid = i32::try_from(child.id()).expect("a pid");
+        // SAFETY: kill(2) on our own child's pid; no memory is involved.
+        unsafe { libc::kill(pid, libc::SIGINT) };
+    }
+    #[cfg(not(unix))]
+    let _ = child.kill();
+    let output = child.wait_with_output().expect("xtask stops");
+    listening.unwrap_or_else(|| {
+        panic!(
+            "{args:?} never listened:\n{}\n{}",
+            seen.join("\n"),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    })
+}
+
+/// Issue 26: learners.md said every server takes --port (or PORT) and
+/// --host, but `cargo xtask serve part1 --host 127.0.0.1` was refused, and
+/// `PORT=9191 cargo xtask serve part1 --solution` listened on 8080.
+#[test]
+fn serve_takes_the_servers_options_and_variables() {
+    let addr = serve_until_listening(
+        &[
+            "serve",
+            "part1",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--solution",
+        ],
+        &[],
+    );
+    assert!(addr.starts_with("127.0.0.1:"), "{addr}");
+    assert_ne!(addr, "127.0.0.1:0");
+    // PORT=0: any free port, so anything but the default 8080 is PORT's.
+    let addr = serve_until_listening(&["serve", "part1", "--solution"], &[("PORT", "0")]);
+    assert_ne!(addr, "127.0.0.1:8080", "PORT was not passed on");
+}

@@ -133,34 +133,197 @@ checked_at = "2026-01-01T10:07:00Z"
     snapshot!("list_checked", stdout(&output));
 }
 
+/// Issue 26: the first exercise's title says `client USD 100` prints `122
+/// USD`, and gap 4's test must assert `USD 122`. Where the learner meets
+/// the second (the test's file, the gap's hints), it says why.
+#[test]
+fn the_client_tests_answer_says_why_it_is_not_the_titles() {
+    let manifest = fs::read_to_string(root().join("workshop.toml")).unwrap();
+    assert!(
+        manifest.contains("`client USD 100` prints `122 USD`"),
+        "the title"
+    );
+    let test = fs::read_to_string(root().join("exercises/part1/tests/client_test.rs")).unwrap();
+    let hints = ok(
+        &root(),
+        &["hint", "part1", "part1.client_test.test", "--all"],
+    );
+    for (what, text) in [("tests/client_test.rs", test), ("the hints", hints)] {
+        assert!(
+            text.contains("`USD 122`") && text.contains("`122 USD`") && text.contains("`Display`"),
+            "{what} name the answer without saying why it is not the title's:\n{text}"
+        );
+    }
+}
+
+/// Issue 26: `solution` counted the webserver's minutes on the part's clock
+/// (due at 30) while `check` read the same clock against its own 10. One
+/// clock now, said one way: the part's, against when each exercise is due.
+#[test]
+fn one_clock_said_one_way_by_list_home_and_solution() {
+    let copy = copy();
+    let root = copy.path();
+    let progress = root.join(".workshop/progress.toml");
+    fs::create_dir_all(progress.parent().unwrap()).unwrap();
+    let started = std::time::SystemTime::now() - Duration::from_secs(27 * 60 + 30);
+    let started = humantime::format_rfc3339_seconds(started);
+    fs::write(
+        &progress,
+        format!(
+            "format_version = 1\n[parts.part1]\nstarted_at = \"{started}\"\n\
+             [exercises.\"part1.client\"]\npassed_after_secs = 420\n"
+        ),
+    )
+    .unwrap();
+    let list = ok(root, &["list", "part1"]);
+    assert!(list.contains("  clock: 27 min of 30\n"), "{list}");
+    assert!(list.contains("passed at 7 min, due at 10 min"), "{list}");
+    assert!(
+        list.contains("part1.webserver    0/1 gaps filled  due at 30 min"),
+        "{list}"
+    );
+    let home = ok(root, &[]);
+    assert!(
+        home.contains("  clock   27 min of 30; part1.client_test is due at 20 min\n"),
+        "{home}"
+    );
+    let output = xtask(root, &["solution", "part1", "src/server.rs"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "it waits");
+    assert!(
+        stderr(&output).starts_with(
+            "Not passed yet: part1.webserver's solution opens when it is due, at 30 min on the \
+             clock: in 3 min (clock: 27 min of 30)."
+        ),
+        "{}",
+        stderr(&output)
+    );
+}
+
+/// The last line of `list`, and of the home screen (`cargo xtask` alone,
+/// up to the usage).
+fn next_lines(root: &Path) -> (String, String) {
+    let list = ok(root, &["list"]);
+    let home = ok(root, &[]);
+    let home = home.split("\n\n").next().unwrap_or_default().to_string();
+    let last = |text: &str| text.lines().last().unwrap_or_default().to_string();
+    (last(&list), last(&home))
+}
+
+/// Issue 26: `list` right after a check that passed said `Next: cargo
+/// xtask check part1`, while the check and the home screen had moved on.
+/// Both now give the one next step, the same.
+#[test]
+fn list_and_the_home_screen_give_the_same_next_step() {
+    let copy = copy();
+    let root = copy.path();
+    ok(
+        root,
+        &["solution", "part1", "src/client.rs", "--apply", "--now"],
+    );
+    let progress = root.join(".workshop/progress.toml");
+    fs::create_dir_all(progress.parent().unwrap()).unwrap();
+    let started = humantime::format_rfc3339_seconds(std::time::SystemTime::now());
+    // What `check part1` records when the client passes and the rest fails.
+    fs::write(
+        &progress,
+        format!(
+            "format_version = 1\n[parts.part1]\nstarted_at = \"{started}\"\n\
+             [exercises.\"part1.client\"]\npassed_after_secs = 420\n\
+             [checks.\"part1.client.cli\"]\nlast = \"pass\"\nchecked_at = \"{started}\"\n\
+             [checks.\"part1.client_test.client_test\"]\nlast = \"fail\"\nchecked_at = \"{started}\"\n"
+        ),
+    )
+    .unwrap();
+    let (list, home) = next_lines(root);
+    assert!(
+        list.starts_with("Next: fill gap 4 (exercises/part1/tests/client_test.rs:"),
+        "{list}"
+    );
+    assert_eq!(list, home);
+
+    // The whole part passes: on to part 2, everywhere.
+    for file in ["tests/client_test.rs", "src/server.rs"] {
+        ok(root, &["solution", "part1", file, "--apply", "--now"]);
+    }
+    let mut passed = format!(
+        "format_version = 1\n[parts.part1]\nstarted_at = \"{started}\"\npassed_after_secs = 1500\n"
+    );
+    for (exercise, checks) in [
+        ("client", &["cli"][..]),
+        ("client_test", &["client_test"]),
+        ("webserver", &["contract", "computed", "concurrency"]),
+    ] {
+        passed.push_str(&format!(
+            "[exercises.\"part1.{exercise}\"]\npassed_after_secs = 600\n"
+        ));
+        for check in checks {
+            passed.push_str(&format!(
+                "[checks.\"part1.{exercise}.{check}\"]\nlast = \"pass\"\nchecked_at = \"{started}\"\n"
+            ));
+        }
+    }
+    fs::write(&progress, passed).unwrap();
+    let (list, home) = next_lines(root);
+    assert_eq!(
+        list,
+        "Next: part2, Futures and threads: synchronous code made asynchronous (20 min): \
+         `cargo xtask start part2`."
+    );
+    assert_eq!(list, home);
+}
+
 #[test]
 fn hints_go_one_level_deeper_each_time() {
     let copy = copy();
+    let level = |root: &Path| {
+        let progress = fs::read_to_string(root.join(".workshop/progress.toml")).unwrap();
+        progress
+            .lines()
+            .find_map(|line| line.strip_prefix("\"part2.futures.some_operation\" = "))
+            .map(str::to_string)
+    };
     let first = ok(copy.path(), &["hint", "part2"]);
     let second = ok(copy.path(), &["hint", "part2"]);
+    snapshot!("hint_1", first);
+    // One hint at a time: the second alone, not the first again.
+    snapshot!("hint_2", &second);
+    assert!(!second.contains("hint 1 of 3"), "{second}");
+    assert_eq!(level(copy.path()).as_deref(), Some("2"));
+
+    // --all shows every hint and moves nothing.
+    let all = ok(copy.path(), &["hint", "part2", "--all"]);
+    assert!(all.contains("hint 3 of 3"), "{all}");
+    assert!(
+        all.contains("(--all moves nothing: the next `hint` shows hint 3 of 3)"),
+        "{all}"
+    );
+    assert_eq!(
+        level(copy.path()).as_deref(),
+        Some("2"),
+        "--all moved the level"
+    );
+
     let third = ok(copy.path(), &["hint", "part2"]);
     let fourth = ok(copy.path(), &["hint", "part2"]);
-    snapshot!("hint_1", first);
-    snapshot!("hint_2", second);
     snapshot!("hint_3", &third);
     assert_eq!(third, fourth, "past the last hint, the same");
     snapshot!(
         "hint_named_all",
         ok(copy.path(), &["hint", "part2", "spawn_blocking", "--all"])
     );
-    assert_eq!(
-        ok(copy.path(), &["hint", "part2", "4"]),
-        ok(
-            copy.path(),
-            &["hint", "part2", "part2.forceasync.spawn_blocking"]
-        ),
-        "a gap by number or by id; --all showed every level already"
+    let by_number = ok(copy.path(), &["hint", "part2", "4"]);
+    assert!(by_number.contains("hint 1 of 3"), "{by_number}");
+    let by_id = ok(
+        copy.path(),
+        &["hint", "part2", "part2.forceasync.spawn_blocking"],
     );
-    let progress = fs::read_to_string(copy.path().join(".workshop/progress.toml")).unwrap();
     assert!(
-        progress.contains("\"part2.futures.some_operation\" = 3"),
-        "{progress}"
+        by_id.contains("hint 2 of 3"),
+        "a gap by number or by id: {by_id}"
     );
+    assert_eq!(level(copy.path()).as_deref(), Some("3"));
 
     let output = xtask(copy.path(), &["hint", "part2", "9"])
         .output()
@@ -323,7 +486,7 @@ fn a_corrupt_progress_file_is_moved_aside_with_a_warning() {
     let output = xtask(copy.path(), &["list", "part1"]).output().unwrap();
     assert_eq!(stderr(&output), "");
     assert!(
-        stdout(&output).contains("clock: 0 min of 30 min"),
+        stdout(&output).contains("clock: 0 min of 30"),
         "{}",
         stdout(&output)
     );

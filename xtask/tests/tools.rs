@@ -84,6 +84,9 @@ fn check_format_json_is_one_document_on_stdout_and_the_text_on_stderr() {
     assert_eq!(output.status.code(), Some(1), "exit codes as for the text");
     let stderr = text(&output.stderr);
     assert!(stderr.contains("Checking part1"), "{stderr}");
+    // Built before: no word of a first build (issue 26: said every time).
+    assert!(stderr.contains("  building part1…\n"), "{stderr}");
+    assert!(!stderr.contains("a minute or two"), "{stderr}");
     assert!(
         stderr.contains("gap 1  exercises/part1/src/client.rs:"),
         "{stderr}"
@@ -129,6 +132,57 @@ fn check_format_json_is_one_document_on_stdout_and_the_text_on_stderr() {
     assert!(!first.contains('\x1b'), "no colour: {first:?}");
     assert_eq!(json["checks"].as_array().map(Vec::len), Some(0));
     snapshot!("check_json_build_failed", text(&output.stdout));
+}
+
+/// Issue 26: with `error[E0599]` at `client.rs:92`, `Next:` and the JSON's
+/// `next.step` named gap 4 in another file. A build that fails comes first:
+/// the next step is its first error, at its `file:line`, in plain words.
+#[test]
+fn after_a_failed_build_next_points_at_the_compile_error() {
+    let copy = workspace("tools");
+    let file = copy.join("exercises/part1/src/client.rs");
+    let mut code = fs::read_to_string(&file).expect("the client");
+    let line = code.lines().count() + 2;
+    code.push_str(
+        "\nasync fn one() -> u32 {\n    1\n}\n\npub async fn two() -> u32 {\n    one()\n}\n",
+    );
+    let line = line + 5;
+    fs::write(&file, code).expect("written");
+    let (output, json) = check_json(&copy);
+    let step = json["next"]["step"].as_str().expect("a next step");
+    let at = format!("make it build: exercises/part1/src/client.rs:{line}: ");
+    assert!(step.starts_with(&at), "{step}");
+    assert!(
+        step.contains("an async function is called but not awaited"),
+        "the plain words: {step}"
+    );
+    assert!(!step.contains("gap"), "{step}");
+    assert_eq!(json["next"]["command"], "cargo xtask check part1");
+    let said = text(&output.stderr);
+    assert!(said.contains(&format!("Next: {at}")), "{said}");
+}
+
+/// Issue 26: `check` showed hint 1, the first `hint` then showed 1 and 2,
+/// and `hint --all` moved the level, so that later checks said "Hint 4 of
+/// 4". Now `check` shows the level reached (recording hint 1 once shown),
+/// `hint` shows the next hint alone and moves there, `--all` moves nothing.
+#[test]
+fn check_hint_and_hint_all_agree_on_the_level_reached() {
+    let copy = workspace("tools");
+    let (_, json) = check_json(&copy);
+    assert_eq!(json["next"]["hint"]["level"], 1, "{:#}", json["next"]);
+    let hint = text(&output(&copy, &["hint", "part1"]).stdout);
+    assert!(hint.contains("  hint 2 of 3: "), "{hint}");
+    assert!(!hint.contains("hint 1 of 3"), "{hint}");
+    let all = text(&output(&copy, &["hint", "part1", "--all"]).stdout);
+    assert!(all.contains("  hint 3 of 3: "), "{all}");
+    let (output, json) = check_json(&copy);
+    assert_eq!(json["next"]["hint"]["level"], 2, "{:#}", json["next"]);
+    assert!(
+        text(&output.stderr).contains("  Hint 2 of 3: "),
+        "{}",
+        text(&output.stderr)
+    );
 }
 
 // --- the editor's problem list ---
@@ -412,9 +466,9 @@ fn a_solution_waits_for_its_minutes_unless_asked_now() {
     assert_eq!(text(&waits.stdout), "");
     assert_eq!(
         text(&waits.stderr),
-        "Not passed yet: part1.client's solution opens in 10 min, part1.client_test's in 20 min, \
-         part1.webserver's in 30 min (part1's clock has not started: `cargo xtask start part1`). \
-         `cargo xtask solution part1 --now` shows it anyway.\n"
+        "Not passed yet: part1.client's solution opens when it is due, at 10 min on the clock; \
+         part1.client_test's at 20 min; part1.webserver's at 30 min (part1's clock has not \
+         started: `cargo xtask start part1`). `cargo xtask solution part1 --now` shows it anyway.\n"
     );
     let apply = output(root, &["solution", "part1", "src/client.rs", "--apply"]);
     assert_eq!(apply.status.code(), Some(2), "--apply waits too");
@@ -453,8 +507,8 @@ fn a_solution_waits_for_its_minutes_unless_asked_now() {
     assert_eq!(others.status.code(), Some(2));
     assert!(
         text(&others.stderr).starts_with(
-            "Not passed yet: part1.client_test's solution opens in 20 min, part1.webserver's in 30 min \
-             (part1's clock is at 0 min)."
+            "Not passed yet: part1.client_test's solution opens when it is due, at 20 min on the \
+             clock: in 20 min; part1.webserver's at 30 min: in 30 min (clock: 0 min of 30)."
         ),
         "{}",
         text(&others.stderr)
@@ -513,6 +567,28 @@ mod keys {
 
     impl Terminal {
         fn watch(root: &Path) -> Self {
+            let mut command = CommandBuilder::new(common::runner());
+            command.arg("--root");
+            command.arg(root);
+            command.args(["watch", "part1"]);
+            Self::run(root, command)
+        }
+
+        /// `cargo xtask --root <root> <args> > <stdout>`: a terminal on
+        /// stdin and stderr, stdout a file, as with `| cat > file`.
+        fn piped(root: &Path, args: &[&str], stdout: &Path) -> Self {
+            // A shell only to redirect, as a learner's would.
+            let mut command = CommandBuilder::new("sh");
+            command.args(["-c", "exec \"$0\" \"$@\" > \"$OUT\""]);
+            command.arg(common::runner());
+            command.arg("--root");
+            command.arg(root);
+            command.args(args);
+            command.env("OUT", stdout);
+            Self::run(root, command)
+        }
+
+        fn run(root: &Path, mut command: CommandBuilder) -> Self {
             let pty = native_pty_system();
             let pair = pty
                 .openpty(PtySize {
@@ -522,10 +598,6 @@ mod keys {
                     pixel_height: 0,
                 })
                 .expect("a pseudo-terminal");
-            let mut command = CommandBuilder::new(common::runner());
-            command.arg("--root");
-            command.arg(root);
-            command.args(["watch", "part1"]);
             command.cwd(root);
             command.env("NO_COLOR", "1");
             command.env("WORKSHOP_GRADER_TARGET_DIR", grader_target());
@@ -613,6 +685,105 @@ mod keys {
         }
     }
 
+    /// Issue 26: `solution part1 | cat > f` with a terminal on stdin
+    /// printed its question into the pipe, and looked hung. Questions go to
+    /// the terminal (stderr); stdout holds the answer's output alone.
+    #[test]
+    fn questions_are_asked_on_the_terminal_not_into_a_pipe() {
+        let copy = copy();
+        let root = copy.path();
+        let diff = root.join("diff.txt");
+        let mut terminal = Terminal::piped(root, &["solution", "part1", "src/client.rs"], &diff);
+        terminal.wait_for(
+            "Not passed yet: part1.client's solution opens when it is due",
+            ANSWER,
+        );
+        terminal.wait_for("Show it now? [y/N] ", ANSWER);
+        terminal.press("y\r");
+        assert_eq!(terminal.exit_code(ANSWER), 0, "{}", terminal.screen);
+        let shown = fs::read_to_string(&diff).expect("the diff");
+        assert!(
+            shown.starts_with("--- exercises/part1/src/client.rs (yours)\n"),
+            "{shown}"
+        );
+        assert!(!shown.contains("Show it now"), "{shown}");
+
+        fs::write(root.join("exercises/part1/src/client.rs"), "// mine\n").expect("written");
+        let listed = root.join("reset.txt");
+        let mut terminal = Terminal::piped(root, &["reset", "part1", "client"], &listed);
+        terminal.wait_for("exercises/part1/src/client.rs (changed)", ANSWER);
+        terminal.wait_for("Reset them? Yours are backed up first. [y/N] ", ANSWER);
+        terminal.press("n\r");
+        terminal.wait_for("Nothing was changed.", ANSWER);
+        assert_eq!(terminal.exit_code(ANSWER), 1, "{}", terminal.screen);
+        assert_eq!(fs::read_to_string(&listed).expect("stdout"), "");
+    }
+
+    /// Issue 26: the board's `join:` line could not be pasted as it was
+    /// (`--name` was required and missing). Pasted as it is, it asks for the
+    /// name on the terminal; with no terminal it says the line to type.
+    #[test]
+    fn the_boards_join_line_works_pasted_as_it_is() {
+        use std::io::BufRead;
+        use std::process::Stdio;
+
+        let copy = copy();
+        let root = copy.path();
+        /// The board, stopped however the test ends.
+        struct Board(std::process::Child);
+        impl Drop for Board {
+            fn drop(&mut self) {
+                let _ = self.0.kill();
+                let _ = self.0.wait();
+            }
+        }
+        let mut board = Board(
+            std::process::Command::new(common::tools())
+                .args(["room", "serve", "--port", "0"])
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("room serve starts"),
+        );
+        let stdout = board.0.stdout.take().expect("stdout");
+        let mut lines = std::io::BufReader::new(stdout).lines();
+        let join = lines.next().expect("a join line").expect("text");
+        let command = join
+            .strip_prefix("join: cargo xtask ")
+            .unwrap_or_else(|| panic!("not a join line: {join}"));
+        let words: Vec<&str> = command.split_whitespace().collect();
+
+        let mut nobody = xtask(root, &[]);
+        let unasked = nobody
+            .args(&words)
+            .stdin(Stdio::null())
+            .output()
+            .expect("runs");
+        assert_eq!(unasked.status.code(), Some(1));
+        let said = text(&unasked.stderr);
+        assert!(
+            said.starts_with(
+                "error: choose the name the board shows for you: cargo xtask room join http://"
+            ) && said.trim_end().ends_with(" --name NAME"),
+            "{said}"
+        );
+
+        let mut pasted = CommandBuilder::new(common::runner());
+        pasted.arg("--root");
+        pasted.arg(root);
+        pasted.args(&words);
+        let mut terminal = Terminal::run(root, pasted);
+        terminal.wait_for(
+            "Your name on the board (your choice, up to 40 characters): ",
+            ANSWER,
+        );
+        terminal.press("Ada\r");
+        terminal.wait_for("Joined the room at http://127.0.0.1:", ANSWER);
+        terminal.wait_for(" as Ada.", ANSWER);
+        assert_eq!(terminal.exit_code(ANSWER), 0, "{}", terminal.screen);
+    }
+
     /// The first check may build everything; a key is answered at once.
     const FIRST_VERDICT: Duration = Duration::from_secs(15 * 60);
     const ANSWER: Duration = Duration::from_secs(60);
@@ -640,7 +811,10 @@ mod keys {
         // The solution of the exercise at hand, after a question.
         terminal.press("s");
         terminal.wait_for("watch: cargo xtask solution part1 src/client.rs", ANSWER);
-        terminal.wait_for("Not passed yet: part1.client's solution opens in ", ANSWER);
+        terminal.wait_for(
+            "Not passed yet: part1.client's solution opens when it is due, at 10 min",
+            ANSWER,
+        );
         terminal.wait_for("Show it now? [y/N] ", ANSWER);
         terminal.press("y\r");
         terminal.wait_for("+++ exercises/part1/src/client.rs (solution)", ANSWER);

@@ -2,7 +2,6 @@
 //! self-contained HTML file that opens offline. A binary of its own, so the
 //! runner learners build first does not compile a syntax highlighter.
 
-use std::env;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -61,10 +60,7 @@ fn run(root: &Path, args: &SlidesArgs) -> anyhow::Result<ExitCode> {
             names.join(", ")
         );
     }
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| target_dir(root).join("slides"));
+    let out = args.out.clone().unwrap_or_else(|| default_out(root));
     fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
 
     let mut written = Vec::new();
@@ -77,7 +73,7 @@ fn run(root: &Path, args: &SlidesArgs) -> anyhow::Result<ExitCode> {
         fs::write(&file, &deck.html).with_context(|| format!("cannot write {}", file.display()))?;
         println!(
             "wrote {} ({} slides, {} KB): {}",
-            file.display(),
+            shown(root, &file),
             deck.slides,
             deck.html.len().div_ceil(1024),
             deck.title
@@ -92,11 +88,24 @@ fn run(root: &Path, args: &SlidesArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Where cargo puts its output: `CARGO_TARGET_DIR`, or `target/`.
-fn target_dir(root: &Path) -> PathBuf {
-    env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"))
+/// `target/slides` in the workspace, where the docs say the decks are:
+/// not cargo's target directory, which `cargo xtask` moves to
+/// `target/grader` (it once put the decks in `target/grader/slides`).
+fn default_out(root: &Path) -> PathBuf {
+    root.join("target").join("slides")
+}
+
+/// A path as the presenter finds it: from the workspace's root when it is
+/// under it, with `/`.
+fn shown(root: &Path, file: &Path) -> String {
+    match file.strip_prefix(root) {
+        Ok(relative) => relative
+            .components()
+            .map(|part| part.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/"),
+        Err(_) => file.display().to_string(),
+    }
 }
 
 /// Opens `file` with the desktop's browser.
@@ -150,6 +159,18 @@ mod tests {
             assert!(html.contains("<section class=\"slide"), "{part}");
             assert!(!html.contains("src=\"http"), "{part} loads nothing");
         }
+    }
+
+    #[test]
+    fn decks_go_to_target_slides_named_from_the_root() {
+        let root = Path::new("/w");
+        assert_eq!(default_out(root), Path::new("/w/target/slides"));
+        let file = default_out(root).join("part2.html");
+        assert_eq!(shown(root, &file), "target/slides/part2.html");
+        assert_eq!(
+            shown(root, Path::new("/elsewhere/a.html")),
+            "/elsewhere/a.html"
+        );
     }
 
     #[test]

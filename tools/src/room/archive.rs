@@ -87,6 +87,8 @@ struct Record {
 pub struct Store {
     root: PathBuf,
     dir: PathBuf,
+    /// The room's view token: a file holding it is never packed.
+    view_token: String,
     current: Mutex<Option<Current>>,
 }
 
@@ -100,8 +102,9 @@ struct Current {
 
 impl Store {
     /// The store of `root`'s archive; an archive kept from an earlier run is
-    /// served again if the workspace has not changed since.
-    pub fn new(root: &Path) -> Self {
+    /// served again if the workspace has not changed since. No file holding
+    /// `view_token`, nor any room's saved state, is ever in it.
+    pub fn new(root: &Path, view_token: &str) -> Self {
         let dir = root.join("target").join("room-offline");
         let current = fs::read_to_string(dir.join("workshop.json"))
             .ok()
@@ -115,6 +118,7 @@ impl Store {
         Self {
             root: root.to_path_buf(),
             dir,
+            view_token: view_token.to_string(),
             current: Mutex::new(current),
         }
     }
@@ -139,7 +143,8 @@ impl Store {
             }
         }
         let checked = Instant::now();
-        let files = tracked::list(&self.root)?;
+        let mut files = tracked::list(&self.root)?;
+        tracked::withhold(&self.root, &mut files, &self.view_token)?;
         let fingerprint = tracked::fingerprint(&self.root, &files)?;
         if let Some(known) = current.as_mut().filter(|k| k.fingerprint == fingerprint) {
             if let Some(file) = self.open(&known.archive) {
@@ -184,7 +189,8 @@ impl Store {
         )))?;
         pack::remove_leftovers(&self.dir);
         for _ in 0..ATTEMPTS {
-            let files = tracked::list(&self.root)?;
+            let mut files = tracked::list(&self.root)?;
+            let withheld = tracked::withhold(&self.root, &mut files, &self.view_token)?;
             let vendored = vendor::ensure(&self.root, &self.dir, &files)?;
             let temp = self
                 .dir
@@ -221,7 +227,10 @@ impl Store {
                 size(packed.archive.size),
                 packed.archive.sha256
             );
-            if let Some(warning) = tracked::changed_since_commit(&self.root) {
+            if let Some(warning) = tracked::withheld_warning(&withheld) {
+                eprintln!("{warning}");
+            }
+            if let Some(warning) = tracked::changed_since_commit(&self.root, &self.view_token) {
                 eprintln!("{warning}");
             }
             return Ok(Current {

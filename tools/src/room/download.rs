@@ -5,12 +5,18 @@
 //! Ranges are served, so a broken download resumes (`curl -C -`); the
 //! sha256 goes in a header, so a learner can check what arrived.
 //!
-//! The board shows the counts: downloaded, downloading, waiting.
+//! The board shows the counts: downloaded, downloading, waiting. A download
+//! is counted once one laptop has had every byte of the archive: a body
+//! from its first byte to its last, or a resume that takes a broken one of
+//! the same address on to the end; never a range alone (issue 26: one
+//! 10-byte `Range` request was counted).
 
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
-use std::sync::Arc;
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 use axum::body::{Body, Bytes};
@@ -24,6 +30,9 @@ use super::page;
 
 /// Read from disk and handed to the connection this much at a time.
 const CHUNK: usize = 256 * 1024;
+/// Broken downloads remembered for a resume, at most: a room is 30 laptops,
+/// and a flood of ranges holds no more than this.
+const BROKEN_KEPT: usize = 1024;
 
 /// What the board shows of the downloads: counts, no names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -47,6 +56,9 @@ struct Tally {
     downloaded: AtomicU64,
     downloading: AtomicUsize,
     waiting: AtomicUsize,
+    /// Downloads that broke off, by address and archive: how far from the
+    /// first byte each had got, for a resume to take on.
+    broken: Mutex<HashMap<(IpAddr, String), u64>>,
     /// Bumped on every change: the live page waits on it.
     changed: watch::Sender<u64>,
 }
@@ -55,6 +67,37 @@ impl Tally {
     fn bump(&self) {
         self.changed
             .send_modify(|version| *version = version.wrapping_add(1));
+    }
+
+    /// A body of `archive` to `peer` has ended, having handed bytes
+    /// `start..reached` to the connection: a download is counted when the
+    /// laptop now has every byte from the first to the last.
+    fn ended(&self, peer: IpAddr, archive: &Archive, start: u64, reached: u64) {
+        let mut broken = self.broken.lock().unwrap_or_else(PoisonError::into_inner);
+        let key = (peer, archive.sha256.clone());
+        // How far this laptop had got from the first byte, if this body
+        // takes on from there; a range out of nowhere counts for nothing.
+        let before = if start == 0 {
+            Some(0)
+        } else {
+            broken.get(&key).copied().filter(|&got| start <= got)
+        };
+        let Some(before) = before else {
+            return;
+        };
+        let got = before.max(reached);
+        if got >= archive.size {
+            broken.remove(&key);
+            self.downloaded.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        if broken.len() >= BROKEN_KEPT && !broken.contains_key(&key) {
+            // Full: one forgotten, whichever; its resume is not counted.
+            if let Some(any) = broken.keys().next().cloned() {
+                broken.remove(&any);
+            }
+        }
+        broken.insert(key, got);
     }
 }
 
@@ -71,6 +114,7 @@ impl Downloads {
                 downloaded: AtomicU64::new(0),
                 downloading: AtomicUsize::new(0),
                 waiting: AtomicUsize::new(0),
+                broken: Mutex::new(HashMap::new()),
                 changed: watch::Sender::new(0),
             }),
         }
@@ -89,9 +133,15 @@ impl Downloads {
         self.tally.changed.subscribe()
     }
 
-    /// The answer to a request the token already allowed: the archive,
-    /// the part of it `Range` asks for, or (`head`) its headers alone.
-    pub async fn respond(&self, head: bool, headers: &HeaderMap) -> Result<Response, Refusal> {
+    /// The answer to a request from `peer` the token already allowed: the
+    /// archive, the part of it `Range` asks for, or (`head`) its headers
+    /// alone.
+    pub async fn respond(
+        &self,
+        peer: IpAddr,
+        head: bool,
+        headers: &HeaderMap,
+    ) -> Result<Response, Refusal> {
         if head {
             let (archive, _) = self.fresh().await?;
             return headers_of(&archive, StatusCode::OK, archive.size, None)
@@ -129,7 +179,10 @@ impl Downloads {
         let body = Reading {
             file: Some(file),
             left: end - start + 1,
-            completes: end + 1 == archive.size,
+            peer,
+            start,
+            at: start,
+            archive: archive.clone(),
             in_flight,
         };
         headers_of(&archive, status, end - start + 1, range)
@@ -304,8 +357,12 @@ struct Reading {
     /// Away while a chunk is read.
     file: Option<File>,
     left: u64,
-    /// Its last byte is the archive's: sending it all is a download.
-    completes: bool,
+    /// Who asked, and from which byte: a download is counted from these.
+    peer: IpAddr,
+    start: u64,
+    /// The next byte to hand to the connection.
+    at: u64,
+    archive: Archive,
     in_flight: InFlight,
 }
 
@@ -330,6 +387,7 @@ impl Reading {
             .map_err(io::Error::other)??;
             reading.file = Some(file);
             reading.left -= want as u64;
+            reading.at += want as u64;
             Ok(Some((Bytes::from(chunk), reading)))
         })
     }
@@ -337,14 +395,11 @@ impl Reading {
 
 impl Drop for Reading {
     fn drop(&mut self) {
-        // Every byte handed to the connection: counted before the slot is
-        // given back (the slot goes with `in_flight`, after this).
-        if self.left == 0 && self.completes {
-            self.in_flight
-                .tally
-                .downloaded
-                .fetch_add(1, Ordering::Relaxed);
-        }
+        // At its end or at a hang-up: counted, or kept for a resume, before
+        // the slot is given back (the slot goes with `in_flight`, after this).
+        self.in_flight
+            .tally
+            .ended(self.peer, &self.archive, self.start, self.at);
     }
 }
 
@@ -360,10 +415,10 @@ mod tests {
     #[tokio::test]
     async fn every_download_is_of_the_workshop_as_it_is_then() {
         let dir = archive::tests::workspace();
-        let downloads = Downloads::new(Arc::new(Store::new(dir.path())), 1);
+        let downloads = Downloads::new(Arc::new(Store::new(dir.path(), archive::tests::VIEW)), 1);
         let download = async || {
             let response = downloads
-                .respond(false, &HeaderMap::new())
+                .respond(LAPTOP, false, &HeaderMap::new())
                 .await
                 .expect("an archive");
             assert_eq!(response.status(), StatusCode::OK);
@@ -391,6 +446,53 @@ mod tests {
             waiting: 0,
         };
         assert_eq!(downloads.counts(), counts);
+    }
+
+    const LAPTOP: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 0, 2));
+
+    /// Issue 26: one 10-byte `Range` request was counted as a download. A
+    /// download is a laptop holding every byte: whole, or broken then
+    /// resumed from where it broke, by the same address.
+    #[test]
+    fn a_download_is_counted_when_one_laptop_has_every_byte() {
+        let tally = Tally {
+            downloaded: AtomicU64::new(0),
+            downloading: AtomicUsize::new(0),
+            waiting: AtomicUsize::new(0),
+            broken: Mutex::new(HashMap::new()),
+            changed: watch::Sender::new(0),
+        };
+        let archive = Archive {
+            size: 1000,
+            sha256: "ab".into(),
+            files: 1,
+            crates: 0,
+        };
+        let other = IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 0, 3));
+        let count = || tally.downloaded.load(Ordering::Relaxed);
+        // The last 10 bytes, alone: nothing.
+        tally.ended(LAPTOP, &archive, 990, 1000);
+        assert_eq!(count(), 0);
+        // Whole: one.
+        tally.ended(LAPTOP, &archive, 0, 1000);
+        assert_eq!(count(), 1);
+        // Broken at 400, resumed from 400 by another address: nothing;
+        // by the same: one more.
+        tally.ended(LAPTOP, &archive, 0, 400);
+        tally.ended(other, &archive, 400, 1000);
+        assert_eq!(count(), 1);
+        tally.ended(LAPTOP, &archive, 400, 1000);
+        assert_eq!(count(), 2);
+        // Broken twice, each resume taking on from the last: one.
+        tally.ended(other, &archive, 0, 300);
+        tally.ended(other, &archive, 250, 700);
+        assert_eq!(count(), 2);
+        tally.ended(other, &archive, 700, 1000);
+        assert_eq!(count(), 3);
+        // A resume past where it broke leaves a hole: nothing.
+        tally.ended(LAPTOP, &archive, 0, 100);
+        tally.ended(LAPTOP, &archive, 500, 1000);
+        assert_eq!(count(), 3);
     }
 
     #[test]

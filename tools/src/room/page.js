@@ -19,13 +19,19 @@
     return node;
   }
 
+  // A title's `code` as code, the rest as text: `client USD 100` prints
+  // `122 USD` reads as it does in the terminal, without its backticks.
+  function titled(text) {
+    return text.split("`").map((piece, i) => (i % 2 ? el("code", "", piece) : piece));
+  }
+
   // `part1.client_test` → `client_test`; `part1.webserver.contract` →
   // `contract`: the row or the list already says which exercise.
   const short = (id) => id.slice(id.lastIndexOf(".") + 1);
   const minutes = (secs) => Math.floor(secs / 60);
 
-  // The clock runs on between checks: what the server said, plus the time
-  // since it said it.
+  // The part's clock runs on between checks: what the server said, plus
+  // the time since it said it, against the minute the exercise is due.
   function clock(current) {
     if (!current) return null;
     const spent = current.spent_secs + Math.max(0, (Date.now() - receivedAt) / 1000);
@@ -99,7 +105,7 @@
   function exercises() {
     const items = board.exercises.map((exercise) => {
       const li = el("li");
-      li.append(el("strong", "", exercise.id), " ", exercise.title);
+      li.append(el("strong", "", exercise.id), " ", ...titled(exercise.title));
       li.append(el("span", "tally",
         `${exercise.passed} passed, ${exercise.failing} failing, ${exercise.not_started} not started`));
       const common = exercise.common_failure;
@@ -122,7 +128,7 @@
     const over = board.learners.filter((learner) => clock(learner.current)?.over).length;
     const passing = board.learners.filter((learner) => learner.passing).length;
     $("totals").textContent =
-      `${board.learners.length} learners: ${passing} passing their part, ${over} over their minutes`;
+      `${board.learners.length} learners: ${passing} passing their part, ${over} past the minute their exercise is due`;
     $("empty").classList.toggle("hidden", board.learners.length > 0);
     // With `--offline`: the workshop's archive, counts only.
     const downloads = board.downloads;

@@ -21,8 +21,8 @@ use workshop_core::manifest::Manifest;
 /// Where and how to run the board.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples: cargo xtask room serve\n          \
-                  cargo xtask room serve --host 0.0.0.0 --state room.json\n          \
-                  cargo xtask room serve --host 0.0.0.0 --state room.json --offline")]
+                  cargo xtask room serve --host 0.0.0.0 --state ~/room.json\n          \
+                  cargo xtask room serve --host 0.0.0.0 --state ~/room.json --offline")]
 pub struct ServeArgs {
     /// Port to listen on (0: any free port).
     #[arg(long, default_value_t = 8099)]
@@ -31,8 +31,9 @@ pub struct ServeArgs {
     /// to the network (the view stays behind its own token).
     #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
     host: IpAddr,
-    /// Keep the board and its tokens in this file across a restart.
-    #[arg(long, value_name = "FILE")]
+    /// Keep the board and its tokens in this file across a restart: outside
+    /// the workshop (~/room.json), since it holds the view token.
+    #[arg(long, value_name = "FILE", value_parser = home_expanded)]
     state: Option<PathBuf>,
     /// Also serve the workshop and every crate it needs, for a room with no
     /// internet: an archive made once under target/room-offline (minutes
@@ -52,6 +53,18 @@ const SAVE_EVERY: Duration = Duration::from_secs(5);
 
 pub fn run(root: &Path, args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let manifest = Manifest::load(root)?;
+    if let Some(path) = args
+        .state
+        .as_deref()
+        .filter(|path| in_the_workshop(root, path))
+    {
+        eprintln!(
+            "warning: {} is in the workshop, and holds the view token: keep it outside, \
+             e.g. --state ~/room.json (the offline archive never serves it, but a commit \
+             would carry it)",
+            path.display()
+        );
+    }
     let saved = match &args.state {
         Some(path) => Saved::load(path)?,
         None => None,
@@ -62,7 +75,7 @@ pub fn run(root: &Path, args: &ServeArgs) -> anyhow::Result<ExitCode> {
     };
     // Before the board opens: learners must not get a half-made archive.
     let offline = if args.offline {
-        let store = Arc::new(Store::new(root));
+        let store = Arc::new(Store::new(root, &view_token));
         let (archive, _) = store
             .fresh(Instant::now())
             .context("cannot make the offline archive")?;
@@ -147,7 +160,12 @@ pub fn run(root: &Path, args: &ServeArgs) -> anyhow::Result<ExitCode> {
         }
         // Not a graceful shutdown: a live page never closes its stream.
         tokio::select! {
-            served = axum::serve(listener, router(Arc::clone(&room))) => served,
+            // Each peer's address: a download resumed is told from a range
+            // out of nowhere by who asks (`download`).
+            served = axum::serve(
+                listener,
+                router(Arc::clone(&room)).into_make_service_with_connect_info::<SocketAddr>(),
+            ) => served,
             () = interrupted.notified() => Ok(()),
         }
     });
@@ -194,6 +212,34 @@ async fn save_on_change(room: Arc<Room>, persist: Arc<Persist>) {
     }
 }
 
+/// `~/room.json` as a shell would read it, for where none does (Windows'
+/// cmd, a quoted path): `~` is the home directory.
+fn home_expanded(text: &str) -> Result<PathBuf, String> {
+    let rest = text.strip_prefix("~/").or_else(|| text.strip_prefix("~\\"));
+    let home = std::env::var_os("HOME").or_else(|| std::env::var_os("USERPROFILE"));
+    Ok(match (rest, home) {
+        (Some(rest), Some(home)) => PathBuf::from(home).join(rest),
+        _ => PathBuf::from(text),
+    })
+}
+
+/// Whether `path` (relative to the root, where the board runs) is in the
+/// workshop's tree, where `git add -A` would take it; `target/` and
+/// `.workshop/` are ignored, and fine.
+fn in_the_workshop(root: &Path, path: &Path) -> bool {
+    let Ok(root) = root.canonicalize() else {
+        return false;
+    };
+    let path = root.join(path);
+    // The file may not exist yet: its directory does.
+    let Some(dir) = path.parent().and_then(|dir| dir.canonicalize().ok()) else {
+        return false;
+    };
+    dir.starts_with(&root)
+        && !dir.starts_with(root.join("target"))
+        && !dir.starts_with(root.join(".workshop"))
+}
+
 /// The address learners connect to: this machine's address on the network
 /// when the board listens on all of them.
 fn shown_host(host: IpAddr) -> IpAddr {
@@ -219,4 +265,30 @@ fn network_address() -> Option<IpAddr> {
     socket.connect((Ipv4Addr::new(192, 0, 2, 1), 9)).ok()?;
     let ip = socket.local_addr().ok()?.ip();
     (!ip.is_loopback() && !ip.is_unspecified()).then_some(ip)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 26: instructors.md put `--state room.json` in the root, where
+    /// a commit takes it, view token and all.
+    #[test]
+    fn a_state_file_in_the_workshop_is_told_apart() {
+        let root = tempfile::tempdir().expect("a temporary directory");
+        let outside = tempfile::tempdir().expect("another");
+        std::fs::create_dir_all(root.path().join("target")).expect("target");
+        std::fs::create_dir_all(root.path().join("docs")).expect("docs");
+        assert!(in_the_workshop(root.path(), Path::new("room.json")));
+        assert!(in_the_workshop(
+            root.path(),
+            &root.path().join("docs").join("..").join("room.json")
+        ));
+        assert!(!in_the_workshop(root.path(), Path::new("target/room.json")));
+        assert!(!in_the_workshop(
+            root.path(),
+            &outside.path().join("room.json")
+        ));
+        assert!(!in_the_workshop(root.path(), Path::new("../room.json")));
+    }
 }

@@ -11,12 +11,13 @@
 //! | `GET /workshop.tar.gz` | join or view (`?token=`) | the offline archive (`--offline`, see `download`) |
 
 use std::convert::Infallible;
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{Query, State};
+use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -330,6 +331,7 @@ async fn events(State(room): State<Arc<Room>>, Query(query): Query<ViewQuery>) -
 /// archive (or its headers, for HEAD).
 async fn archive(
     State(room): State<Arc<Room>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     method: Method,
     Query(query): Query<TokenQuery>,
     headers: HeaderMap,
@@ -343,7 +345,10 @@ async fn archive(
             "this board serves no archive: the instructor starts it with `room serve --offline`",
         );
     };
-    match downloads.respond(method == Method::HEAD, &headers).await {
+    match downloads
+        .respond(peer.ip(), method == Method::HEAD, &headers)
+        .await
+    {
         Ok(response) => response,
         Err((status, why)) => line(status, &why),
     }

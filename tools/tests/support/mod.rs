@@ -49,6 +49,10 @@ pub struct Board {
     /// With `--offline`: what its lines for the slide say.
     #[allow(dead_code, reason = "read by room_offline.rs alone")]
     pub offline: Option<Offline>,
+    /// Its lines for the slide, as printed: `join:`, `view:`, and with
+    /// `--offline` `offline:`, `unpack:` and `archive:`.
+    #[allow(dead_code, reason = "read by room_offline.rs alone")]
+    pub printed: Vec<String>,
     stderr: Arc<Mutex<String>>,
 }
 
@@ -118,8 +122,10 @@ impl Board {
             })
         };
         let (join, view) = (next(), next());
+        let mut slide = vec![join.clone(), view.clone()];
         let offline = extra.contains(&"--offline").then(|| {
             let (curl, unpack, archive) = (next(), next(), next());
+            slide.extend([curl.clone(), unpack.clone(), archive.clone()]);
             let url = curl
                 .strip_prefix("offline: curl -fo workshop.tar.gz \"")
                 .and_then(|rest| rest.strip_suffix('"'))
@@ -163,6 +169,7 @@ impl Board {
             join_token: token.to_string(),
             view_token: view_token.to_string(),
             offline,
+            printed: slide,
             child,
             stderr,
         }
@@ -266,15 +273,19 @@ pub fn exercises() -> Vec<Exercise> {
     let manifest: toml::Table = toml::from_str(&text).expect("TOML");
     let mut found = Vec::new();
     for part in manifest["parts"].as_array().expect("parts") {
+        // What a learner's runner sends: when each exercise is due on the
+        // part's clock, its minutes and those before it.
+        let mut due = 0;
         for exercise in part["exercises"].as_array().expect("exercises") {
             let id = exercise["id"].as_str().expect("an id").to_string();
             let gaps = exercise["gaps"].as_array().expect("gaps");
+            due += exercise
+                .get("minutes")
+                .and_then(toml::Value::as_integer)
+                .unwrap_or(10) as u64;
             found.push(Exercise {
                 part: part["id"].as_str().expect("a part id").to_string(),
-                minutes: exercise
-                    .get("minutes")
-                    .and_then(toml::Value::as_integer)
-                    .unwrap_or(10) as u64,
+                minutes: due,
                 gaps: gaps.len() as u64,
                 checks: exercise["checks"]
                     .as_array()

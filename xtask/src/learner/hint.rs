@@ -15,10 +15,11 @@ use workshop_grader::GapLeft;
 
 /// What `cargo xtask hint --help` says, above the options.
 pub const LONG_ABOUT: &str = "\
-    Shows the next hint for the first gap you have not filled, one level deeper \
-    each time you ask; the earlier ones are repeated, dimmed. Name a gap (its \
-    number, its id or the id's last word) to ask about another one. --all shows \
-    every hint at once.";
+    Shows the next hint for the first gap you have not filled: one hint, one \
+    level deeper each time you ask (`check` shows the level you have reached, \
+    hint 1 before you ask). Name a gap (its number, its id or the id's last \
+    word) to ask about another one. --all shows every hint of the gap at once \
+    and moves nothing.";
 
 /// Which gap to hint at.
 #[derive(Debug, clap::Args)]
@@ -31,7 +32,8 @@ pub struct HintArgs {
     part: String,
     /// The gap: its number (the N of `gap N`), its id, or the id's last word.
     gap: Option<String>,
-    /// Show every hint of the gap (of every gap left, if none is named).
+    /// Show every hint of the gap (of every gap left, if none is named);
+    /// moves nothing: the next `hint` goes on from where you were.
     #[arg(long)]
     all: bool,
 }
@@ -66,13 +68,8 @@ pub fn run(root: &Path, args: &HintArgs) -> anyhow::Result<ExitCode> {
         if index > 0 {
             out.line("");
         }
-        let shown = progress.hint_level(&gap.id) as usize;
+        let reached = progress.hint_level(&gap.id) as usize;
         let total = gap.hints.len();
-        let level = if args.all {
-            total
-        } else {
-            (shown + 1).min(total)
-        };
         show(
             &mut out,
             part,
@@ -80,16 +77,34 @@ pub fn run(root: &Path, args: &HintArgs) -> anyhow::Result<ExitCode> {
             gap,
             left.iter().find(|g| g.number == *number),
         );
-        for (i, hint) in gap.hints.iter().enumerate().take(level) {
-            let text = format!("  hint {} of {total}: {hint}", i + 1);
-            // What was shown before is dimmed: the eye goes to the new one.
-            if i < shown && i + 1 != level {
-                out.line(format!("{DIM}{text}{DIM:#}"));
-            } else {
-                out.line(format!("{BOLD}{text}{BOLD:#}"));
-            }
-        }
         let file = slash(&gap.file);
+        if total == 0 {
+            out.line(format!(
+                "This gap has no hints: `cargo xtask solution {} {file}` shows the answer.",
+                part.id
+            ));
+            continue;
+        }
+        if args.all {
+            // A look at every hint, which moves nothing: `check` and `hint`
+            // go on from the level reached one hint at a time.
+            for (i, hint) in gap.hints.iter().enumerate() {
+                out.line(format!("{BOLD}  hint {} of {total}:{BOLD:#} {hint}", i + 1));
+            }
+            let next = if reached < total {
+                format!("the next `hint` shows hint {} of {total}", reached + 1)
+            } else {
+                "you had reached the last hint".to_string()
+            };
+            out.line(format!("{DIM}(--all moves nothing: {next}){DIM:#}"));
+            continue;
+        }
+        // One step deeper, and that hint alone: the ones before it were
+        // shown when they were reached.
+        let level = (reached + 1).min(total);
+        if let Some(hint) = gap.hints.get(level - 1) {
+            out.line(format!("{BOLD}  hint {level} of {total}:{BOLD:#} {hint}"));
+        }
         if level < total {
             // The command as they typed it: asking again is the same words.
             let again = match &args.gap {
@@ -97,12 +112,8 @@ pub fn run(root: &Path, args: &HintArgs) -> anyhow::Result<ExitCode> {
                 None => part.id.to_string(),
             };
             out.line(format!(
-                "Ask again for the next hint: `cargo xtask hint {again}`."
-            ));
-        } else if total == 0 {
-            out.line(format!(
-                "This gap has no hints: `cargo xtask solution {} {file}` shows the answer.",
-                part.id
+                "Ask again for hint {} of {total}: `cargo xtask hint {again}`.",
+                level + 1
             ));
         } else {
             out.line(format!(
@@ -110,15 +121,15 @@ pub fn run(root: &Path, args: &HintArgs) -> anyhow::Result<ExitCode> {
                 part.id
             ));
         }
-        progress
-            .hints
-            .insert(gap.id.to_string(), level.max(shown) as u32);
+        progress.hints.insert(gap.id.to_string(), level as u32);
     }
-    if let Err(err) = progress.save(root) {
-        eprintln!(
-            "warning: cannot save the hint level in {}: {err}",
-            crate::progress::FILE
-        );
+    if !args.all {
+        if let Err(err) = progress.save(root) {
+            eprintln!(
+                "warning: cannot save the hint level in {}: {err}",
+                crate::progress::FILE
+            );
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -5,9 +5,10 @@
 use std::path::Path;
 use std::time::SystemTime;
 
-use super::{BOLD, DIM, GOOD, Out, count, gaps_left, minutes};
+use super::{BOLD, DIM, GOOD, Out, clock, count, due, gaps_left};
 use crate::progress::{Last, Progress};
 use workshop_core::manifest::{Manifest, Part};
+use workshop_grader::GapLeft;
 
 /// Prints the home screen. A manifest that does not load is one line on
 /// stderr: the usage below still helps.
@@ -76,59 +77,83 @@ fn last_activity(part: &Part, progress: &Progress) -> Option<SystemTime> {
     checks.chain(progress.started_at(&part.id)).max()
 }
 
-fn budget(part: &Part) -> u32 {
-    part.exercises.iter().map(|exercise| exercise.minutes).sum()
-}
-
 /// The screen's lines.
 fn screen(root: &Path, manifest: &Manifest, progress: &Progress, now: SystemTime) -> Vec<String> {
     let mut lines = Vec::new();
-    match place(manifest, progress) {
+    let place = place(manifest, progress);
+    match &place {
         Place::Fresh => {
             let exercises: usize = manifest.parts.iter().map(|p| p.exercises.len()).sum();
-            let total: u32 = manifest.parts.iter().map(budget).sum();
+            let total: u32 = manifest.parts.iter().map(Part::budget).sum();
             lines.push(format!(
                 "{BOLD}Welcome.{BOLD:#} Nothing is started yet: {}, {}, {total} min in all.",
                 count(manifest.parts.len(), "part"),
                 count(exercises, "exercise")
             ));
-            if let Some(first) = manifest.parts.first() {
-                lines.push(format!(
-                    "Begin with {}, {} ({} min): `cargo xtask start {}` starts its clock and shows its gaps.",
-                    first.id,
-                    first.title,
-                    budget(first),
-                    first.id
-                ));
-            }
         }
         Place::Working(part) => working(root, part, progress, now, &mut lines),
-        Place::Ready { previous, next } => {
-            if let Some(previous) = previous {
-                let took = progress.elapsed(&previous.id, now).unwrap_or_default();
-                lines.push(format!(
-                    "{GOOD}{} passes{GOOD:#}, in {} of {} min.",
-                    previous.id,
-                    minutes(took),
-                    budget(previous)
-                ));
-            }
+        Place::Ready {
+            previous: Some(previous),
+            ..
+        } => {
+            let took = progress.elapsed(&previous.id, now).unwrap_or_default();
             lines.push(format!(
-                "Next: {}, {} ({} min): `cargo xtask start {}`.",
-                next.id,
-                next.title,
-                budget(next),
-                next.id
+                "{GOOD}{} passes{GOOD:#}, {}.",
+                previous.id,
+                clock(previous, took)
             ));
         }
-        Place::Done => lines.push(format!(
-            "{GOOD}Every part passes.{GOOD:#} Next: compare the servers side by side: `cargo xtask bench`."
-        )),
+        Place::Ready { previous: None, .. } | Place::Done => {}
     }
+    lines.push(next_of(root, manifest, &place));
     lines
 }
 
-/// The part in progress: its clock, its checks, its next gap, what to run.
+/// The one step to take next, as the home screen and `cargo xtask list`
+/// both end with it: on the part worked on last, its next gap or its check;
+/// else the next part to start.
+pub fn next_line(root: &Path, manifest: &Manifest, progress: &Progress) -> String {
+    next_of(root, manifest, &place(manifest, progress))
+}
+
+fn next_of(root: &Path, manifest: &Manifest, place: &Place) -> String {
+    match place {
+        Place::Fresh => match manifest.parts.first() {
+            Some(first) => format!(
+                "Begin with {}, {} ({} min): `cargo xtask start {}` starts its clock and shows its gaps.",
+                first.id,
+                first.title,
+                first.budget(),
+                first.id
+            ),
+            None => "The manifest has no part.".to_string(),
+        },
+        Place::Working(part) => working_next(part, &gaps_left(root, part)),
+        Place::Ready { next, .. } => format!(
+            "Next: {}, {} ({} min): `cargo xtask start {}`.",
+            next.id,
+            next.title,
+            next.budget(),
+            next.id
+        ),
+        Place::Done => format!(
+            "{GOOD}Every part passes.{GOOD:#} Next: compare the servers side by side: `cargo xtask bench`."
+        ),
+    }
+}
+
+/// The next step in a part under way: its first gap left, else its check.
+pub fn working_next(part: &Part, left: &[GapLeft]) -> String {
+    match left.first() {
+        Some(gap) => format!(
+            "Next: fill gap {} ({}:{}), then `cargo xtask check {}` (or keep `cargo xtask watch {}` running).",
+            gap.number, gap.file, gap.line, part.id, part.id
+        ),
+        None => format!("Next: `cargo xtask check {}`.", part.id),
+    }
+}
+
+/// The part in progress: its clock, its checks, its next gap.
 fn working(
     root: &Path,
     part: &Part,
@@ -138,10 +163,16 @@ fn working(
 ) {
     lines.push(format!("{BOLD}{}{BOLD:#}: {}", part.id, part.title));
     let elapsed = progress.elapsed(&part.id, now).unwrap_or_default();
+    // The first exercise not passed yet, and when it is due on the clock.
+    let at_hand = part
+        .exercises
+        .iter()
+        .find(|exercise| progress.passed_after(&exercise.id).is_none())
+        .map(|exercise| format!("; {} is {}", exercise.id, due(part, exercise)))
+        .unwrap_or_default();
     lines.push(format!(
-        "  clock   {} of {} min",
-        minutes(elapsed),
-        budget(part)
+        "  clock   {}{at_hand}",
+        clock(part, elapsed).trim_start_matches("clock: ")
     ));
     let lasts: Vec<Option<Last>> = part
         .exercises
@@ -162,26 +193,16 @@ fn working(
     };
     lines.push(format!("  checks  {checks}"));
     let left = gaps_left(root, part);
-    let command = format!("cargo xtask check {}", part.id);
     match left.first() {
-        Some(gap) => {
-            lines.push(format!(
-                "  gaps    {} left; the next: gap {}  {}:{}  {}",
-                left.len(),
-                gap.number,
-                gap.file,
-                gap.line,
-                gap.title
-            ));
-            lines.push(format!(
-                "Next: fill gap {}, then `{command}` (or keep `cargo xtask watch {}` running).",
-                gap.number, part.id
-            ));
-        }
-        None => {
-            lines.push("  gaps    every gap is filled".to_string());
-            lines.push(format!("Next: `{command}`."));
-        }
+        Some(gap) => lines.push(format!(
+            "  gaps    {} left; the next: gap {}  {}:{}  {}",
+            left.len(),
+            gap.number,
+            gap.file,
+            gap.line,
+            gap.title
+        )),
+        None => lines.push("  gaps    every gap is filled".to_string()),
     }
 }
 

@@ -1,6 +1,6 @@
 //! `cargo xtask list`: every part and exercise, its gaps filled out of its
-//! total, each check's verdict at the last check, and the time spent against
-//! the minutes the manifest gives it.
+//! total, each check's verdict at the last check, and the part's clock
+//! against when each exercise is due (`Part::due`).
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -10,13 +10,16 @@ use crate::progress::{Last, Progress};
 use anstyle::Style;
 
 use super::{BAD, BOLD, DIM, GOOD, Out, WARN, gaps_left, minutes};
+use crate::learner;
 use workshop_core::manifest::{Exercise, Manifest, Part};
 
 /// What `cargo xtask list --help` says, above the options.
 pub const LONG_ABOUT: &str = "\
     Lists every part and exercise: the gaps you filled out of the total, each \
     check's verdict at your last `cargo xtask check`, and the time on the \
-    clock against the exercise's minutes. It changes nothing.";
+    part's clock, with when each exercise passed on it and when it is due (its \
+    minutes plus those before it). It ends with the step to take next, as \
+    `cargo xtask` alone does. It changes nothing.";
 
 /// Which parts to list.
 #[derive(Debug, clap::Args)]
@@ -35,11 +38,14 @@ pub fn run(root: &Path, args: &ListArgs) -> anyhow::Result<ExitCode> {
     let progress = Progress::load(root);
     let now = SystemTime::now();
     let mut rows = Vec::new();
+    let mut lefts = Vec::new();
     for part in &parts {
-        let left: Vec<usize> = gaps_left(root, part).iter().map(|gap| gap.number).collect();
+        let left = gaps_left(root, part);
+        let numbers: Vec<usize> = left.iter().map(|gap| gap.number).collect();
         for exercise in &part.exercises {
-            rows.push(Row::new(part, exercise, &left, &progress));
+            rows.push(Row::new(part, exercise, &numbers, &progress));
         }
+        lefts.push(left);
     }
     // Columns line up on the widest cell of each, colour left out.
     let widths = [0, 1, 2, 3].map(|column| {
@@ -50,28 +56,20 @@ pub fn run(root: &Path, args: &ListArgs) -> anyhow::Result<ExitCode> {
     });
 
     let mut out = Out::new();
-    let mut next = None;
+    let mut one_part_passes = true;
     let mut rows = rows.into_iter();
     for part in &parts {
         let clock = match progress.elapsed(&part.id, now) {
             Some(time) if progress.part_passed(&part.id) => {
-                format!(
-                    "{GOOD}done{GOOD:#} in {} of {}",
-                    minutes(time),
-                    budget(part)
-                )
+                format!("{GOOD}done{GOOD:#}, {}", learner::clock(part, time))
             }
             Some(time) => {
                 // Past the budget: yellow, a nudge to ask for a hint.
-                let over = time.as_secs() / 60 >= u64::from(budget_minutes(part));
+                let over = time.as_secs() / 60 >= u64::from(part.budget());
                 let style = if over { WARN } else { Style::new() };
-                format!(
-                    "{style}clock: {} of {}{style:#}",
-                    minutes(time),
-                    budget(part)
-                )
+                format!("{style}{}{style:#}", learner::clock(part, time))
             }
-            None => format!("{DIM}not started, {}{DIM:#}", budget(part)),
+            None => format!("{DIM}not started, {} min{DIM:#}", part.budget()),
         };
         out.line(format!(
             "{BOLD}{}{BOLD:#}  {}  {clock}",
@@ -88,34 +86,30 @@ pub fn run(root: &Path, args: &ListArgs) -> anyhow::Result<ExitCode> {
             }
             out.line(line.trim_end());
         }
-        if !part_passes && next.is_none() {
-            let verb = if progress.started_at(&part.id).is_some() {
-                "check"
-            } else {
-                "start"
-            };
-            next = Some(format!("cargo xtask {verb} {}", part.id));
-        }
+        one_part_passes = part_passes;
         out.line("");
     }
-    match next {
-        Some(command) => out.line(format!("Next: `{command}`.")),
-        None if args.part.is_some() => out.line("It passes: `cargo xtask list` shows every part."),
-        None => out.line("Every part passes: compare the servers with `cargo xtask bench`."),
-    }
+    // The next step as the home screen gives it (issue 26: `list` said
+    // `check part1` after part 1 passed, while `check` and the home screen
+    // had moved on); for one part, that part's own next step.
+    let next = match (&args.part, parts.as_slice(), lefts.as_slice()) {
+        (Some(_), _, _) if one_part_passes => {
+            "It passes: `cargo xtask list` shows every part.".to_string()
+        }
+        (Some(_), [part], [left]) if progress.started_at(&part.id).is_some() => {
+            super::home::working_next(part, left)
+        }
+        (Some(_), [part], _) => format!(
+            "Next: `cargo xtask start {}` starts its clock and shows its gaps.",
+            part.id
+        ),
+        _ => super::home::next_line(root, &manifest, &progress),
+    };
+    out.line(next);
     if let Some(room) = crate::room::status_line(root) {
         out.line(room);
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// `20 min`: the part's budget, the sum of its exercises' minutes.
-fn budget(part: &Part) -> String {
-    format!("{} min", budget_minutes(part))
-}
-
-fn budget_minutes(part: &Part) -> u32 {
-    part.exercises.iter().map(|exercise| exercise.minutes).sum()
 }
 
 /// Text with colour, and its width without.
@@ -158,6 +152,8 @@ struct Row<'a> {
     checks: Vec<(&'static str, Option<Last>)>,
     passes: bool,
     took: Option<Duration>,
+    /// `due at 20 min`.
+    due: String,
 }
 
 impl<'a> Row<'a> {
@@ -177,6 +173,7 @@ impl<'a> Row<'a> {
             checks,
             passes,
             took: progress.passed_after(&exercise.id),
+            due: learner::due(part, exercise),
         }
     }
 
@@ -198,16 +195,10 @@ impl<'a> Row<'a> {
     /// The exercise, its gaps, its time, its checks.
     fn cells(&self) -> [Cell; 4] {
         let gaps = Cell::plain(format!("{}/{} gaps filled", self.filled, self.total));
+        // On the part's clock, as everywhere: when it passed, when it is due.
         let time = match self.took {
-            Some(took) => Cell::plain(format!(
-                "passed after {} of {}",
-                minutes(took),
-                self.exercise.minutes
-            )),
-            None => {
-                let text = format!("{} min", self.exercise.minutes);
-                Cell::styled(format!("{DIM}{text}{DIM:#}"), &text)
-            }
+            Some(took) => Cell::plain(format!("passed at {}, {}", minutes(took), self.due)),
+            None => Cell::styled(format!("{DIM}{}{DIM:#}", self.due), &self.due),
         };
         let checks = if !self.ran() {
             let text = "not checked yet";

@@ -24,7 +24,7 @@ use std::time::Duration;
 use anstream::AutoStream;
 use anstyle::{AnsiColor, Style};
 
-use workshop_core::manifest::Part;
+use workshop_core::manifest::{Exercise, Part};
 
 pub const GOOD: Style = AnsiColor::Green.on_default().bold();
 pub const BAD: Style = AnsiColor::Red.on_default().bold();
@@ -49,11 +49,36 @@ impl Out {
     pub fn line(&mut self, text: impl std::fmt::Display) {
         let _ = writeln!(self.out, "{text}");
     }
+}
 
-    /// Prints without a newline, and flushes: for a prompt.
-    pub fn prompt(&mut self, text: impl std::fmt::Display) {
-        let _ = write!(self.out, "{text}");
-        let _ = self.out.flush();
+/// A question for the learner, on the terminal: its lines and the prompt go
+/// to stderr, never stdout, so that `solution part1 | less` or `> file`
+/// still shows the question (on stdout it would vanish into the pipe and
+/// the command would look hung); the answer is read from stdin. Only asked
+/// where stdin is a terminal: the callers check.
+pub struct Ask {
+    err: AutoStream<std::io::Stderr>,
+}
+
+impl Ask {
+    pub fn new() -> Self {
+        Self {
+            err: AutoStream::auto(std::io::stderr()),
+        }
+    }
+
+    /// One line before the question.
+    pub fn line(&mut self, text: impl std::fmt::Display) {
+        let _ = writeln!(self.err, "{text}");
+    }
+
+    /// Prints `question` and reads the answer: true for y or yes.
+    pub fn yes(&mut self, question: impl std::fmt::Display) -> std::io::Result<bool> {
+        let _ = write!(self.err, "{question} [y/N] ");
+        let _ = self.err.flush();
+        let mut answer = String::new();
+        std::io::BufRead::read_line(&mut std::io::stdin().lock(), &mut answer)?;
+        Ok(matches!(answer.trim().to_lowercase().as_str(), "y" | "yes"))
     }
 }
 
@@ -65,6 +90,18 @@ pub fn gaps_left(root: &Path, part: &Part) -> Vec<workshop_grader::GapLeft> {
 /// `12 min`: the workshop counts in whole minutes.
 pub fn minutes(time: Duration) -> String {
     format!("{} min", time.as_secs() / 60)
+}
+
+/// The part's clock, said the same way by every command: `clock: 7 min of
+/// 30`, the time since the part started (frozen once it passed) against
+/// the sum of its exercises' minutes. See `Part::due` for the model.
+pub fn clock(part: &Part, elapsed: Duration) -> String {
+    format!("clock: {} of {}", minutes(elapsed), part.budget())
+}
+
+/// `due at 20 min`: when `exercise` is due on its part's clock.
+pub fn due(part: &Part, exercise: &Exercise) -> String {
+    format!("due at {} min", part.due(&exercise.id))
 }
 
 /// `1 file`, `2 files`.

@@ -7,13 +7,13 @@
 //! needs `--yes`. There is no reset of everything: a part must be named.
 
 use std::fs;
-use std::io::{self, BufRead, IsTerminal};
+use std::io::{self, IsTerminal};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 
-use super::{BOLD, GOOD, Out, count};
+use super::{Ask, BOLD, GOOD, Out, count};
 use workshop_core::backup::Backup;
 use workshop_core::generate;
 use workshop_core::manifest::{Exercise, Manifest, Part};
@@ -76,7 +76,8 @@ pub fn run(root: &Path, args: &ResetArgs) -> anyhow::Result<ExitCode> {
         if !io::stdin().is_terminal() {
             bail!("{NEEDS_YES}");
         }
-        out.line(format!(
+        let mut ask = Ask::new();
+        ask.line(format!(
             "Reset puts back {} of {what} as at the start:",
             count(files.len(), "file")
         ));
@@ -86,15 +87,12 @@ pub fn run(root: &Path, args: &ResetArgs) -> anyhow::Result<ExitCode> {
             } else {
                 "missing"
             };
-            out.line(format!("  {} ({state})", slash(path)));
+            ask.line(format!("  {} ({state})", slash(path)));
         }
-        out.prompt(format!(
-            "{BOLD}Reset them?{BOLD:#} Yours are backed up first. [y/N] "
-        ));
-        let mut answer = String::new();
-        io::stdin().lock().read_line(&mut answer)?;
-        if !matches!(answer.trim().to_lowercase().as_str(), "y" | "yes") {
-            out.line("Nothing was changed.");
+        if !ask.yes(format!(
+            "{BOLD}Reset them?{BOLD:#} Yours are backed up first."
+        ))? {
+            ask.line("Nothing was changed.");
             return Ok(ExitCode::FAILURE);
         }
     }

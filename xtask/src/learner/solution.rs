@@ -13,7 +13,7 @@
 //! it exits 2). `solutions = "always"` in workshop.toml never asks.
 
 use std::fs;
-use std::io::{self, BufRead, IsTerminal};
+use std::io::{self, IsTerminal};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime};
@@ -22,7 +22,7 @@ use anstyle::AnsiColor;
 use anyhow::{Context, bail};
 use similar::TextDiff;
 
-use super::{BAD, BOLD, GOOD, Out};
+use super::{Ask, BAD, BOLD, GOOD, Out};
 use crate::progress::Progress;
 use workshop_core::backup::Backup;
 use workshop_core::generate::{self, Files, rename_identifier};
@@ -34,8 +34,9 @@ pub const LONG_ABOUT: &str = "\
     Shows how your files differ from the solution, as a unified diff (- yours, \
     + the solution); it changes nothing. Without a file, every file of the part \
     that differs. --apply puts the solution in one file, after copying yours to \
-    .workshop/backups/. Until an exercise passes or its minutes are up on the \
-    part's clock, it says how long is left and asks first; --now answers yes.";
+    .workshop/backups/. Until an exercise passes or is due on the part's clock \
+    (its minutes plus those before it), it says how long is left and asks first, \
+    on the terminal; --now answers yes.";
 
 /// Which part and file.
 #[derive(Debug, clap::Args)]
@@ -114,12 +115,10 @@ pub fn run(root: &Path, args: &SolutionArgs) -> anyhow::Result<ExitCode> {
                 );
                 return Ok(ExitCode::from(WAITS));
             }
-            out.line(line);
-            out.prompt(format!("{BOLD}Show it now?{BOLD:#} [y/N] "));
-            let mut answer = String::new();
-            io::stdin().lock().read_line(&mut answer)?;
-            if !matches!(answer.trim().to_lowercase().as_str(), "y" | "yes") {
-                out.line("Nothing shown.");
+            let mut ask = Ask::new();
+            ask.line(line);
+            if !ask.yes(format!("{BOLD}Show it now?{BOLD:#}"))? {
+                ask.line("Nothing shown.");
                 return Ok(ExitCode::FAILURE);
             }
         }
@@ -206,7 +205,7 @@ fn first_gap_file(part: &Part) -> String {
 #[derive(Debug)]
 struct Waiting<'a> {
     exercise: &'a Exercise,
-    /// Until its minutes are up on the part's clock.
+    /// Until it is due on the part's clock.
     left: Duration,
 }
 
@@ -223,12 +222,10 @@ fn waiting<'a>(
         return Vec::new();
     }
     let elapsed = progress.elapsed(&part.id, now).unwrap_or_default();
-    let mut due = Duration::ZERO;
     let mut waiting = Vec::new();
     for exercise in &part.exercises {
-        // An exercise's minutes are up when the part's clock reaches the
-        // minutes of every exercise up to it: they are done in order.
-        due += Duration::from_secs(u64::from(exercise.minutes) * 60);
+        // Open once it is due on the part's clock.
+        let due = Duration::from_secs(u64::from(part.due(&exercise.id)) * 60);
         let in_shown = exercise.gaps.iter().any(|gap| {
             let path = part.exercise.join(&gap.file);
             shown.iter().any(|pair| pair.path == path)
@@ -253,22 +250,28 @@ fn wait_line(
     now: SystemTime,
 ) -> Option<String> {
     let (first, rest) = waiting.split_first()?;
+    let elapsed = progress.elapsed(&part.id, now);
     // Whole minutes, rounded up: "0 min left" would read as "now".
-    let minutes = |left: Duration| left.as_secs().div_ceil(60);
+    let left = |waiting: &Waiting| match elapsed {
+        Some(_) => format!(": in {} min", waiting.left.as_secs().div_ceil(60)),
+        None => String::new(),
+    };
     let mut opens = format!(
-        "{}'s solution opens in {} min",
+        "{}'s solution opens when it is due, at {} min on the clock{}",
         first.exercise.id,
-        minutes(first.left)
+        part.due(&first.exercise.id),
+        left(first)
     );
     for more in rest {
         opens.push_str(&format!(
-            ", {}'s in {} min",
+            "; {}'s at {} min{}",
             more.exercise.id,
-            minutes(more.left)
+            part.due(&more.exercise.id),
+            left(more)
         ));
     }
-    let clock = match progress.elapsed(&part.id, now) {
-        Some(elapsed) => format!("{}'s clock is at {} min", part.id, elapsed.as_secs() / 60),
+    let clock = match elapsed {
+        Some(elapsed) => super::clock(part, elapsed),
         None => format!(
             "{}'s clock has not started: `cargo xtask start {}`",
             part.id, part.id
@@ -422,13 +425,24 @@ mod tests {
         assert_eq!(
             line.as_deref(),
             Some(
-                "Not passed yet: part1.client's solution opens in 10 min, part1.webserver's in 30 min \
+                "Not passed yet: part1.client's solution opens when it is due, at 10 min on the \
+                 clock; part1.webserver's at 30 min \
                  (part1's clock has not started: `cargo xtask start part1`)."
             )
         );
         // The minutes add up in the part's order: the webserver, third,
         // opens at 30 min on the part's clock.
         progress.start("part1", start);
+        // Issue 26's example, said on the one clock, as `check` and `list`
+        // say it: the webserver is due at 30, the clock reads 6.
+        let at_six = waiting(&manifest, part, &[&server], &progress, minutes(6));
+        assert_eq!(
+            wait_line(part, &at_six, &progress, minutes(6)).as_deref(),
+            Some(
+                "Not passed yet: part1.webserver's solution opens when it is due, at 30 min on \
+                 the clock: in 24 min (clock: 6 min of 30)."
+            )
+        );
         assert_eq!(
             waits(&manifest, &progress, minutes(9)),
             ["part1.client 1", "part1.webserver 21"]

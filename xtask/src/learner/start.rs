@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::SystemTime;
 
-use super::{BOLD, DIM, GOOD, Out, count, gaps_left, minutes};
+use super::{BOLD, DIM, GOOD, Out, clock, count, due, gaps_left};
 use crate::progress::Progress;
 use workshop_core::manifest::Manifest;
 use workshop_core::paths::slash;
@@ -42,33 +42,35 @@ pub fn run(root: &Path, args: &StartArgs) -> anyhow::Result<ExitCode> {
         (started_now, elapsed, progress.part_passed(&part.id))
     });
 
-    let budget: u32 = part.exercises.iter().map(|exercise| exercise.minutes).sum();
+    let budget = part.budget();
     let mut out = Out::new();
     out.line(format!("{BOLD}{}{BOLD:#}: {}", part.id, part.title));
     if started_now {
         out.line(format!(
-            "{GOOD}The clock starts now{GOOD:#}: {budget} min for {}.",
+            "{GOOD}The clock starts now{GOOD:#}: {budget} min for {}, each due when the \
+             clock reaches its minutes and those before it.",
             count(part.exercises.len(), "exercise")
         ));
     } else if passed {
         out.line(format!(
-            "{GOOD}Passed{GOOD:#} in {} of {budget} min (`--restart` starts the clock afresh).",
-            minutes(elapsed)
+            "{GOOD}Passed{GOOD:#}, {} (`--restart` starts the clock afresh).",
+            clock(part, elapsed)
         ));
     } else {
         out.line(format!(
-            "The clock started {} ago, of {budget} min (`--restart` starts it afresh).",
-            minutes(elapsed)
+            "The clock runs: {} (`--restart` starts it afresh).",
+            clock(part, elapsed).trim_start_matches("clock: ")
         ));
     }
 
     let left = gaps_left(root, part);
     for (index, exercise) in part.exercises.iter().enumerate() {
         out.line(format!(
-            "  {}. {BOLD}{}{BOLD:#} ({} min): {}",
+            "  {}. {BOLD}{}{BOLD:#} ({} min, {}): {}",
             index + 1,
             exercise.id,
             exercise.minutes,
+            due(part, exercise),
             exercise.title
         ));
         for number in part.gap_numbers(exercise) {
@@ -88,16 +90,7 @@ pub fn run(root: &Path, args: &StartArgs) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    match left.first() {
-        Some(gap) => out.line(format!(
-            "Next: fill gap {} in {}:{}, then `cargo xtask check {}`, or keep \
-             `cargo xtask watch {}` running: it checks on every save.",
-            gap.number, gap.file, gap.line, part.id, part.id
-        )),
-        None => out.line(format!(
-            "Every gap is filled: `cargo xtask check {}` grades them.",
-            part.id
-        )),
-    }
+    // The next step as the home screen and `list` say it.
+    out.line(super::home::working_next(part, &left));
     Ok(ExitCode::SUCCESS)
 }

@@ -13,7 +13,7 @@ pub const FILE: &str = ".workshop/room.toml";
 const HEADER: &str = "\
 # The room this laptop reports to, kept by `cargo xtask room join`.
 # After every check, the check ids, pass or fail and their one-line reasons,
-# the gaps left, the minutes spent and the hint reached go to `url`, under
+# the gaps left, the part's clock and the hint reached go to `url`, under
 # `name`; never code, never file paths. `cargo xtask room leave` forgets it.
 ";
 

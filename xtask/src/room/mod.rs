@@ -3,7 +3,7 @@
 //!
 //! The instructor runs the board (`room serve`); each learner joins it once
 //! (`room join`), and from then on every check sends its outcome there:
-//! check ids, pass or fail and one-line reasons, gaps left, minutes, the
+//! check ids, pass or fail and one-line reasons, gaps left, the clock, the
 //! hint reached. No code and no file paths leave a laptop, and a room that
 //! is down or slow never changes a check.
 //!
@@ -19,6 +19,7 @@ mod membership;
 mod scrub;
 mod send;
 
+use std::io::{self, BufRead, IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -36,7 +37,7 @@ pub const LONG_ABOUT: &str = "\
     The instructor's live view of the room. The instructor runs `room serve` and \
     shows its join line; each learner runs it once. From then on every check sends \
     the board its outcome: check ids, pass or fail and one-line reasons, gaps left, \
-    minutes spent, the hint reached. Never code, never file paths.";
+    the part's clock, the hint reached. Never code, never file paths.";
 
 #[derive(Debug, clap::Args)]
 pub struct RoomArgs {
@@ -73,10 +74,15 @@ struct JoinArgs {
     /// The join token on the instructor's slide.
     #[arg(long)]
     token: String,
-    /// The name the board shows for you (up to 40 characters).
+    /// The name the board shows for you (up to 40 characters); without it,
+    /// it is asked for on the terminal, so that the board's join line works
+    /// pasted as it is.
     #[arg(long)]
-    name: String,
+    name: Option<String>,
 }
+
+/// A name asked for this many times, at most, before giving up.
+const NAME_TRIES: usize = 3;
 
 /// Joining waits longer than a check's report: someone is watching it.
 const JOIN_DEADLINE: Duration = Duration::from_secs(5);
@@ -114,12 +120,18 @@ pub fn status_line(root: &Path) -> Option<String> {
 }
 
 fn join(root: &Path, args: &JoinArgs) -> anyhow::Result<ExitCode> {
-    wire::check_name(&args.name).map_err(|why| anyhow!("{why}"))?;
     let url = origin(&args.url)?;
     let token = args.token.trim();
     if token.is_empty() || token.len() > 100 || token.contains(char::is_whitespace) {
         bail!("the token is one word, as on the join line: --token k7mp-x3rf-q9tw");
     }
+    let name = match &args.name {
+        Some(name) => {
+            wire::check_name(name).map_err(|why| anyhow!("{why}"))?;
+            name.clone()
+        }
+        None => ask_name(&url, token)?,
+    };
     // Joining the same room again (another name) keeps the same row.
     let learner = match Membership::load(root) {
         Ok(Some(old)) if old.url == url => old.learner,
@@ -128,25 +140,56 @@ fn join(root: &Path, args: &JoinArgs) -> anyhow::Result<ExitCode> {
     let room = Membership {
         url: url.clone(),
         token: token.to_string(),
-        name: args.name.clone(),
+        name: name.clone(),
         learner: learner.clone(),
     };
     let hello = wire::Join {
         learner,
-        name: args.name.clone(),
+        name: name.clone(),
     };
     send::post(&room, "/api/join", &hello, JOIN_DEADLINE)
         .map_err(|why| anyhow!("cannot join the room at {url}: {why}. Nothing was saved"))?;
     room.save(root)
         .with_context(|| format!("cannot save {}", membership::FILE))?;
-    println!("Joined the room at {url} as {}.", args.name);
+    println!("Joined the room at {url} as {name}.");
     println!(
         "From now on every `cargo xtask check` (and every check `watch` runs) sends the board \
-         its outcome: check ids, pass or fail and their one-line reasons, gaps left, minutes \
-         spent and the hint reached. Never code, never file paths."
+         its outcome: check ids, pass or fail and their one-line reasons, gaps left, the \
+         part's clock and the hint reached. Never code, never file paths."
     );
     println!("`cargo xtask room leave` stops it.");
     Ok(ExitCode::SUCCESS)
+}
+
+/// The name, asked for on the terminal (the question on stderr, as every
+/// question is); where there is none, the line to type instead.
+fn ask_name(url: &str, token: &str) -> anyhow::Result<String> {
+    if !io::stdin().is_terminal() {
+        bail!(
+            "choose the name the board shows for you: cargo xtask room join {url} --token {token} --name NAME"
+        );
+    }
+    let mut err = anstream::stderr();
+    for _ in 0..NAME_TRIES {
+        let _ = write!(
+            err,
+            "Your name on the board (your choice, up to {} characters): ",
+            wire::MAX_NAME
+        );
+        let _ = err.flush();
+        let mut answer = String::new();
+        if io::stdin().lock().read_line(&mut answer)? == 0 {
+            bail!("no name given: nothing was sent");
+        }
+        let name = answer.trim().to_string();
+        match wire::check_name(&name) {
+            Ok(()) => return Ok(name),
+            Err(why) => {
+                let _ = writeln!(err, "{why}");
+            }
+        }
+    }
+    bail!("no name the board takes: nothing was sent")
 }
 
 fn leave(root: &Path) -> anyhow::Result<ExitCode> {

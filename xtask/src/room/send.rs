@@ -52,7 +52,7 @@ pub fn build(
     now: SystemTime,
     local_dirs: &[String],
 ) -> CheckReport {
-    let spent = spent(part, progress, now);
+    let clock = on_the_clock(part, progress, now);
     let exercises = part
         .exercises
         .iter()
@@ -85,8 +85,8 @@ pub fn build(
                 .max_by_key(|hint| hint.level);
             ExerciseReport {
                 id: exercise.id.to_string(),
-                minutes: exercise.minutes,
-                spent_secs: spent.get(exercise.id.as_str()).copied().unwrap_or(0),
+                minutes: part.due(&exercise.id),
+                spent_secs: clock.get(exercise.id.as_str()).copied().unwrap_or(0),
                 gaps: exercise.gaps.len() as u32,
                 gaps_left: left as u32,
                 hint,
@@ -103,39 +103,16 @@ pub fn build(
     }
 }
 
-/// Seconds spent on each exercise of `part`. The part has one clock; an
-/// exercise's time runs from the previous pass in the part (or the start)
-/// to its own pass, or to now while it does not pass.
-fn spent(part: &Part, progress: &Progress, now: SystemTime) -> BTreeMap<String, u64> {
-    let elapsed = progress
-        .elapsed(&part.id, now)
-        .unwrap_or_default()
-        .as_secs();
-    let passes: Vec<u64> = part
-        .exercises
-        .iter()
-        .filter_map(|exercise| progress.passed_after(&exercise.id))
-        .map(|took| took.as_secs())
-        .collect();
-    let before = |end: u64| {
-        passes
-            .iter()
-            .copied()
-            .filter(|&pass| pass < end)
-            .max()
-            .unwrap_or(0)
-    };
+/// Each exercise of `part` on the part's one clock (see `Part::due`): the
+/// clock when it passed, or the clock now while it does not pass. The board
+/// sets it against when the exercise is due, as `list` and `check` do.
+fn on_the_clock(part: &Part, progress: &Progress, now: SystemTime) -> BTreeMap<String, u64> {
+    let elapsed = progress.elapsed(&part.id, now).unwrap_or_default();
     part.exercises
         .iter()
         .map(|exercise| {
-            let secs = match progress.passed_after(&exercise.id) {
-                Some(took) => took.as_secs() - before(took.as_secs()),
-                None => {
-                    let last = passes.iter().copied().max().unwrap_or(0);
-                    elapsed.saturating_sub(last)
-                }
-            };
-            (exercise.id.to_string(), secs)
+            let at = progress.passed_after(&exercise.id).unwrap_or(elapsed);
+            (exercise.id.to_string(), at.as_secs())
         })
         .collect()
 }
@@ -311,7 +288,14 @@ mod tests {
             (420, 0, 3)
         );
         assert!(client.checks[0].passed);
-        assert_eq!(client_test.spent_secs, 580, "from the last pass to now");
+        // The part's one clock against when each is due, as `list` says it.
+        assert_eq!(client.minutes, 10);
+        assert_eq!(
+            (client_test.spent_secs, client_test.minutes),
+            (1000, 20),
+            "the clock now, against 20"
+        );
+        assert_eq!((webserver.spent_secs, webserver.minutes), (1000, 30));
         assert_eq!(client_test.hint, Some(Hint { level: 2, of: 4 }));
         assert_eq!(
             client_test.checks[0].reason,

@@ -42,6 +42,8 @@ async fn convert(cli: &Cli) -> anyhow::Result<String> {
     let rates = RatesSource::new(cli.rates_url.clone())?;
     let client = CurrencyClient::new(&rates.url, Duration::from_secs(5))?;
     let conversion = client.convert(&currency, amount).await?;
-    // The slides print the amount first: `122 USD`.
+    // The slides print the amount first: `122 USD`. The conversion's own
+    // `Display`, which the server answers and the client's test asserts, is
+    // currency first: `USD 122`.
     Ok(format!("{} {}", conversion.value, conversion.currency))
 }

@@ -11,6 +11,9 @@ use flate2::read::GzDecoder;
 
 use super::*;
 
+/// The room's view token in these tests.
+pub(in crate::room) const VIEW: &str = "5f0c2a9d41e07b3c5f0c2a9d41e07b3c";
+
 /// A git repository holding a crate with no dependency.
 pub(in crate::room) fn workspace() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("a temporary directory");
@@ -77,7 +80,7 @@ fn modified(path: &Path) -> std::time::SystemTime {
 fn made_once_reused_made_again_on_a_change_and_never_stale() {
     let dir = workspace();
     let root = dir.path();
-    let store = Store::new(root);
+    let store = Store::new(root, VIEW);
     let (first, file) = store.fresh(Instant::now()).expect("an archive");
     assert_eq!(file.metadata().expect("metadata").len(), first.size);
     let files = unpack(file);
@@ -109,7 +112,9 @@ fn made_once_reused_made_again_on_a_change_and_never_stale() {
     assert_eq!(again, first);
     assert_eq!(modified(&store.path()), made_at, "made again for nothing");
     // Nor does a new store, reading the record of the first.
-    let (kept, _) = Store::new(root).fresh(Instant::now()).expect("an archive");
+    let (kept, _) = Store::new(root, VIEW)
+        .fresh(Instant::now())
+        .expect("an archive");
     assert_eq!(kept, first);
     assert_eq!(modified(&store.path()), made_at, "made again for nothing");
 
@@ -151,7 +156,7 @@ fn made_once_reused_made_again_on_a_change_and_never_stale() {
 #[test]
 fn a_check_is_shared_by_the_requests_that_came_before_it() {
     let dir = workspace();
-    let store = Store::new(dir.path());
+    let store = Store::new(dir.path(), VIEW);
     let asked = Instant::now();
     let (first, _) = store.fresh(asked).expect("an archive");
     // Changed after the check: a request from before it is answered with
@@ -161,4 +166,55 @@ fn a_check_is_shared_by_the_requests_that_came_before_it() {
     assert_eq!(same, first);
     let (after, _) = store.fresh(Instant::now()).expect("an archive");
     assert_ne!(after, first);
+}
+
+/// Issue 26: following the docs (`--state room.json` in the root), the
+/// archive warned that room.json was not served and told to `git add` it:
+/// doing so put the view token, everyone's names and reasons, in every
+/// learner's archive. A file holding secrets is never packed, tracked or
+/// not, and is never suggested for adding.
+#[test]
+fn a_file_holding_the_rooms_secrets_is_never_packed_nor_suggested() {
+    let dir = workspace();
+    let root = dir.path();
+    let saved = format!(
+        r#"{{"format_version":1,"join_token":"k7mp-x3rf-q9tw","view_token":"{VIEW}","learners":[]}}"#
+    );
+    fs::write(root.join("room.json"), &saved).expect("written");
+    fs::write(root.join("notes.txt"), "mine").expect("written");
+    let warning = tracked::changed_since_commit(root, VIEW).expect("a warning");
+    assert!(
+        warning.contains("notes.txt (`git add` one to serve it)"),
+        "{warning}"
+    );
+    assert!(
+        warning.contains(
+            "offline: warning: room.json holds the room's view token or a saved room, and is never served"
+        ),
+        "{warning}"
+    );
+    assert!(!warning.contains("room.json (`git add`"), "{warning}");
+
+    // Tracked anyway, and another file quoting the view link: left out.
+    fs::write(
+        root.join("slide.md"),
+        format!("view: http://x/?view={VIEW}\n"),
+    )
+    .expect("written");
+    git(root, &["add", "room.json", "slide.md"]);
+    let store = Store::new(root, VIEW);
+    let (archive, file) = store.fresh(Instant::now()).expect("an archive");
+    let files = unpack(file);
+    assert!(
+        !files.contains_key("async-workshop/room.json"),
+        "{:?}",
+        files.keys()
+    );
+    assert!(
+        !files.contains_key("async-workshop/slide.md"),
+        "{:?}",
+        files.keys()
+    );
+    assert!(files.contains_key("async-workshop/src/main.rs"));
+    assert_eq!(archive.files, 5, "the five files of the crate, no more");
 }

@@ -72,6 +72,56 @@ pub fn read(root: &Path, file: &Tracked) -> Result<Option<Vec<u8>>, ArchiveError
     }
 }
 
+/// Whether `bytes` hold what no learner may ever get: the room's view
+/// token (it shows everyone's names and reasons), or a room's saved state
+/// (`room serve --state`: both tokens and the board), this room's or an
+/// older one's.
+pub fn holds_secrets(bytes: &[u8], view_token: &str) -> bool {
+    let token = view_token.as_bytes();
+    if !token.is_empty() && bytes.windows(token.len()).any(|window| window == token) {
+        return true;
+    }
+    // A saved room is JSON with both tokens (`state_file::Saved`).
+    serde_json::from_slice::<serde_json::Value>(bytes)
+        .is_ok_and(|value| value.get("view_token").is_some() && value.get("join_token").is_some())
+}
+
+/// Takes out of `files` those that hold secrets (`holds_secrets`): they
+/// are never packed, whatever git tracks. Their paths, to say so.
+pub fn withhold(
+    root: &Path,
+    files: &mut Vec<Tracked>,
+    view_token: &str,
+) -> Result<Vec<String>, ArchiveError> {
+    let mut withheld = Vec::new();
+    let mut kept = Vec::with_capacity(files.len());
+    for file in files.drain(..) {
+        match read(root, &file)? {
+            Some(bytes) if holds_secrets(&bytes, view_token) => withheld.push(file.path),
+            _ => kept.push(file),
+        }
+    }
+    *files = kept;
+    Ok(withheld)
+}
+
+/// The warning for files withheld: which, why, and what to do instead.
+pub fn withheld_warning(paths: &[String]) -> Option<String> {
+    let (holds, is, them) = if paths.len() == 1 {
+        ("holds", "is", "it")
+    } else {
+        ("hold", "are", "them")
+    };
+    (!paths.is_empty()).then(|| {
+        format!(
+            "offline: warning: {} {holds} the room's view token or a saved room, and {is} never \
+             served: keep --state outside the workshop (e.g. --state ~/room.json), and \
+             `git rm --cached` {them} if tracked.",
+            some(paths)
+        )
+    })
+}
+
 /// A hash of the paths, modes and contents of the files, in order.
 pub struct Fingerprint(Sha256);
 
@@ -111,7 +161,7 @@ pub fn fingerprint(root: &Path, files: &[Tracked]) -> Result<String, ArchiveErro
 /// are served as they are, which is what an instructor's fix needs, and
 /// not what a learner should start from if the instructor solved the
 /// exercises in this clone; files git does not track are not served at all.
-pub fn changed_since_commit(root: &Path) -> Option<String> {
+pub fn changed_since_commit(root: &Path, view_token: &str) -> Option<String> {
     let git = |args: &[&str]| -> Option<Vec<String>> {
         let output = Command::new("git")
             .current_dir(root)
@@ -127,7 +177,17 @@ pub fn changed_since_commit(root: &Path) -> Option<String> {
         })
     };
     let changed = git(&["diff", "--name-only", "-z", "HEAD", "--"]).unwrap_or_default();
-    let untracked = git(&["ls-files", "-z", "--others", "--exclude-standard"]).unwrap_or_default();
+    let mut untracked =
+        git(&["ls-files", "-z", "--others", "--exclude-standard"]).unwrap_or_default();
+    // A file that holds the room's secrets is never to be added: it is
+    // named apart, with what to do instead (issue 26: `room.json`, the
+    // state file, was suggested for `git add`).
+    let secret: Vec<String> = untracked
+        .iter()
+        .filter(|path| untracked_holds_secrets(&root.join(path), view_token))
+        .cloned()
+        .collect();
+    untracked.retain(|path| !secret.contains(path));
     let mut said = Vec::new();
     if !changed.is_empty() {
         let exercises = if changed.iter().any(|path| path.starts_with("exercises/")) {
@@ -153,7 +213,20 @@ pub fn changed_since_commit(root: &Path) -> Option<String> {
             some(&untracked)
         ));
     }
-    (!said.is_empty()).then(|| format!("offline: warning: {}.", said.join("; ")))
+    let mut lines: Vec<String> = Vec::new();
+    if !said.is_empty() {
+        lines.push(format!("offline: warning: {}.", said.join("; ")));
+    }
+    lines.extend(withheld_warning(&secret));
+    (!lines.is_empty()).then(|| lines.join("\n"))
+}
+
+/// An untracked file small enough to be a room's state, holding secrets.
+fn untracked_holds_secrets(path: &Path, view_token: &str) -> bool {
+    // A saved room of 500 learners is well under this; a video is not read.
+    const LARGEST: u64 = 16 << 20;
+    fs::metadata(path).is_ok_and(|meta| meta.is_file() && meta.len() <= LARGEST)
+        && fs::read(path).is_ok_and(|bytes| holds_secrets(&bytes, view_token))
 }
 
 /// `1 file is`, `3 files are`.
@@ -194,6 +267,21 @@ mod tests {
             seen,
             [(".ci/run", true), ("README.md", false), ("both.rs", false)]
         );
+    }
+
+    #[test]
+    fn the_view_token_or_a_saved_room_is_a_secret() {
+        let token = "5f0c2a9d";
+        assert!(holds_secrets(b"view: http://x/?view=5f0c2a9d", token));
+        let saved =
+            br#"{"format_version":1,"join_token":"k7mp","view_token":"0000","learners":[]}"#;
+        assert!(holds_secrets(saved, token), "an older room's state");
+        assert!(!holds_secrets(
+            b"join: cargo xtask room join http://x --token k7mp",
+            token
+        ));
+        assert!(!holds_secrets(br#"{"view_token_doc": 1}"#, token));
+        assert!(!holds_secrets(b"", token));
     }
 
     #[test]

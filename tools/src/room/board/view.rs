@@ -147,8 +147,9 @@ impl Board {
             "learner".to_string(),
             "part".into(),
             "current exercise".into(),
-            "minutes on it".into(),
-            "its minutes".into(),
+            // The part's one clock, against when the exercise is due.
+            "clock (min)".into(),
+            "due at (min)".into(),
         ];
         header.extend(view.exercises.iter().map(|exercise| exercise.id.clone()));
         let mut out = csv_row(&header);
@@ -280,6 +281,7 @@ pub struct ExerciseView {
     pub id: String,
     pub part: String,
     pub title: String,
+    /// When it is due on its part's clock.
     pub minutes: u32,
     pub checks: Vec<String>,
     pub passed: usize,
@@ -322,9 +324,11 @@ pub struct LearnerView {
 #[derive(Debug, Serialize)]
 pub struct Current {
     pub exercise: String,
+    /// The part's clock, run on since the last check.
     pub spent_secs: u64,
+    /// When the exercise is due on that clock.
     pub minutes: u32,
-    /// Past its minutes, and still not passing.
+    /// Past when it is due, and still not passing.
     pub over: bool,
 }
 
@@ -462,7 +466,7 @@ mod tests {
         let lines: Vec<&str> = csv.lines().collect();
         assert!(
             lines[0].starts_with(
-                "learner,part,current exercise,minutes on it,its minutes,part1.client,"
+                "learner,part,current exercise,clock (min),due at (min),part1.client,"
             ),
             "{csv}"
         );

@@ -51,6 +51,20 @@ pub fn of_check(
     })
 }
 
+/// Where rustc puts a compiler error: its first `--> file:line:col`
+/// (colour or not), the file relative to the workspace as cargo gives it.
+pub fn of_error(error: &str) -> Option<Location> {
+    let plain = anstream::adapter::strip_str(error).to_string();
+    let (_, rest) = plain.split_once("--> ")?;
+    let place = rest.split_whitespace().next()?;
+    // `file:line:col`, and a Windows path may hold a colon of its own.
+    let mut pieces = place.rsplitn(3, ':');
+    let _col = pieces.next()?;
+    let line = pieces.next()?.parse().ok()?;
+    let file = pieces.next()?.replace('\\', "/");
+    Some(Location { file, line })
+}
+
 /// The first `<crate_dir>/…:line[:col]` in `text`.
 fn named_in(text: &str, crate_dir: &str) -> Option<Location> {
     let prefix = format!("{crate_dir}/");
@@ -72,6 +86,26 @@ fn named_in(text: &str, crate_dir: &str) -> Option<Location> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_compiler_error_is_where_rustc_puts_it() {
+        let error = "\x1b[1merror[E0599]\x1b[0m: no method named `sned` found\n  \x1b[34m-->\x1b[0m exercises/part1/src/client.rs:92:14\n   |";
+        assert_eq!(
+            of_error(error),
+            Some(Location {
+                file: "exercises/part1/src/client.rs".into(),
+                line: 92
+            })
+        );
+        assert_eq!(
+            of_error("error: x\n --> C:\\w\\exercises\\part1\\src\\a.rs:3:1"),
+            Some(Location {
+                file: "C:/w/exercises/part1/src/a.rs".into(),
+                line: 3
+            })
+        );
+        assert_eq!(of_error("error: linking failed"), None);
+    }
 
     #[test]
     fn a_panic_named_in_the_reason_is_the_place() {

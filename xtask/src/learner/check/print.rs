@@ -17,6 +17,8 @@ use anstyle::{AnsiColor, Style};
 use super::clock::Clock;
 use super::location::Location;
 use super::next::Next;
+use crate::learner;
+use crate::progress::Passed;
 use workshop_core::manifest::Part;
 use workshop_core::paths::slash;
 use workshop_grader::GapLeft;
@@ -281,21 +283,14 @@ impl Printer {
             line.push_str(&format!(", {} gap{} left", gaps.len(), plural(gaps.len())));
         }
         if let Some(clock) = clock {
-            let budget: u32 = part.exercises.iter().map(|exercise| exercise.minutes).sum();
-            line.push_str(&format!(
-                ". Clock: {} min of {budget}",
-                clock.elapsed.as_secs() / 60
-            ));
+            // `. Clock: 7 min of 30`: the part's one clock, as `list` says it.
+            let mut said = learner::clock(part, clock.elapsed);
+            said[..1].make_ascii_uppercase();
+            line.push_str(&format!(". {said}"));
         }
         say!(self, "");
         for passed in clock.iter().flat_map(|clock| &clock.passed) {
-            say!(
-                self,
-                "{GOOD}✓{GOOD:#} {} passes, after {} min of its {}.",
-                passed.exercise,
-                passed.took.as_secs() / 60,
-                passed.minutes
-            );
+            say!(self, "{GOOD}✓{GOOD:#} {}.", passed_line(passed));
         }
         say!(self, "{line}.");
 
@@ -318,7 +313,7 @@ impl Printer {
                     }
                 }
             }
-            Next::Build => say!(self, "Next: {}, above.", next.step()),
+            Next::Build { .. } => say!(self, "Next: {} (in full above).", next.step()),
             Next::Check(_) => say!(self, "Next: {}", next.step()),
             Next::Part(_) | Next::Bench => say!(
                 self,
@@ -330,10 +325,42 @@ impl Printer {
     }
 }
 
+/// `part1.webserver passes at 7 min, due at 30`: both read on the part's
+/// clock, never the part's time against one exercise's minutes.
+pub fn passed_line(passed: &Passed) -> String {
+    format!(
+        "{} passes at {}, due at {} min",
+        passed.exercise,
+        learner::minutes(passed.took),
+        passed.due
+    )
+}
+
 fn seconds(took: Duration) -> String {
     format!("{:.1} s", took.as_secs_f64())
 }
 
 fn plural(count: usize) -> &'static str {
     if count == 1 { "" } else { "s" }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 26: part 1's webserver passing 7 minutes into the part was
+    /// said to pass "after 7 min of its 10", the part's clock read against
+    /// the exercise's own minutes. On the one clock it is due at 30.
+    #[test]
+    fn a_pass_is_read_on_the_parts_clock_against_when_it_is_due() {
+        let passed = Passed {
+            exercise: "part1.webserver".into(),
+            took: Duration::from_secs(7 * 60 + 59),
+            due: 30,
+        };
+        assert_eq!(
+            passed_line(&passed),
+            "part1.webserver passes at 7 min, due at 30 min"
+        );
+    }
 }
