@@ -42,6 +42,8 @@ pub struct Launch {
     /// For the check that waits for quiet (`quiet::quiet`): its own
     /// server takes no place, or it would wait for itself.
     quiet: bool,
+    /// `--stubborn-task` (part 4): a background task that ignores the stop.
+    stubborn_task: bool,
 }
 
 impl Launch {
@@ -120,6 +122,16 @@ impl Launch {
         }
     }
 
+    /// With a background task that ignores the stop: part 4's server starts
+    /// one when asked, so that the shutdown check sees whether
+    /// `Background::stop` gives up on it at the grace.
+    pub fn stubborn_task(self) -> Self {
+        Self {
+            stubborn_task: true,
+            ..self
+        }
+    }
+
     /// The command that starts `bin` against the rates service at `rates_url`.
     fn command(&self, bin: &Path, rates_url: &str) -> Command {
         let timeout = self
@@ -159,6 +171,9 @@ impl Launch {
         }
         if self.log_json {
             command.args(["--log", "json"]);
+        }
+        if self.stubborn_task {
+            command.arg("--stubborn-task");
         }
         if let Some(workers) = self.worker_threads {
             command.env("TOKIO_WORKER_THREADS", workers.to_string());
@@ -388,6 +403,7 @@ mod tests {
             .upstream_timeout(Duration::from_secs(2))
             .rates_ttl(Duration::from_secs(3600))
             .grace(Duration::from_millis(1500))
+            .stubborn_task()
             .command(Path::new("server"), "http://rates");
         let args = args(&command);
         let after = |flag: &str| {
@@ -397,6 +413,7 @@ mod tests {
         assert_eq!(after("--upstream-timeout").as_deref(), Some("2000ms"));
         assert_eq!(after("--rates-ttl").as_deref(), Some("3600000ms"));
         assert_eq!(after("--grace").as_deref(), Some("1500ms"));
+        assert!(args.iter().any(|arg| arg == "--stubborn-task"), "{args:?}");
         assert_eq!(env(&command, "TOKIO_WORKER_THREADS").as_deref(), Some("1"));
         assert_eq!(env(&command, "THREADS").as_deref(), Some("12"));
     }

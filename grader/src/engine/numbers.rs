@@ -163,8 +163,11 @@ pub mod part4 {
     /// The server must have exited this long after the signal: one round
     /// trip, and a margin.
     pub const EXIT_WITHIN: Duration = Duration::from_secs(5);
-    /// The `--grace` of the server with a conversion stuck in flight, and
-    /// how much longer than that it may take to exit.
+    /// The `--grace` of the servers with something that never ends (a
+    /// conversion stuck in flight; a background task that ignores the stop),
+    /// and how much longer than that they may take to exit: a right server
+    /// exits at its grace, a wrong one never, or at a bound of its own (the
+    /// default grace, 10 s).
     pub const SHORT_GRACE: Duration = Duration::from_secs(1);
     pub const GRACE_MARGIN: Duration = Duration::from_secs(3);
     /// The stuck conversion's `--upstream-timeout`: a minute, so that only

@@ -2,7 +2,10 @@
 //! conversions are in flight. All 10 must get their 200, a new connection
 //! must be refused, the background reporter must say its last line, and the
 //! server must exit 0 within one round trip and a margin. Meanwhile, another
-//! server with a conversion stuck in flight must exit within its `--grace`.
+//! server with a conversion stuck in flight must exit within its `--grace`,
+//! and a third, whose background task ignores the stop, too: that is the
+//! only way to see `Background::stop` keep its promise to wait at most the
+//! grace, since every task the server runs of its own does stop when told.
 
 use std::net::{Shutdown, TcpStream};
 use std::path::Path;
@@ -13,15 +16,15 @@ use std::time::{Duration, Instant};
 use rates::{Fault, RatesConfig};
 
 use super::Subject;
+use crate::engine::each_side_by_side;
 use crate::engine::launch::{Launch, Server, Stage, last_line};
-use crate::engine::numbers::NEVER_EXPIRES;
+use crate::engine::numbers::{NEVER_EXPIRES, PATIENT};
 use crate::engine::numbers::part4::{
     CONNECT_WITHIN, CONVERSIONS, DRAIN_DEADLINE, EXIT_WITHIN, GRACE, GRACE_MARGIN, SETTLE,
     SHORT_GRACE, SLOW_ROUND_TRIP, STUCK_DEADLINE, THEN_CONNECT,
 };
 use crate::engine::procs::{killed_by_signal, signal_name};
 use crate::engine::requests::{CONVERT, REQUEST_TIMEOUT, at_once_while, secs, send_unread};
-use crate::engine::{both, side_by_side};
 use crate::explain;
 use crate::verdict::Checked;
 
@@ -30,9 +33,16 @@ pub const SUBJECT: Subject = Subject::Server;
 /// How the solution's background reporter starts its last line.
 const LAST_LINE: &str = "stopped after ";
 
+/// One of the check's scenarios: what it measured, or why it failed.
+type Scenario = fn(&Path) -> Result<String, String>;
+
 pub fn check(bin: &Path) -> Checked {
-    let (drained, bounded) = side_by_side(|| in_flight(bin), || stuck(bin));
-    both(drained, bounded)
+    let scenarios: [Scenario; 3] = [in_flight, stuck, stubborn];
+    // Side by side; all passed says what each measured, else the first
+    // reason in this order.
+    let results = each_side_by_side(&scenarios, |scenario| scenario(bin));
+    let passed: Vec<String> = results.into_iter().collect::<Result<_, _>>()?;
+    Ok(passed.join("; "))
 }
 
 fn start(
@@ -181,6 +191,54 @@ fn stuck(bin: &Path) -> Result<String, String> {
             secs(limit),
             secs(SHORT_GRACE)
         )),
+    }
+}
+
+/// A background task that ignores the stop (the server starts one when
+/// asked), nothing in flight, then the signal: the server must give up on
+/// the task at its short grace, and exit 0. The drain ends at once, so the
+/// grace is the background's alone.
+fn stubborn(bin: &Path) -> Result<String, String> {
+    let stage = Launch::new()
+        .upstream_timeout(PATIENT)
+        .rates_ttl(NEVER_EXPIRES)
+        .grace(SHORT_GRACE)
+        .stubborn_task()
+        .stage(bin, RatesConfig::default())?;
+    let server = &stage.server;
+    let signalled = Instant::now();
+    server.proc().ask_to_stop()?;
+    let limit = SHORT_GRACE + GRACE_MARGIN;
+    let signal = signal_name();
+    match wait_for_exit(server, limit, signalled)? {
+        Some(status) => {
+            failure(server, status)?;
+            Ok(format!(
+                "with a background task that ignores the stop, exit 0 after {}: it was left \
+                 behind at the grace of {}",
+                secs(signalled.elapsed()),
+                secs(SHORT_GRACE)
+            ))
+        }
+        None => {
+            // The reporter's last line says the stop was under way: it was
+            // told, and ended; only the task that ignores it was left.
+            let told = last_report(&server.proc().stdout()).is_some();
+            let waiting = if told {
+                "its reporter stopped when told, and Background::stop went on waiting for \
+                 the task that ignores it"
+            } else {
+                "Background::stop was still waiting"
+            };
+            Err(format!(
+                "with a background task that ignores the stop (started for this check; \
+                 nothing in flight), the server was still running {} after {signal}, though \
+                 its --grace is {}: {waiting}. stop() must wait at most the grace, then leave \
+                 such a task behind: bound the wait (tokio::time::timeout(grace, …))",
+                secs(limit),
+                secs(SHORT_GRACE)
+            ))
+        }
     }
 }
 
