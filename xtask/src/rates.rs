@@ -102,11 +102,11 @@ pub fn run(args: RatesArgs) -> anyhow::Result<ExitCode> {
     }
     let url = local_url(service.addr());
     println!("rates service on {url}/latest");
+    println!("{}", env_hint(&url));
     println!("a date's rates: {url}/2016-10-14");
     if let Some(quota) = args.quota {
         println!("quota: {quota} requests for a date at once, 429 beyond");
     }
-    println!("{}", env_hint(&url));
 
     // The service runs on its own thread; this one only waits. A closed
     // channel cannot happen while `stop` lives in the handler, but it ends
