@@ -124,6 +124,24 @@ const HOW: &[(&str, How)] = &[
         },
     ),
     ("curl http://localhost:8081/latest", How::Runs(Some(0))),
+    (
+        "cargo xtask rates --latency 100ms --quota 8",
+        How::Serves {
+            ready: "rates service on http://",
+            port: Port::Flag(8081),
+        },
+    ),
+    (
+        "RATES_URL=http://127.0.0.1:8081 LOG=json cargo xtask serve part5 --solution",
+        How::Skipped(
+            "RATES_URL names the rates service's port, which moves here; the contract suite \
+             serves part 5 against its own (tests/tests/contract.rs)",
+        ),
+    ),
+    (
+        "curl -i http://localhost:8080/convert/GBP/100/2016-10-15",
+        How::Skipped("needs the part 5 server of the line before"),
+    ),
     // The slides (no browser opens here).
     ("cargo xtask slides part2 --open", How::Runs(Some(0))),
     ("cargo xtask slides all --out handouts", How::Runs(Some(0))),
