@@ -214,12 +214,19 @@ impl Run<'_> {
 
     /// The reason when `n` conversions could start only `started` fetches.
     fn lost(&self, n: usize, started: u64) -> String {
+        // One or two at a time is a server that serialises its fetches
+        // (the quota check says so too), not one that lost its places.
+        let cause = if started <= 2 && self.mid_fetch + self.waiting == 0 {
+            "something makes them wait for each other (a lock held across the fetch?)"
+        } else {
+            "places were lost to the clients that left. A permit must be given back when \
+             its request is dropped (a binding in the request's future is; \
+             `std::mem::forget`, or a permit kept elsewhere, is lost for good)"
+        };
         self.server.trouble_or(|| {
             format!(
                 "{}; then {n} conversions started only {started} fetches within {} ms, where \
-                 the quota allows {QUOTA}: places were lost to the clients that left. A permit \
-                 must be given back when its request is dropped (a binding in the request's \
-                 future is; `std::mem::forget`, or a permit kept elsewhere, is lost for good)",
+                 the quota allows {QUOTA}: {cause}",
                 self.hung_up(),
                 START_WITHIN.as_millis()
             )

@@ -233,7 +233,7 @@ pub fn check(bin: &Path) -> Checked {
             format!(
                 "the rates service had at most {most} fetches at once, where {QUOTA} could \
                  run: {}",
-                if most <= 1 {
+                if most <= 2 {
                     "something serialises them (a lock held across the fetch?)"
                 } else {
                     "is the semaphore made with --max-fetches permits?"
