@@ -1,10 +1,11 @@
 //! The real root, a copy of the workspace to break things in, the
 //! workshop's binaries, and running `cargo xtask check`.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -93,20 +94,29 @@ pub fn run(command: &mut Command) -> (bool, String) {
     (output.status.success(), text)
 }
 
-/// A copy of the workspace (without target/ and .git/), shared by the tests
-/// of one binary one at a time, with pristine exercises each time.
+/// A copy of the workspace (without target/ and .git/), one per `name`,
+/// shared by the tests of one binary one at a time, with pristine exercises
+/// each time. Two names are two copies, which may be graded at once: their
+/// packages are not the same packages to cargo, so they build side by side
+/// in the one grader target directory (only a bin of the same name, built
+/// from both, would be linked over the other's).
 pub fn workspace(name: &str) -> MutexGuard<'static, PathBuf> {
-    static COPIES: OnceLock<Mutex<PathBuf>> = OnceLock::new();
-    let copy = COPIES.get_or_init(|| {
-        // Outside any target directory: cargo does not watch the mtimes of
-        // sources that sit inside one, and would grade stale builds.
-        let dir = std::env::temp_dir()
-            .join(format!("async-workshop-tests-{}", std::process::id()))
-            .join(name);
-        let _ = fs::remove_dir_all(&dir);
-        copy_tree(&root(), &dir);
-        Mutex::new(dir)
-    });
+    static COPIES: Mutex<BTreeMap<String, &'static Mutex<PathBuf>>> = Mutex::new(BTreeMap::new());
+    let copy: &'static Mutex<PathBuf> = *COPIES
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .entry(name.to_string())
+        .or_insert_with(|| {
+            // Outside any target directory: cargo does not watch the mtimes
+            // of sources that sit inside one, and would grade stale builds.
+            let dir = std::env::temp_dir()
+                .join(format!("async-workshop-tests-{}", std::process::id()))
+                .join(name);
+            let _ = fs::remove_dir_all(&dir);
+            copy_tree(&root(), &dir);
+            // One copy per name for the whole run: leaked once, on purpose.
+            Box::leak(Box::new(Mutex::new(dir)))
+        });
     let guard = copy.lock().unwrap_or_else(PoisonError::into_inner);
     let _ = fs::remove_dir_all(guard.join("exercises"));
     let _ = fs::remove_dir_all(guard.join(".workshop"));
