@@ -213,16 +213,44 @@ pub fn run(root: &Path, args: &BenchArgs) -> Result<ExitCode, BenchError> {
     if args.edit_to_verdict {
         return edit_to_verdict(args, &config);
     }
-    // Installed before any server starts: Ctrl-C then stops the sweep at the
-    // next check, and the guards kill every server on the way out.
+    config.stop = stop_on_ctrl_c()?;
+    let run = crate::run(&config).and_then(|outcome| {
+        Ok(Printed {
+            json: report::to_json(&outcome.report)?,
+            table: report::table(&outcome.report),
+            results: outcome.json,
+            chart: outcome.svg,
+            wall_seconds: outcome.report.wall_seconds,
+        })
+    });
+    print_outcome(args.json, run)
+}
+
+/// What a finished run prints.
+struct Printed {
+    json: String,
+    table: String,
+    results: PathBuf,
+    chart: PathBuf,
+    wall_seconds: f64,
+}
+
+/// Installed before any server starts: Ctrl-C then sets the flag, the run
+/// stops at its next check, and the guards kill every server on the way
+/// out.
+fn stop_on_ctrl_c() -> Result<Arc<AtomicBool>, BenchError> {
     let stop = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&stop);
     ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst))
         .map_err(|err| BenchError::Config(format!("cannot watch for Ctrl-C: {err}")))?;
-    config.stop = stop;
+    Ok(stop)
+}
 
-    let outcome = match crate::run(&config) {
-        Ok(outcome) => outcome,
+/// Prints a run: its table, or its JSON (and then the paths on stderr, so
+/// stdout stays one JSON document); exit 130 if Ctrl-C stopped it.
+fn print_outcome(json: bool, run: Result<Printed, BenchError>) -> Result<ExitCode, BenchError> {
+    let printed = match run {
+        Ok(printed) => printed,
         Err(BenchError::Interrupted) => {
             eprintln!("{}", BenchError::Interrupted);
             return Ok(ExitCode::from(130));
@@ -231,16 +259,15 @@ pub fn run(root: &Path, args: &BenchArgs) -> Result<ExitCode, BenchError> {
     };
     let paths = format!(
         "results: {}\nchart:   {}\nwall time: {:.0} s",
-        outcome.json.display(),
-        outcome.svg.display(),
-        outcome.report.wall_seconds
+        printed.results.display(),
+        printed.chart.display(),
+        printed.wall_seconds
     );
-    if args.json {
-        println!("{}", report::to_json(&outcome.report)?);
-        // On stderr, so stdout stays one JSON document.
+    if json {
+        println!("{}", printed.json);
         eprintln!("{paths}");
     } else {
-        print!("{}", report::table(&outcome.report));
+        print!("{}", printed.table);
         println!("{paths}");
     }
     Ok(ExitCode::SUCCESS)
@@ -257,11 +284,7 @@ fn overload(args: &BenchArgs, mut config: BenchConfig) -> Result<ExitCode, Bench
         println!("chart: {}", svg.display());
         return Ok(ExitCode::SUCCESS);
     }
-    let stop = Arc::new(AtomicBool::new(false));
-    let flag = Arc::clone(&stop);
-    ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst))
-        .map_err(|err| BenchError::Config(format!("cannot watch for Ctrl-C: {err}")))?;
-    config.stop = stop;
+    config.stop = stop_on_ctrl_c()?;
     let overload = crate::overload::OverloadConfig {
         quota: usize::from(args.quota),
         max_wait: args.max_wait,
@@ -270,28 +293,16 @@ fn overload(args: &BenchArgs, mut config: BenchConfig) -> Result<ExitCode, Bench
         client_timeout: args.client_timeout,
         ..crate::overload::OverloadConfig::default()
     };
-    let outcome = match crate::overload::run(&config, &overload) {
-        Ok(outcome) => outcome,
-        Err(BenchError::Interrupted) => {
-            eprintln!("{}", BenchError::Interrupted);
-            return Ok(ExitCode::from(130));
-        }
-        Err(err) => return Err(err),
-    };
-    let paths = format!(
-        "results: {}\nchart:   {}\nwall time: {:.0} s",
-        outcome.json.display(),
-        outcome.svg.display(),
-        outcome.report.wall_seconds
-    );
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&outcome.report)?);
-        eprintln!("{paths}");
-    } else {
-        print!("{}", crate::overload::table(&outcome.report));
-        println!("{paths}");
-    }
-    Ok(ExitCode::SUCCESS)
+    let run = crate::overload::run(&config, &overload).and_then(|outcome| {
+        Ok(Printed {
+            json: serde_json::to_string_pretty(&outcome.report)?,
+            table: crate::overload::table(&outcome.report),
+            results: outcome.json,
+            chart: outcome.svg,
+            wall_seconds: outcome.report.wall_seconds,
+        })
+    });
+    print_outcome(args.json, run)
 }
 
 /// `--first-run`: timed in fresh clones under the system's temporary

@@ -117,6 +117,19 @@ impl Target {
     }
 }
 
+/// One single-thread runtime per generator thread, kept for the run: the
+/// closed loop's and the open loop's.
+pub fn runtimes() -> Result<Vec<Runtime>, BenchError> {
+    (0..THREADS)
+        .map(|_| {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|err| BenchError::Generator(format!("cannot start its runtime: {err}")))
+        })
+        .collect()
+}
+
 /// The generator: one single-thread runtime per thread, kept for the run.
 #[derive(Debug)]
 pub struct Generator {
@@ -125,17 +138,9 @@ pub struct Generator {
 
 impl Generator {
     pub fn new() -> Result<Self, BenchError> {
-        let runtimes = (0..THREADS)
-            .map(|_| {
-                tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .map_err(|err| {
-                        BenchError::Generator(format!("cannot start its runtime: {err}"))
-                    })
-            })
-            .collect::<Result<_, _>>()?;
-        Ok(Self { runtimes })
+        Ok(Self {
+            runtimes: runtimes()?,
+        })
     }
 
     /// Loads `addr` with `connections` connections: `warmup` unmeasured,

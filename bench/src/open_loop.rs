@@ -23,7 +23,7 @@ use tokio::task::JoinSet;
 use tokio::time::Instant as TokioInstant;
 
 use crate::BenchError;
-use crate::generator::{THREADS, Wire};
+use crate::generator::{Wire, runtimes};
 
 /// How long to wait before trying a connection again after it failed.
 const RECONNECT_DELAY: Duration = Duration::from_millis(20);
@@ -82,17 +82,9 @@ pub struct OpenLoop {
 
 impl OpenLoop {
     pub fn new() -> Result<Self, BenchError> {
-        let runtimes = (0..THREADS)
-            .map(|_| {
-                tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .map_err(|err| {
-                        BenchError::Generator(format!("cannot start its runtime: {err}"))
-                    })
-            })
-            .collect::<Result<_, _>>()?;
-        Ok(Self { runtimes })
+        Ok(Self {
+            runtimes: runtimes()?,
+        })
     }
 
     /// Offers `schedule` to `addr`, the k-th request `GET path(k)`. Every

@@ -102,7 +102,7 @@ pub fn run(command: &mut Command) -> (bool, String) {
 /// from both, would be linked over the other's).
 pub fn workspace(name: &str) -> MutexGuard<'static, PathBuf> {
     static COPIES: Mutex<BTreeMap<String, &'static Mutex<PathBuf>>> = Mutex::new(BTreeMap::new());
-    let copy: &'static Mutex<PathBuf> = *COPIES
+    let copy: &'static Mutex<PathBuf> = COPIES
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
         .entry(name.to_string())
