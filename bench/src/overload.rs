@@ -517,12 +517,32 @@ mod tests {
 
     #[test]
     fn the_verdicts_hold_the_issues_numbers() {
-        let run = |server: &str, goodput: f64, p99: f64| OverloadRun {
+        let report = sample::report(vec![
+            sample::run(SHEDDING, 10.0, 76.0, 150.0),
+            sample::run(UNBOUNDED, 10.0, 10.0, 4000.0),
+        ]);
+        let said = verdicts(&report);
+        assert!(said.iter().all(|line| line.starts_with('✓')), "{said:?}");
+        let mut worse = report.clone();
+        worse.runs[0].goodput = 60.0;
+        assert!(verdicts(&worse)[0].starts_with('✗'));
+    }
+}
+
+/// A report to test what reads one: capacity 80/s, a round trip of 100 ms.
+#[cfg(test)]
+pub(crate) mod sample {
+    use super::{OverloadReport, OverloadRun};
+
+    /// A run at `multiple`× the capacity of 80/s, its p50 half its p99.
+    pub fn run(server: &str, multiple: f64, goodput: f64, p99: f64) -> OverloadRun {
+        let offered = 80.0 * multiple;
+        OverloadRun {
             server: server.into(),
-            multiple: 10.0,
-            offered: 800.0,
+            multiple,
+            offered,
             goodput,
-            shed: 700.0,
+            shed: (offered - goodput).max(0.0),
             p50_ms: Some(p99 / 2.0),
             p99_ms: Some(p99),
             p50_all_ms: None,
@@ -530,15 +550,18 @@ mod tests {
             errors: 0,
             late: 0,
             unanswered: 0,
-            sent: 4800,
+            sent: 100,
             p99_by_second_ms: Vec::new(),
             most_at_once: 8,
             refused: 0,
-        };
-        let report = OverloadReport {
+        }
+    }
+
+    pub fn report(runs: Vec<OverloadRun>) -> OverloadReport {
+        OverloadReport {
             format_version: 1,
-            date: String::new(),
-            machine: machine::describe(),
+            date: "2026-12-04T12:00:00Z".into(),
+            machine: crate::machine::describe(),
             capacity: 80.0,
             round_trip_ms: 100.0,
             latency_ms: 100.0,
@@ -547,13 +570,8 @@ mod tests {
             run_seconds: 6.0,
             client_timeout_ms: 1000.0,
             connections: 1024,
-            runs: vec![run(SHEDDING, 76.0, 150.0), run(UNBOUNDED, 10.0, 4000.0)],
+            runs,
             wall_seconds: 0.0,
-        };
-        let said = verdicts(&report);
-        assert!(said.iter().all(|line| line.starts_with('✓')), "{said:?}");
-        let mut worse = report.clone();
-        worse.runs[0].goodput = 60.0;
-        assert!(verdicts(&worse)[0].starts_with('✗'));
+        }
     }
 }

@@ -193,48 +193,16 @@ pub fn render(report: &OverloadReport) -> Result<String, BenchError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::overload::{OverloadReport, OverloadRun};
+    use crate::overload::sample;
 
     #[test]
     fn the_chart_is_svg_with_both_servers_and_every_rate() {
-        let run = |server: &str, multiple: f64, goodput: f64, p99: f64| OverloadRun {
-            server: server.into(),
-            multiple,
-            offered: 80.0 * multiple,
-            goodput,
-            shed: 0.0,
-            p50_ms: Some(p99 / 2.0),
-            p99_ms: Some(p99),
-            p50_all_ms: None,
-            p99_all_ms: None,
-            errors: 0,
-            late: 0,
-            unanswered: 0,
-            sent: 100,
-            p99_by_second_ms: Vec::new(),
-            most_at_once: 8,
-            refused: 0,
-        };
-        let report = OverloadReport {
-            format_version: 1,
-            date: "2026-12-04T12:00:00Z".into(),
-            machine: crate::machine::describe(),
-            capacity: 80.0,
-            round_trip_ms: 100.0,
-            latency_ms: 100.0,
-            quota: 8,
-            max_wait_ms: 10.0,
-            run_seconds: 6.0,
-            client_timeout_ms: 1000.0,
-            connections: 1024,
-            runs: vec![
-                run(SHEDDING, 1.0, 78.0, 150.0),
-                run(SHEDDING, 10.0, 79.0, 160.0),
-                run(UNBOUNDED, 1.0, 79.0, 180.0),
-                run(UNBOUNDED, 10.0, 10.0, 5000.0),
-            ],
-            wall_seconds: 0.0,
-        };
+        let report = sample::report(vec![
+            sample::run(SHEDDING, 1.0, 78.0, 150.0),
+            sample::run(SHEDDING, 10.0, 79.0, 160.0),
+            sample::run(UNBOUNDED, 1.0, 79.0, 180.0),
+            sample::run(UNBOUNDED, 10.0, 10.0, 5000.0),
+        ]);
         let svg = render(&report).expect("it renders");
         let parsed = roxmltree::Document::parse(&svg).expect("valid XML");
         let texts: Vec<&str> = parsed
