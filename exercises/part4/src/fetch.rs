@@ -16,6 +16,15 @@ use part1::client::Rates;
 
 use crate::stats::Stats;
 
+/// The HTTP client for the rates service. No `timeout` on it, unlike part
+/// 1's: the deadline put on each fetch is this server's only one, so it is
+/// the one to get right.
+pub fn client() -> Result<reqwest::Client, ConvertError> {
+    reqwest::Client::builder()
+        .build()
+        .map_err(|err| ConvertError::Internal(format!("cannot build the HTTP client: {err}")))
+}
+
 /// Fetches `/latest` from the rates service.
 #[derive(Debug, Clone)]
 pub struct Fetcher {
@@ -34,13 +43,8 @@ impl Fetcher {
         deadline: Duration,
         stats: Arc<Stats>,
     ) -> Result<Self, ConvertError> {
-        // No `timeout` on the client, unlike part 1: the deadline in `fetch`
-        // is this server's only one, so it is the one to get right.
-        let http = reqwest::Client::builder().build().map_err(|err| {
-            ConvertError::Internal(format!("cannot build the HTTP client: {err}"))
-        })?;
         Ok(Self {
-            http,
+            http: client()?,
             latest_url: format!("{}/latest", rates_url.trim_end_matches('/')).into(),
             deadline,
             stats,

@@ -102,11 +102,9 @@ impl Dated {
         deadline: Duration,
         stats: Arc<Stats>,
     ) -> Result<Self, ConvertError> {
-        let http = reqwest::Client::builder().build().map_err(|err| {
-            ConvertError::Internal(format!("cannot build the HTTP client: {err}"))
-        })?;
         Ok(Self {
-            http,
+            // Part 4's client: the deadline is on each fetch, not on it.
+            http: part4::fetch::client()?,
             rates_url: rates_url.trim_end_matches('/').into(),
             deadline,
             stats,
