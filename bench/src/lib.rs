@@ -38,6 +38,7 @@ pub mod machine;
 pub mod open_loop;
 pub mod overload;
 pub mod overload_chart;
+pub mod overload_report;
 pub mod report;
 pub mod servers;
 mod sweep;

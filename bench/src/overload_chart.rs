@@ -10,7 +10,7 @@ use std::path::Path;
 use plotters::prelude::*;
 
 use crate::BenchError;
-use crate::overload::{OverloadReport, SHEDDING, UNBOUNDED};
+use crate::overload_report::{OverloadReport, SHEDDING, UNBOUNDED};
 
 const SIZE: (u32, u32) = (960, 760);
 
@@ -193,7 +193,7 @@ pub fn render(report: &OverloadReport) -> Result<String, BenchError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::overload::sample;
+    use crate::overload_report::sample;
 
     #[test]
     fn the_chart_is_svg_with_both_servers_and_every_rate() {
