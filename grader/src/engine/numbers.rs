@@ -280,6 +280,13 @@ pub mod part5 {
     /// How long a wave's requests may take to reach the server and start
     /// (or queue for) their fetches, on loopback: milliseconds.
     pub const SETTLE: Duration = Duration::from_millis(30);
+    /// How long the server is given to see that the waiters' clients left,
+    /// before the holders hang up too: a waiter it has not yet dropped
+    /// would take a freed permit and start a fetch, the rates service could
+    /// see it a moment before the close of the fetch it follows, and refuse
+    /// a ninth that no permit let through. Dropping 800 reset connections
+    /// takes milliseconds; well within `HOLD`, with the waves.
+    pub const NOTICE: Duration = Duration::from_millis(500);
     /// How long 8 fetches may take to reach the rates service once their
     /// permits are free (milliseconds on loopback; a busy machine took
     /// hundreds), and how long a wave's fetches may take to end once their

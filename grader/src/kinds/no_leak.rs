@@ -30,7 +30,7 @@ use crate::engine::hang_ups::reset;
 use crate::engine::launch::{Launch, Server, Stage};
 use crate::engine::numbers::PATIENT;
 use crate::engine::numbers::part5::{
-    HOLD, MID_FETCH, NO_LEAK_LIMIT, PATIENT_WAIT, QUOTA, QUOTA_TIMEOUT, ROUND_TRIP, SETTLE,
+    HOLD, MID_FETCH, NO_LEAK_LIMIT, NOTICE, PATIENT_WAIT, QUOTA, QUOTA_TIMEOUT, ROUND_TRIP, SETTLE,
     START_WITHIN, WAITERS, WAITING,
 };
 use crate::engine::requests::{
@@ -100,6 +100,9 @@ pub fn check(bin: &Path) -> Checked {
         run.waiting += WAITERS;
         run.in_time()?;
     }
+    // Let the server drop the waiters whose clients left before the
+    // permits are free: only then is a fetch that starts a leak's.
+    thread::sleep(NOTICE);
     holders.into_iter().for_each(reset);
     // A server that runs a fetch to its end after its client left (on a
     // task of its own) is right: its permit comes back when the fetch ends.
