@@ -17,12 +17,14 @@ use std::fs;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use process_wrap::std::{ChildWrapper, CommandWrap, ProcessGroup};
+use workshop_core::child::{self, Ask};
 use workshop_testkit as common;
 use workshop_testkit::docs::{self, Block, Step};
 
@@ -343,21 +345,23 @@ impl Run<'_> {
             unreachable!("only servers serve");
         };
         let (words, env) = self.prepare(step, how);
-        let mut child = self
-            .command(&words, &env)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
+        let mut command = self.command(&words, &env);
+        command.stdout(Stdio::piped()).stderr(Stdio::piped());
+        // Its own process group: Ctrl-C, at the end, reaches cargo, the
+        // runner and the server alike, as a terminal's would.
+        let mut child = CommandWrap::from(command)
+            .wrap(ProcessGroup::leader())
             .spawn()
             .map_err(|err| format!("cannot run it: {err}"))?;
         let lines = Arc::new(Mutex::new(Vec::new()));
         let (said, heard) = mpsc::channel();
         for stream in [
             child
-                .stdout
+                .stdout()
                 .take()
                 .map(|out| Box::new(out) as Box<dyn Read + Send>),
             child
-                .stderr
+                .stderr()
                 .take()
                 .map(|err| Box::new(err) as Box<dyn Read + Send>),
         ]
@@ -398,7 +402,7 @@ impl Run<'_> {
 
 /// A server the block runs beside its other commands.
 struct Serving {
-    child: Child,
+    child: Box<dyn ChildWrapper>,
     lines: Arc<Mutex<Vec<String>>>,
     /// The docs' port it listens on.
     port: u16,
@@ -428,20 +432,7 @@ impl Serving {
 impl Drop for Serving {
     fn drop(&mut self) {
         // Ctrl-C, as the docs say to stop it; then, to be sure, a kill.
-        #[cfg(unix)]
-        if let Ok(pid) = i32::try_from(self.child.id()) {
-            // SAFETY: kill(2) on our own child's pid; no memory is involved.
-            unsafe { libc::kill(pid, libc::SIGINT) };
-            let deadline = Instant::now() + Duration::from_secs(15);
-            while Instant::now() < deadline {
-                if let Ok(Some(_)) = self.child.try_wait() {
-                    return;
-                }
-                thread::sleep(Duration::from_millis(50));
-            }
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        child::stop(self.child.as_mut(), Ask::Interrupt, Duration::from_secs(15));
     }
 }
 

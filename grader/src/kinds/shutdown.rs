@@ -171,24 +171,18 @@ fn stuck(bin: &Path) -> Result<String, String> {
         return Err(why);
     }
     thread::sleep(THEN_CONNECT);
-    let signalled = Instant::now();
-    server.proc().ask_to_stop()?;
-    let limit = SHORT_GRACE + GRACE_MARGIN;
     let signal = signal_name();
-    match wait_for_exit(server, limit, signalled)? {
-        Some(status) => {
-            failure(server, status)?;
-            Ok(format!(
-                "with a conversion stuck in flight, exit 0 after {}, within its grace of {}",
-                secs(signalled.elapsed()),
-                secs(SHORT_GRACE)
-            ))
-        }
+    match stop_within_short_grace(server)? {
+        Some(took) => Ok(format!(
+            "with a conversion stuck in flight, exit 0 after {}, within its grace of {}",
+            secs(took),
+            secs(SHORT_GRACE)
+        )),
         None => Err(format!(
             "with a conversion stuck in flight (its rates service stalls), the server was \
              still running {} after {signal}, though its --grace is {}: bound the wait for \
              the requests in flight with tokio::time::timeout",
-            secs(limit),
+            secs(SHORT_GRACE + GRACE_MARGIN),
             secs(SHORT_GRACE)
         )),
     }
@@ -206,20 +200,14 @@ fn stubborn(bin: &Path) -> Result<String, String> {
         .stubborn_task()
         .stage(bin, RatesConfig::default())?;
     let server = &stage.server;
-    let signalled = Instant::now();
-    server.proc().ask_to_stop()?;
-    let limit = SHORT_GRACE + GRACE_MARGIN;
     let signal = signal_name();
-    match wait_for_exit(server, limit, signalled)? {
-        Some(status) => {
-            failure(server, status)?;
-            Ok(format!(
-                "with a background task that ignores the stop, exit 0 after {}: it was left \
-                 behind at the grace of {}",
-                secs(signalled.elapsed()),
-                secs(SHORT_GRACE)
-            ))
-        }
+    match stop_within_short_grace(server)? {
+        Some(took) => Ok(format!(
+            "with a background task that ignores the stop, exit 0 after {}: it was left \
+             behind at the grace of {}",
+            secs(took),
+            secs(SHORT_GRACE)
+        )),
         None => {
             // The reporter's last line says the stop was under way: it was
             // told, and ended; only the task that ignores it was left.
@@ -235,10 +223,25 @@ fn stubborn(bin: &Path) -> Result<String, String> {
                  nothing in flight), the server was still running {} after {signal}, though \
                  its --grace is {}: {waiting}. stop() must wait at most the grace, then leave \
                  such a task behind: bound the wait (tokio::time::timeout(grace, …))",
-                secs(limit),
+                secs(SHORT_GRACE + GRACE_MARGIN),
                 secs(SHORT_GRACE)
             ))
         }
+    }
+}
+
+/// Asks the server to stop, and waits out its short grace and a margin: how
+/// long it took to exit 0, or `None` if it is still running (an exit that
+/// is not 0 is the verdict).
+fn stop_within_short_grace(server: &Server) -> Result<Option<Duration>, String> {
+    let signalled = Instant::now();
+    server.proc().ask_to_stop()?;
+    match wait_for_exit(server, SHORT_GRACE + GRACE_MARGIN, signalled)? {
+        Some(status) => {
+            failure(server, status)?;
+            Ok(Some(signalled.elapsed()))
+        }
+        None => Ok(None),
     }
 }
 
