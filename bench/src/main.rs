@@ -2,7 +2,7 @@
 //! build, and a debug load generator would measure itself; so xtask builds
 //! this binary in release and hands it the same arguments.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -22,9 +22,16 @@ struct Cli {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let root = cli.root.unwrap_or_else(|| {
-        // This crate sits one level below the workspace root.
-        let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
-        crate_dir.parent().unwrap_or(crate_dir).to_path_buf()
+        // This crate sits one level below the workspace root; where, cargo
+        // tells the process it runs (a workshop moved or copied benches
+        // itself). Run by hand, the current folder.
+        match std::env::var_os("CARGO_MANIFEST_DIR") {
+            Some(crate_dir) => {
+                let crate_dir = PathBuf::from(crate_dir);
+                crate_dir.parent().unwrap_or(&crate_dir).to_path_buf()
+            }
+            None => PathBuf::from("."),
+        }
     });
     match cli::run(&root, &cli.args) {
         Ok(code) => code,

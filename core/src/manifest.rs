@@ -20,12 +20,41 @@ pub const FORMAT_VERSION: u32 = 1;
 /// The manifest's file name, at the workspace root.
 pub const FILE_NAME: &str = "workshop.toml";
 
-/// The workspace root: the parent of this crate's directory. Fixed at compile
-/// time, so `cargo xtask` works from any directory.
-pub fn workspace_root() -> PathBuf {
-    let xtask_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
-    xtask_dir.parent().unwrap_or(xtask_dir).to_path_buf()
+/// The variable through which the launcher tells the runner, and the runner
+/// the tools, which workshop cargo was run in.
+pub const ROOT_VAR: &str = "WORKSHOP_ROOT";
+
+/// The workshop this process runs in, found at run time and never from where
+/// it was built: a folder moved, renamed or copied with its `target/` acts
+/// on itself. In order: what the launcher said (`WORKSHOP_ROOT`, from what
+/// cargo told it), the current folder or one above it that holds
+/// `workshop.toml`, then the folders above this program.
+pub fn find_root() -> Option<PathBuf> {
+    let said = std::env::var_os(ROOT_VAR).map(PathBuf::from);
+    let here = std::env::current_dir().ok();
+    let exe = std::env::current_exe().ok();
+    said.filter(|root| root.join(FILE_NAME).is_file())
+        .or_else(|| here.as_deref().and_then(root_above))
+        .or_else(|| exe.as_deref().and_then(root_above))
 }
+
+/// The nearest folder from `start` up that holds `workshop.toml`.
+pub fn root_above(start: &Path) -> Option<PathBuf> {
+    start
+        .ancestors()
+        .find(|dir| dir.join(FILE_NAME).is_file())
+        .map(Path::to_path_buf)
+}
+
+/// [`find_root`], or the current folder, where reading the manifest then
+/// fails with its path: for tests and tools run inside the workshop.
+pub fn workspace_root() -> PathBuf {
+    find_root().unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// What a command says when it is run outside any workshop.
+pub const NOT_IN_A_WORKSHOP: &str = "no workshop.toml in this folder or any folder above it: \
+     run `cargo xtask` inside the workshop's folder";
 
 // The whole format is modelled, though `gen` and `serve` read only part of
 // it: titles, minutes and hints are for the commands still to come.

@@ -21,6 +21,9 @@ pub fn is_fresh(binary: &Path, root: &Path) -> bool {
     let Some(sources) = sources(&dep_info) else {
         return false;
     };
+    // The workshop's own files are relative to its root (`dep-info-basedir`
+    // in .cargo/config.toml): read here, in the folder it runs in.
+    let sources: Vec<PathBuf> = sources.into_iter().map(|s| root.join(s)).collect();
     let manifests: BTreeSet<PathBuf> = sources.iter().filter_map(|s| manifest_of(s)).collect();
     let workspace = [
         root.join("Cargo.toml"),
@@ -156,6 +159,24 @@ mod tests {
             assert!(!is_fresh(&root.join("target/debug/app"), &root), "{file}");
             let _ = fs::remove_dir_all(&root);
         }
+    }
+
+    #[test]
+    fn relative_sources_are_read_in_the_folder_it_runs_in() {
+        // As cargo writes them with `dep-info-basedir`: a copy of the
+        // workshop is judged by its own files, not the original's.
+        let root = workspace("relative");
+        let binary = root.join("target/debug/app");
+        fs::write(
+            binary.with_extension("d"),
+            "target/debug/app: app/src/main.rs\n",
+        )
+        .unwrap();
+        fs::write(&binary, "").unwrap();
+        assert!(is_fresh(&binary, &root));
+        touch_later(&root.join("app/src/main.rs"));
+        assert!(!is_fresh(&binary, &root));
+        let _ = fs::remove_dir_all(&root);
     }
 
     #[test]

@@ -31,7 +31,10 @@ fn main() -> ExitCode {
         .join(format!("xtask{}", env::consts::EXE_SUFFIX));
     // Fresh, cargo is not asked at all: a warm command starts as fast as
     // the runner alone.
-    let root = workspace_root();
+    let Some(root) = workspace_root() else {
+        eprintln!("error: run the runner with `cargo xtask`, inside the workshop's folder");
+        return ExitCode::FAILURE;
+    };
     if !fresh::is_fresh(&runner, &root) {
         let part = companion::of(&args, &root);
         if let Err(code) = build::runner(&cargo, &target, part.as_ref(), &runner, &root) {
@@ -39,14 +42,19 @@ fn main() -> ExitCode {
         }
     }
     let mut command = Command::new(&runner);
-    command.args(&args);
+    // The runner acts on the workshop cargo was run in (core's ROOT_VAR).
+    command.args(&args).env("WORKSHOP_ROOT", &root);
     hand_over(command, &runner)
 }
 
-/// The workspace's root: the parent of this package's directory.
-fn workspace_root() -> PathBuf {
-    let here = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    here.parent().unwrap_or(here).to_path_buf()
+/// The workspace's root: the parent of this package's directory, as cargo
+/// tells the process it runs (`CARGO_MANIFEST_DIR` at run time), never as
+/// it was when this launcher was built. Cargo does not rebuild a workspace
+/// that was moved, so a path baked in at build time would send a renamed
+/// folder, or a copy with its `target/`, back to the original.
+fn workspace_root() -> Option<PathBuf> {
+    let here = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR")?);
+    Some(here.parent()?.to_path_buf())
 }
 
 /// The target directory this launcher was built in (`target/grader`, as

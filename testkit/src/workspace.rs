@@ -7,10 +7,14 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
+/// The workspace the tests run in, found at run time (cargo runs each test
+/// in its package's folder), never where they were built: a workshop moved
+/// or copied tests itself.
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("testkit sits in the workspace")
+    let here = std::env::current_dir().expect("a current folder");
+    here.ancestors()
+        .find(|dir| dir.join("workshop.toml").is_file())
+        .expect("the tests run inside the workshop")
         .to_path_buf()
 }
 
@@ -124,19 +128,42 @@ pub fn workspace(name: &str) -> MutexGuard<'static, PathBuf> {
     guard
 }
 
+/// The workshop's sources, without build output, the repository or a
+/// learner's progress.
 pub fn copy_tree(from: &Path, to: &Path) {
+    copy(from, to, &[".git", "target", ".workshop"], false);
+}
+
+/// Everything, `target/` and `.workshop/` included, each file with its time
+/// of change: a workshop copied as a learner copies a built one (a backup,
+/// a USB stick), which cargo finds as fresh as the original.
+pub fn copy_as_is(from: &Path, to: &Path) {
+    copy(from, to, &[], true);
+}
+
+fn copy(from: &Path, to: &Path, skip: &[&str], keep_times: bool) {
     fs::create_dir_all(to).expect("a directory for the copy");
     for entry in fs::read_dir(from).expect("the tree is readable") {
         let entry = entry.expect("an entry");
         let name = entry.file_name();
-        if [".git", "target", ".workshop"].contains(&name.to_str().unwrap_or("")) {
+        if skip.contains(&name.to_str().unwrap_or("")) {
             continue;
         }
         let path = entry.path();
-        if path.is_dir() {
-            copy_tree(&path, &to.join(&name));
-        } else {
-            fs::copy(&path, to.join(&name)).expect("a file copied");
+        let file_type = entry.file_type().expect("a file type");
+        if file_type.is_dir() {
+            copy(&path, &to.join(&name), skip, keep_times);
+        } else if file_type.is_file() {
+            let copied = to.join(&name);
+            fs::copy(&path, &copied).expect("a file copied");
+            if keep_times {
+                let modified = entry.metadata().and_then(|m| m.modified()).expect("a time");
+                fs::File::options()
+                    .write(true)
+                    .open(&copied)
+                    .and_then(|file| file.set_modified(modified))
+                    .expect("the time kept");
+            }
         }
     }
 }

@@ -45,7 +45,10 @@ enum RoomCmd {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let root = cli.root.unwrap_or_else(manifest::workspace_root);
+    let Some(root) = cli.root.or_else(manifest::find_root) else {
+        eprintln!("error: {}", manifest::NOT_IN_A_WORKSHOP);
+        return ExitCode::FAILURE;
+    };
     let result = match cli.command {
         Cmd::Room {
             command: RoomCmd::Serve(args),

@@ -57,6 +57,8 @@ fn run_with(
         .current_dir(root)
         // Where the runner and the grader build: what they compiled is reused.
         .env("CARGO_TARGET_DIR", workshop_core::paths::target_dir(root))
+        // The workshop it acts on, whatever folder cargo ran it from.
+        .env(workshop_core::manifest::ROOT_VAR, root)
         .args(["run", "--quiet", "--package", package]);
     for (name, value) in env {
         if let Some(value) = value {

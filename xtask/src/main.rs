@@ -113,9 +113,11 @@ enum Cmd {
 fn main() -> ExitCode {
     let cli = Cli::from_arg_matches(&usage::grouped(Cli::command()).get_matches())
         .unwrap_or_else(|err| err.exit());
-    let root = cli
-        .root
-        .unwrap_or_else(workshop_core::manifest::workspace_root);
+    // Found at run time: a workshop moved, renamed or copied acts on itself.
+    let Some(root) = cli.root.or_else(workshop_core::manifest::find_root) else {
+        eprintln!("error: {}", workshop_core::manifest::NOT_IN_A_WORKSHOP);
+        return ExitCode::FAILURE;
+    };
     let Some(command) = cli.command else {
         // `cargo xtask` alone: where the learner is, then every command.
         learner::home::show(&root);

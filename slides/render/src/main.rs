@@ -36,10 +36,17 @@ fn main() -> ExitCode {
     })
 }
 
-/// The workspace this crate sits in, two levels up: any working directory works.
+/// The workspace this crate sits in, two levels up, from what cargo tells
+/// the process it runs (never the folder it was built in: a workshop moved
+/// or copied renders its own decks); run by hand, the current folder.
 fn workspace_root() -> PathBuf {
-    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
-    here.ancestors().nth(2).unwrap_or(here).to_path_buf()
+    match std::env::var_os("CARGO_MANIFEST_DIR") {
+        Some(here) => {
+            let here = PathBuf::from(here);
+            here.ancestors().nth(2).unwrap_or(&here).to_path_buf()
+        }
+        None => PathBuf::from("."),
+    }
 }
 
 fn run(root: &Path, args: &SlidesArgs) -> anyhow::Result<ExitCode> {

@@ -6,14 +6,14 @@
 pub mod fonts;
 
 use std::env;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// `slides/`, where the decks are.
 pub fn slides_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap_or(Path::new(env!("CARGO_MANIFEST_DIR")))
-        .to_path_buf()
+    // At run time (cargo runs a test in its package's folder), never where
+    // it was built: a workshop moved or copied tests its own decks.
+    let here = env::current_dir().expect("a current folder");
+    here.parent().unwrap_or(&here).to_path_buf()
 }
 
 /// The workspace root.
