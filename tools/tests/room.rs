@@ -86,6 +86,7 @@ fn a_room_of_100_learners_checking_20_times_each_is_shown_exactly() {
     });
 
     let state = board.state();
+    let state_read = Instant::now();
     assert_eq!(state["learners"].as_array().map(Vec::len), Some(100));
     let mut tally: BTreeMap<String, [usize; 3]> = BTreeMap::new();
     for (name, part, latest) in &sent {
@@ -143,7 +144,18 @@ fn a_room_of_100_learners_checking_20_times_each_is_shown_exactly() {
             .starts_with("attachment")
     );
     let exported: Value = serde_json::from_str(&json).expect("JSON");
-    assert_eq!(exported["learners"], state["learners"]);
+    // Read later than `state`: a learner's clock runs on between the reads
+    // (a second may turn), so what moves is compared apart, and bounded.
+    let (exported_clocks, exported_rest) = clocks_apart(&exported["learners"]);
+    let (state_clocks, state_rest) = clocks_apart(&state["learners"]);
+    assert_eq!(exported_rest, state_rest);
+    let waited = state_read.elapsed().as_secs() + 1;
+    for (later, earlier) in exported_clocks.iter().zip(&state_clocks) {
+        assert!(
+            (*earlier..=earlier + waited).contains(later),
+            "a clock at {earlier} s, then {later} s within {waited} s"
+        );
+    }
     let (status, _, csv) = board.get("/export.csv", Some(&board.view_token));
     assert_eq!(status, 200);
     let rows: Vec<&str> = csv.lines().collect();
@@ -166,6 +178,21 @@ fn a_room_of_100_learners_checking_20_times_each_is_shown_exactly() {
         let shown_started = cells.iter().filter(|cell| **cell != "not started").count();
         assert_eq!(shown_started, latest.len(), "{row}");
     }
+}
+
+/// The learners' running clocks (`current.spent_secs`, and `over`, which
+/// follows it) taken out: the clocks in order, and the rest, which does not
+/// move between two reads.
+fn clocks_apart(learners: &Value) -> (Vec<u64>, Value) {
+    let mut rest = learners.clone();
+    let mut clocks = Vec::new();
+    for learner in rest.as_array_mut().into_iter().flatten() {
+        if let Some(current) = learner.get_mut("current").and_then(Value::as_object_mut) {
+            clocks.extend(current.remove("spent_secs").and_then(|s| s.as_u64()));
+            current.remove("over");
+        }
+    }
+    (clocks, rest)
 }
 
 // --- a learner's check, end to end ---
