@@ -9,7 +9,8 @@
 //!
 //! - goodput (200s within two round trips and the wait, a second) at 90 %
 //!   of the capacity at least;
-//! - every shed answer a 503 with `Retry-After` and one line, within 50 ms
+//! - every shed answer a 503 with a `Retry-After` a client can read
+//!   (seconds or an HTTP-date) and one line, within 50 ms
 //!   (beyond what the machine adds to `/health` meanwhile);
 //! - the admitted answered within two round trips and the wait bound (the
 //!   same);
@@ -32,12 +33,12 @@ use crate::engine::launch::Launch;
 use crate::engine::numbers::PATIENT;
 use crate::engine::numbers::part5::{
     ADMITTED_LIMIT, GOODPUT_SHARE, HEALTH_EVERY, JITTER, LATE_SHARE, LOAD_TIMEOUT, MAX_WAIT,
-    OFFERED, OFFERED_FOR, QUIET_WITHIN, QUOTA, SHED_CAPACITY as CAPACITY, SHED_LIMIT,
+    OFFERED, OFFERED_FOR, QUIET_WITHIN, QUOTA, SHED_CAPACITY as CAPACITY, SHED_LIMIT, SHEDDING_LIMIT,
     SHED_ROUND_TRIP as ROUND_TRIP,
 };
 use crate::engine::open_loop::{Load, Sent, offer, over, quantile};
 use crate::engine::quiet;
-use crate::engine::requests::{Reply, get_within, http_client};
+use crate::engine::requests::{Deadline, Reply, get_within, http_client};
 use crate::verdict::Checked;
 
 pub const SUBJECT: Subject = Subject::Server;
@@ -48,15 +49,19 @@ pub fn check(bin: &Path) -> Checked {
         jitter: JITTER,
         ..RatesConfig::with_latency(ROUND_TRIP)
     };
-    // Milliseconds are timed here, under load: first, a few seconds at
-    // most, until the other checks' servers are done (see engine::quiet).
-    quiet::quiet(QUIET_WITHIN);
+    // The whole check's, its launch included: every verdict within 10 s.
+    let deadline = Deadline::after(SHEDDING_LIMIT);
     let stage = Launch::new()
         .quiet()
         .max_fetches(QUOTA)
         .max_wait(Some(MAX_WAIT))
         .upstream_timeout(PATIENT)
         .stage(bin, config)?;
+    // Milliseconds are timed here, under load: first, a few seconds at
+    // most, until the other checks' servers are done (see engine::quiet),
+    // out of what the load leaves of the check's time.
+    let quiet_within = deadline.left().saturating_sub(OFFERED_FOR + LOAD_TIMEOUT);
+    quiet::quiet(QUIET_WITHIN.min(quiet_within));
     let server = &stage.server;
     let load = Load {
         rate: OFFERED,
@@ -165,6 +170,22 @@ pub fn check(bin: &Path) -> Checked {
             "{offered}: {without_retry} of {} shed answers (503) had no Retry-After header: \
              without it a client cannot tell when to try again, and tries at once, adding \
              load. Add `(header::RETRY_AFTER, …)` to the answer",
+            shed.len()
+        )
+        .into());
+    }
+    let unreadable: Vec<&str> = shed
+        .iter()
+        .filter_map(|one| retry_after(one))
+        .filter(|value| !readable_retry_after(value))
+        .collect();
+    if let Some(first) = unreadable.first() {
+        return Err(format!(
+            "{offered}: {} of {} shed answers (503) had `Retry-After: {first}`, which no client \
+             can read: it is a number of seconds (`1`) or an HTTP-date, nothing else (RFC \
+             9110, 10.2.3), and a client that cannot read it tries again at once. Send whole \
+             seconds: `RETRY_AFTER.as_secs().to_string()`",
+            unreadable.len(),
             shed.len()
         )
         .into());
@@ -311,12 +332,43 @@ fn retry_after(sent: &Sent) -> Option<&str> {
     sent.answer.as_ref().ok()?.retry_after.as_deref()
 }
 
+/// What a client can read in `Retry-After` (RFC 9110, 10.2.3): delay-seconds,
+/// one or more digits, or an HTTP-date (the three formats a recipient must
+/// accept, which `httpdate` parses). `1.5`, `1s`, `soon` or an empty value
+/// are neither: a client that cannot read the header retries at once.
+fn readable_retry_after(value: &str) -> bool {
+    let seconds = !value.is_empty() && value.bytes().all(|byte| byte.is_ascii_digit());
+    seconds || httpdate::parse_http_date(value).is_ok()
+}
+
 fn body(sent: &Sent) -> Option<&str> {
     sent.answer.as_ref().ok().map(|got| got.body.as_str())
 }
 
 fn one_line(body: &str) -> bool {
     !body.trim().is_empty() && body.trim_end_matches('\n').lines().count() == 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_is_seconds_or_an_http_date() {
+        for readable in [
+            "1",
+            "0",
+            "120",
+            "Sun, 06 Nov 1994 08:49:37 GMT",
+            "Sunday, 06-Nov-94 08:49:37 GMT",
+            "Sun Nov  6 08:49:37 1994",
+        ] {
+            assert!(readable_retry_after(readable), "{readable:?}");
+        }
+        for unreadable in ["soon", "", "1.5", "1s", "-1", " 1", "06 Nov 1994"] {
+            assert!(!readable_retry_after(unreadable), "{unreadable:?}");
+        }
+    }
 }
 
 /// `a 502 (rates service unavailable: …)`, or `no answer within 0.5 s`.
