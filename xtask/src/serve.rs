@@ -27,7 +27,9 @@ Every option but --solution goes to the server, and so do its variables:
 --port (PORT, 8080), --host (127.0.0.1; 0.0.0.0 opens it to the network),
 --rates-url (RATES_URL; unset, a rates service starts inside the server),
 --upstream-timeout (UPSTREAM_TIMEOUT, 2s); part 4's server also takes
---rates-ttl (RATES_TTL, 1h), --grace (GRACE, 10s) and --report-every (1m).
+--rates-ttl (RATES_TTL, 1h), --grace (GRACE, 10s) and --report-every (1m);
+part 5's --max-fetches (MAX_FETCHES, 8), --max-wait (MAX_WAIT, 10ms, or
+unbounded while its gap is left in your exercise) and --log (LOG, off).
 `cargo xtask serve part4 -- --help` shows the server's own help.")]
 pub struct ServeArgs {
     /// The part, e.g. part1.
@@ -51,10 +53,11 @@ pub fn run(root: &Path, args: &ServeArgs) -> anyhow::Result<ExitCode> {
     // takes everything after the first one it does not know): it is ours
     // wherever it is, since no server has one.
     let solution = args.solution || args.server.iter().any(|arg| arg == "--solution");
-    let server: Vec<&String> = args
+    let mut server: Vec<String> = args
         .server
         .iter()
         .filter(|arg| *arg != "--solution")
+        .cloned()
         .collect();
     let (side, whose) = if solution {
         (Whose::Solution, "solution")
@@ -64,5 +67,34 @@ pub fn run(root: &Path, args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let (package, bin) = (side.name(&part.id), side.name(&part.server));
 
     println!("serving {} ({whose}) — Ctrl-C stops it", part.id);
+    if !solution {
+        let left = crate::learner::gaps_left(root, part);
+        for (gap, option, value) in WHILE_LEFT {
+            let Some(left) = left.iter().find(|left| left.id.as_str() == *gap) else {
+                continue;
+            };
+            let (flag, variable) = option;
+            let given = server
+                .iter()
+                .any(|arg| arg == flag || arg.starts_with(&format!("{flag}=")))
+                || std::env::var_os(variable).is_some();
+            if !given {
+                println!(
+                    "gap {} ({}) is not filled yet: serving with {flag} {value}, so that what \
+                     you have written runs; once it is filled, the server's default applies",
+                    left.number, left.title
+                );
+                server.extend([flag.to_string(), value.to_string()]);
+            }
+        }
+    }
     cargo_run::run(root, &package, Some(&bin), false, GRACE, server)
 }
+
+/// Options a learner's server is given while a gap is left, unless the
+/// learner gives them: a first try by hand must run what is written so far,
+/// not the next exercise's `todo!()`. Part 5's default `--max-wait` (10 ms)
+/// takes the budget's branch of `Limit::admit` on every dated request;
+/// `unbounded` takes the first exercise's.
+const WHILE_LEFT: &[(&str, (&str, &str), &str)] =
+    &[("part5.shed.budget", ("--max-wait", "MAX_WAIT"), "unbounded")];
