@@ -3,13 +3,33 @@
 //! stopped within its grace. `watch` stops a check this way, `selftest` a
 //! graded copy, and `cargo xtask slides`/`bench`/`serve` the binary they run.
 
+use std::process::Command;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use process_wrap::std::ChildWrapper;
+use process_wrap::std::{ChildWrapper, CommandWrap};
 
-/// How a child is asked to stop before it is killed (Unix; Windows has no
-/// such signal to send a child, so there it is killed at once).
+/// `command`, to be started in a group of its own, so that stopping it
+/// stops everything it started: a process group that it leads (Unix), or a
+/// job object and a console process group (Windows: the job is what a kill
+/// ends whole; the process group is what Ctrl-Break can be sent to, as
+/// `GenerateConsoleCtrlEvent` reaches only a group's leader and the
+/// processes it started).
+pub fn grouped(command: Command) -> CommandWrap {
+    let mut wrapped = CommandWrap::from(command);
+    #[cfg(unix)]
+    wrapped.wrap(process_wrap::std::ProcessGroup::leader());
+    #[cfg(windows)]
+    {
+        use windows::Win32::System::Threading::CREATE_NEW_PROCESS_GROUP;
+        wrapped.wrap(process_wrap::std::JobObject);
+        wrapped.wrap(process_wrap::std::CreationFlags(CREATE_NEW_PROCESS_GROUP));
+    }
+    wrapped
+}
+
+/// How a child is asked to stop before it is killed (Unix; on Windows both
+/// are Ctrl-Break, the one console event another group can be sent).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ask {
     /// SIGINT: what Ctrl-C sends.
@@ -40,20 +60,48 @@ pub fn kill(child: &mut dyn ChildWrapper) {
     let _ = child.wait();
 }
 
-/// Sends `ask` to `child`; whether it could be sent.
+/// Sends `ask` to `child`, started by [`grouped`]; whether it could be sent.
 pub fn send(child: &dyn ChildWrapper, ask: Ask) -> bool {
     #[cfg(unix)]
     {
-        let signal = match ask {
-            Ask::Interrupt => libc::SIGINT,
-            Ask::Terminate => libc::SIGTERM,
-        };
-        child.signal(signal).is_ok()
+        child.signal(signal_of(ask)).is_ok()
     }
-    #[cfg(not(unix))]
+    #[cfg(windows)]
     {
-        let _ = (child, ask);
-        false
+        ask_group(child.id(), ask).is_ok()
+    }
+}
+
+/// Asks the group that `leader` leads (started by [`grouped`]) to stop, as
+/// a terminal would. Unix: `ask`'s signal to the whole process group.
+/// Windows: Ctrl-Break, whatever `ask` is: Ctrl-C cannot be sent to
+/// another console group, and Ctrl-Break is what tokio's `ctrl_break` and
+/// the ctrlc crate hear there.
+pub fn ask_group(leader: u32, ask: Ask) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        let pid = libc::pid_t::try_from(leader).map_err(std::io::Error::other)?;
+        // SAFETY: kill() only sends a signal; a negative pid names the
+        // group that our own child leads.
+        match unsafe { libc::kill(-pid, signal_of(ask)) } {
+            0 => Ok(()),
+            _ => Err(std::io::Error::last_os_error()),
+        }
+    }
+    #[cfg(windows)]
+    {
+        use windows::Win32::System::Console::{CTRL_BREAK_EVENT, GenerateConsoleCtrlEvent};
+        let _ = ask;
+        // SAFETY: sends a console event to a process group; nothing shared.
+        unsafe { GenerateConsoleCtrlEvent(CTRL_BREAK_EVENT, leader) }.map_err(std::io::Error::from)
+    }
+}
+
+#[cfg(unix)]
+fn signal_of(ask: Ask) -> libc::c_int {
+    match ask {
+        Ask::Interrupt => libc::SIGINT,
+        Ask::Terminate => libc::SIGTERM,
     }
 }
 
@@ -61,8 +109,6 @@ pub fn send(child: &dyn ChildWrapper, ask: Ask) -> bool {
 mod tests {
     use std::io::{BufRead, BufReader};
     use std::process::{Command, Stdio};
-
-    use process_wrap::std::{CommandWrap, ProcessGroup};
 
     use super::*;
 
@@ -75,9 +121,7 @@ mod tests {
         command
             .args(["-c", "trap '' TERM; echo ready; sleep 30"])
             .stdout(Stdio::piped());
-        let mut wrap = CommandWrap::from(command);
-        wrap.wrap(ProcessGroup::leader());
-        let mut child = wrap.spawn().expect("sh starts");
+        let mut child = grouped(command).spawn().expect("sh starts");
         let mut ready = String::new();
         let stdout = child.stdout().take().expect("its stdout");
         BufReader::new(stdout)

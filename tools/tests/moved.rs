@@ -5,8 +5,8 @@
 //! renamed folder to one that is gone, and the copy to the original.
 //!
 //! Run as a learner runs it: `cargo xtask …` in the folder, offline, the
-//! runner built by the launcher there. Linux only: under Wine there is no
-//! Windows cargo to run it with (docs/grading.md).
+//! runner built by the launcher there. Skipped under Wine, which has no
+//! Windows cargo to run it with (.ci/wine/skips.txt).
 
 mod support;
 
@@ -36,7 +36,6 @@ fn cargo_xtask(dir: &Path, args: &[&str]) -> (bool, String) {
     common::run(&mut command)
 }
 
-#[cfg(not(windows))]
 #[test]
 fn a_built_workshop_renamed_or_copied_acts_on_the_folder_it_is_run_in() {
     let base = tempfile::tempdir().expect("a temporary folder");

@@ -609,7 +609,6 @@ fn rss(pid: u32) -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-#[cfg(unix)]
 #[test]
 fn ctrl_c_saves_the_board_and_a_restart_keeps_it_and_its_tokens() {
     let _serial = serial();

@@ -23,7 +23,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use process_wrap::std::{ChildWrapper, CommandWrap, ProcessGroup};
+use process_wrap::std::ChildWrapper;
 use workshop_core::child::{self, Ask};
 use workshop_testkit as common;
 use workshop_testkit::docs::{self, Block, Step};
@@ -349,8 +349,7 @@ impl Run<'_> {
         command.stdout(Stdio::piped()).stderr(Stdio::piped());
         // Its own process group: Ctrl-C, at the end, reaches cargo, the
         // runner and the server alike, as a terminal's would.
-        let mut child = CommandWrap::from(command)
-            .wrap(ProcessGroup::leader())
+        let mut child = workshop_core::child::grouped(command)
             .spawn()
             .map_err(|err| format!("cannot run it: {err}"))?;
         let lines = Arc::new(Mutex::new(Vec::new()));

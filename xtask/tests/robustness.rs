@@ -4,13 +4,16 @@
 //! left running.
 
 use std::fs;
+#[cfg(unix)]
 use std::process::Stdio;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use workshop_testkit as common;
 
-use common::{check, check_command, root, workspace};
+#[cfg(unix)]
+use common::check_command;
+use common::{check, root, workspace};
 
 /// Replaces part 3's server binary in the copy with `main`, and checks.
 fn check_part3_with_main(main: &str) -> (bool, String, Duration) {
@@ -106,7 +109,9 @@ fn two_checks_at_once_do_not_collide() {
     }
 }
 
-/// Processes (other than ourselves) whose environment carries `mark`.
+/// Processes (other than ourselves) whose environment carries `mark`
+/// (read from /proc).
+#[cfg(unix)]
 fn marked_processes(mark: &str) -> Vec<String> {
     let needle = format!("WORKSHOP_TEST_MARK={mark}");
     let mut found = Vec::new();

@@ -8,12 +8,13 @@ pub mod fake;
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use process_wrap::std::ChildWrapper;
 use reqwest::blocking::{Body, Client};
 use serde_json::{Value, json};
 
@@ -42,7 +43,7 @@ pub fn client() -> Client {
 
 /// `room serve` on a free port of loopback, killed when dropped.
 pub struct Board {
-    child: Child,
+    child: Box<dyn ChildWrapper>,
     pub base: String,
     pub join_token: String,
     pub view_token: String,
@@ -80,16 +81,19 @@ fn start_within(extra: &[&str]) -> Duration {
 
 impl Board {
     pub fn start(extra: &[&str]) -> Self {
-        let mut child = Command::new(common::tools())
+        let mut command = Command::new(common::tools());
+        command
             .args(["room", "serve", "--port", "0"])
             .args(extra)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
+            .stderr(Stdio::piped());
+        // In a group of its own, which Ctrl-Break can reach on Windows.
+        let mut child = workshop_core::child::grouped(command)
             .spawn()
             .expect("room serve starts");
         let stderr = Arc::new(Mutex::new(String::new()));
-        let mut err = child.stderr.take().expect("stderr");
+        let mut err = child.stderr().take().expect("stderr");
         let into = Arc::clone(&stderr);
         thread::spawn(move || {
             let mut chunk = [0; 4096];
@@ -102,7 +106,7 @@ impl Board {
         // every line is read to the end, so the board never writes into a
         // full pipe.
         let (lines, printed) = mpsc::channel();
-        let out = child.stdout.take().expect("stdout");
+        let out = child.stdout().take().expect("stdout");
         thread::spawn(move || {
             for line in BufReader::new(out).lines() {
                 let Ok(line) = line else { break };
@@ -228,12 +232,11 @@ impl Board {
         self.post("/api/check", Some(&self.join_token), report.to_string())
     }
 
-    /// Ctrl-C, as a terminal sends it; the exit status.
-    #[cfg(unix)]
+    /// Ctrl-C, as a terminal sends it (Ctrl-Break on Windows); the exit
+    /// status.
     pub fn interrupt(mut self) -> ExitStatus {
-        let pid = libc::pid_t::try_from(self.child.id()).expect("a pid");
-        // SAFETY: a plain signal to the child this test started.
-        unsafe { libc::kill(pid, libc::SIGINT) };
+        use workshop_core::child::{Ask, ask_group};
+        ask_group(self.child.id(), Ask::Interrupt).expect("Ctrl-C sent");
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             if let Some(status) = self.child.try_wait().expect("the board's status") {
@@ -389,7 +392,7 @@ pub fn timed_check(root: &Path, part: &str) -> Timed {
         }
         (text, last)
     });
-    let mut err = child.stderr.take().expect("stderr");
+    let mut err = child.stderr().take().expect("stderr");
     let errors = thread::spawn(move || {
         let mut text = String::new();
         let _ = err.read_to_string(&mut text);

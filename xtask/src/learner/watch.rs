@@ -29,7 +29,7 @@ use workshop_core::child::{self, Ask};
 
 use anyhow::{Context, anyhow};
 use notify::{Event, EventKind, PollWatcher, RecommendedWatcher, RecursiveMode, Watcher};
-use process_wrap::std::{ChildWrapper, CommandWrap};
+use process_wrap::std::ChildWrapper;
 
 use super::{BOLD, DIM, Out};
 use crate::progress::{Last, Progress};
@@ -469,14 +469,9 @@ fn start(child: &Child, exe: &Path, root: &Path, part: &str) -> anyhow::Result<(
         .args(["check", part])
         .current_dir(root)
         .stdin(Stdio::null());
-    let mut wrapped = CommandWrap::from(command);
-    #[cfg(unix)]
-    wrapped.wrap(process_wrap::std::ProcessGroup::leader());
-    #[cfg(windows)]
-    wrapped.wrap(process_wrap::std::JobObject);
     let mut running = lock(child);
     *running = Some(
-        wrapped
+        child::grouped(command)
             .spawn()
             .with_context(|| format!("cannot run {}", exe.display()))?,
     );

@@ -27,21 +27,17 @@ impl Proc {
         sent(unsafe { libc::kill(pid, libc::SIGTERM) } == 0)
     }
 
-    /// Asks the process to stop as a console would: Ctrl-Break, to its
-    /// process group (Ctrl-C cannot be sent to another group). The process
-    /// must lead a process group of its own (CREATE_NEW_PROCESS_GROUP).
+    /// Asks the process to stop as a console would: Ctrl-Break, to the
+    /// console process group it leads (`core::child::grouped`).
     #[cfg(windows)]
     pub fn ask_to_stop(&self) -> Result<(), String> {
-        const CTRL_BREAK_EVENT: u32 = 1;
-        unsafe extern "system" {
-            fn GenerateConsoleCtrlEvent(event: u32, process_group: u32) -> i32;
-        }
-        // SAFETY: sends a console event; no memory is shared.
-        sent(unsafe { GenerateConsoleCtrlEvent(CTRL_BREAK_EVENT, self.id()) } != 0)
+        let sent = workshop_core::child::ask_group(self.id(), workshop_core::child::Ask::Terminate);
+        sent.map_err(|err| format!("cannot send {} to the server: {err}", signal_name()))
     }
 }
 
 /// The outcome of sending the signal, with the system's reason if it failed.
+#[cfg(unix)]
 fn sent(ok: bool) -> Result<(), String> {
     if ok {
         Ok(())
