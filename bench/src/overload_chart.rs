@@ -40,6 +40,14 @@ pub fn render(report: &OverloadReport) -> Result<String, BenchError> {
         return Err(BenchError::Chart("no runs to draw".into()));
     };
     let x_range = (first * 0.7)..(last * 1.4);
+    // Each offered rate named on the axis, not a log scale's own round
+    // numbers (which named only 1× and 10× of 0.5×, 1×, 2×, 10×).
+    let x_axis = || {
+        x_range
+            .clone()
+            .log_scale()
+            .with_key_points(multiples.clone())
+    };
     let lines = [
         (
             SHEDDING,
@@ -77,22 +85,24 @@ pub fn render(report: &OverloadReport) -> Result<String, BenchError> {
             report.machine.cores,
             report.date.get(..10).unwrap_or(&report.date),
         );
+        // Headroom above the highest line for the legend, in the upper left:
+        // at 1.25× a goodput that rises from 0.5× to 1× ran under it.
         let goodput_top = report
             .runs
             .iter()
             .map(|run| run.goodput)
             .fold(report.capacity, f64::max)
-            * 1.25;
+            * 1.7;
         let mut goodput = ChartBuilder::on(&top)
             .caption(caption, ("sans-serif", 15))
             .margin(14)
             .x_label_area_size(36)
             .y_label_area_size(64)
-            .build_cartesian_2d(x_range.clone().log_scale(), 0.0..goodput_top)
+            .build_cartesian_2d(x_axis(), 0.0..goodput_top)
             .map_err(chart_error)?;
         goodput
             .configure_mesh()
-            .x_labels(8)
+            .x_labels(multiples.len())
             .x_label_formatter(&|x| format!("{x}×"))
             .disable_x_mesh()
             .bold_line_style(BLACK.mix(0.15))
@@ -120,12 +130,12 @@ pub fn render(report: &OverloadReport) -> Result<String, BenchError> {
             .x_label_area_size(44)
             .y_label_area_size(64)
             .build_cartesian_2d(
-                x_range.clone().log_scale(),
+                x_axis(),
                 (report.round_trip_ms / 2.0..highest_p99 * 2.0).log_scale(),
             )
             .map_err(chart_error)?;
         p99.configure_mesh()
-            .x_labels(8)
+            .x_labels(multiples.len())
             .x_label_formatter(&|x| format!("{x}×"))
             .disable_x_mesh()
             .bold_line_style(BLACK.mix(0.15))
@@ -202,6 +212,8 @@ mod tests {
             sample::run(SHEDDING, 10.0, 79.0, 160.0),
             sample::run(UNBOUNDED, 1.0, 79.0, 180.0),
             sample::run(UNBOUNDED, 10.0, 10.0, 5000.0),
+            sample::run(SHEDDING, 0.5, 40.0, 150.0),
+            sample::run(SHEDDING, 2.0, 79.0, 150.0),
         ]);
         let svg = render(&report).expect("it renders");
         let parsed = roxmltree::Document::parse(&svg).expect("valid XML");
@@ -209,7 +221,14 @@ mod tests {
             .descendants()
             .filter_map(|node| node.text())
             .collect();
-        for expected in ["1×", "10×", "capacity, 80/s", "two round trips, 200 ms"] {
+        for expected in [
+            "0.5×",
+            "1×",
+            "2×",
+            "10×",
+            "capacity, 80/s",
+            "two round trips, 200 ms",
+        ] {
             assert!(
                 texts.iter().any(|text| text.contains(expected)),
                 "{expected}: {texts:?}"
