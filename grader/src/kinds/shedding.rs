@@ -349,6 +349,14 @@ fn one_line(body: &str) -> bool {
     !body.trim().is_empty() && body.trim_end_matches('\n').lines().count() == 1
 }
 
+/// `a 502 (rates service unavailable: …)`, or `no answer within 0.5 s`.
+fn shown(sent: &Sent) -> String {
+    match &sent.answer {
+        Ok(got) => format!("a {} ({})", got.status, got.body.trim_end()),
+        Err(why) => why.clone(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -368,13 +376,5 @@ mod tests {
         for unreadable in ["soon", "", "1.5", "1s", "-1", " 1", "06 Nov 1994"] {
             assert!(!readable_retry_after(unreadable), "{unreadable:?}");
         }
-    }
-}
-
-/// `a 502 (rates service unavailable: …)`, or `no answer within 0.5 s`.
-fn shown(sent: &Sent) -> String {
-    match &sent.answer {
-        Ok(got) => format!("a {} ({})", got.status, got.body.trim_end()),
-        Err(why) => why.clone(),
     }
 }
