@@ -36,7 +36,10 @@ pub fn restore(root: &Path, part: &Part, generated: &Files) -> anyhow::Result<Re
     for (path, original) in graded_tests(part, generated) {
         let full = root.join(path);
         let on_disk = fs::read(&full).ok();
-        if on_disk.as_deref() == Some(original.as_bytes()) {
+        if on_disk
+            .as_deref()
+            .is_some_and(|on_disk| same_text(on_disk, original.as_bytes()))
+        {
             continue;
         }
         if on_disk.is_some() {
@@ -52,6 +55,21 @@ pub fn restore(root: &Path, part: &Part, generated: &Files) -> anyhow::Result<Re
         restored.backup = Some(backup.dir().to_path_buf());
     }
     Ok(restored)
+}
+
+/// The same text, whatever the line endings: an editor on Windows, or git
+/// with `core.autocrlf`, may save a file with CRLF that nobody changed.
+fn same_text(a: &[u8], b: &[u8]) -> bool {
+    let lf = |text: &[u8]| {
+        let mut out = Vec::with_capacity(text.len());
+        for (i, &byte) in text.iter().enumerate() {
+            if !(byte == b'\r' && text.get(i + 1) == Some(&b'\n')) {
+                out.push(byte);
+            }
+        }
+        out
+    };
+    a == b || lf(a) == lf(b)
 }
 
 /// One line per restored file, for the report.
@@ -71,4 +89,19 @@ pub fn describe(restored: &Restored) -> Vec<String> {
             ),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_text;
+
+    #[test]
+    fn a_file_saved_with_crlf_is_the_same_text() {
+        let lf = b"fn main() {\n    run();\n}\n";
+        assert!(same_text(b"fn main() {\r\n    run();\r\n}\r\n", lf));
+        assert!(same_text(lf, lf));
+        assert!(!same_text(b"fn main() {\r\n    cheat();\r\n}\r\n", lf));
+        // A carriage return on its own is a change, not a line ending.
+        assert!(!same_text(b"fn main() {\r    run();\n}\n", lf));
+    }
 }
