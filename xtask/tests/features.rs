@@ -19,7 +19,10 @@ fn features(package: &str, with_dev: bool) -> BTreeMap<String, String> {
     } else {
         "normal,build"
     };
-    let output = Command::new(env!("CARGO"))
+    // The cargo running the tests, as it says at run time (under Wine, the
+    // relay to the Linux one: .ci/wine/run).
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let output = Command::new(cargo)
         .current_dir(common::root())
         .args(["tree", "--offline", "--locked", "--package", package])
         .args(["--edges", edges, "--prefix", "none", "--format", "{p}|{f}"])

@@ -85,15 +85,48 @@ fn relay(args: &[String]) -> io::Result<ExitCode> {
     }
 }
 
-/// The variables that shape a cargo command, and the workshop's own: what
-/// a Windows cargo would have seen that the server's does not. The rest
-/// (PATH, TEMP, …) are Wine's, and mean nothing on Linux.
+/// What a Windows cargo would have seen that the server's does not: every
+/// variable but Wine's own and Windows' (PATH, TEMP, the system's folders),
+/// which mean nothing on Linux, and the cargo variables that name this
+/// relay or its home.
 fn passed(name: &str) -> bool {
+    const WINDOWS: [&str; 25] = [
+        "PATH",
+        "PATHEXT",
+        "TEMP",
+        "TMP",
+        "SYSTEMROOT",
+        "SYSTEMDRIVE",
+        "WINDIR",
+        "COMSPEC",
+        "USERPROFILE",
+        "APPDATA",
+        "LOCALAPPDATA",
+        "PROGRAMDATA",
+        "PROGRAMFILES",
+        "PROGRAMFILES(X86)",
+        "PROGRAMW6432",
+        "COMMONPROGRAMFILES",
+        "COMMONPROGRAMFILES(X86)",
+        "COMMONPROGRAMW6432",
+        "ALLUSERSPROFILE",
+        "PUBLIC",
+        "HOMEDRIVE",
+        "HOMEPATH",
+        "COMPUTERNAME",
+        "CARGO",
+        "CARGO_HOME",
+    ];
     let name = name.to_ascii_uppercase();
-    (name.starts_with("CARGO_") && name != "CARGO_HOME")
-        || name.starts_with("WORKSHOP_")
-        || name.starts_with("RUST")
-        || ["NO_COLOR", "CLICOLOR_FORCE", "TERM"].contains(&name.as_str())
+    !(WINDOWS.contains(&name.as_str())
+        || name.starts_with("WINE")
+        || name.starts_with("PROCESSOR_")
+        || name.starts_with("USERDOMAIN")
+        || name == "NUMBER_OF_PROCESSORS"
+        || name == "OS"
+        || name == "USERNAME"
+        || name == "RUSTUP_HOME"
+        || name == "RUSTUP_TOOLCHAIN")
 }
 
 // --- Linux: the server ---
@@ -148,7 +181,16 @@ fn answer(stream: TcpStream) -> io::Result<()> {
             command.env(name, value);
         }
     }
-    let mut child = workshop_core::child::grouped(command).spawn()?;
+    let mut child = match workshop_core::child::grouped(command).spawn() {
+        Ok(child) => child,
+        Err(err) => {
+            // Said to the client, which prints it and exits as cargo would.
+            let mut stream = stream;
+            let said = format!("error: wine-cargo cannot run cargo in {cwd}: {err}\n");
+            frame(&mut stream, STDERR, said.as_bytes())?;
+            return frame(&mut stream, EXIT, &101i32.to_le_bytes());
+        }
+    };
     let writer = std::sync::Arc::new(std::sync::Mutex::new(stream.try_clone()?));
     let pipes: Vec<(u8, Box<dyn Read + Send>)> = [
         child
@@ -216,7 +258,10 @@ fn frame(stream: &mut TcpStream, kind: u8, bytes: &[u8]) -> io::Result<()> {
 }
 
 /// `Z:\a\b` (or `\\?\Z:\a\b`, or `--flag=Z:\a\b`) as the Unix path Wine
-/// maps it to; anything else as it is.
+/// maps it to; anything else as it is. Z: is `/`; another drive is what
+/// its link in the Wine prefix's `dosdevices` leads to (C: is the prefix's
+/// `drive_c`, where a Windows program's temporary folder is), so that a
+/// path cargo answers with reads back as a Windows path on Z:.
 fn unix(arg: &str) -> String {
     if let Some((flag, value)) = arg.split_once('=')
         && flag.starts_with("--")
@@ -224,11 +269,27 @@ fn unix(arg: &str) -> String {
         return format!("{flag}={}", unix(value));
     }
     let bare = arg.strip_prefix(r"\\?\").unwrap_or(arg);
-    match bare.get(..3) {
-        Some(drive) if drive.eq_ignore_ascii_case(r"z:\") || drive.eq_ignore_ascii_case("z:/") => {
-            format!("/{}", bare[3..].replace('\\', "/"))
-        }
-        _ => arg.to_string(),
+    let bytes = bare.as_bytes();
+    let is_drive = bytes.len() >= 3
+        && bytes[0].is_ascii_alphabetic()
+        && bytes[1] == b':'
+        && matches!(bytes[2], b'\\' | b'/');
+    if !is_drive {
+        return arg.to_string();
+    }
+    let rest = bare[3..].replace('\\', "/");
+    let drive = bare[..2].to_ascii_lowercase();
+    if drive == "z:" {
+        return format!("/{rest}");
+    }
+    let prefix = std::env::var_os("WINEPREFIX")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| std::path::Path::new(&home).join(".wine")));
+    match prefix
+        .and_then(|prefix| std::fs::canonicalize(prefix.join("dosdevices").join(&drive)).ok())
+    {
+        Some(root) => root.join(rest).display().to_string(),
+        None => arg.to_string(),
     }
 }
 
