@@ -14,8 +14,8 @@
 //! - **with a limit and a queue with an end**, a request that cannot start
 //!   its fetch within its budget is answered at once, `503 Service
 //!   Unavailable` with `Retry-After`: its client can retry, or go elsewhere,
-//!   and the requests admitted are answered in time. The server keeps
-//!   serving its capacity, whatever the excess: load shedding.
+//!   and the requests admitted are answered in time. The server goes on
+//!   serving near its capacity, up to many times it: load shedding.
 //!
 //! The limit is a `tokio::sync::Semaphore` of N permits: a fetch holds one,
 //! and gives it back when it ends, however it ends (answered, failed, or
@@ -136,8 +136,8 @@ impl IntoResponse for Shed {
         // Answer `StatusCode::SERVICE_UNAVAILABLE`, a `header::RETRY_AFTER`
         // of `RETRY_AFTER` in whole seconds (the header's unit), and the
         // message, `self.to_string()`: a tuple of the three is a response.
-        // Without `Retry-After`, a client has no idea when to try again, and
-        // tries at once: more load, not less.
+        // Without a `Retry-After` it can read, a client has no hint, and a
+        // naive one retries at once: more load, not less.
         todo!("gap 5: a 503 with Retry-After and one line")
     }
 }
