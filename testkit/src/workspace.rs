@@ -155,14 +155,20 @@ fn copy(from: &Path, to: &Path, skip: &[&str], keep_times: bool) {
             copy(&path, &to.join(&name), skip, keep_times);
         } else if file_type.is_file() {
             let copied = to.join(&name);
-            fs::copy(&path, &copied).expect("a file copied");
             if keep_times {
+                fs::copy(&path, &copied).expect("a file copied");
                 let modified = entry.metadata().and_then(|m| m.modified()).expect("a time");
                 fs::File::options()
                     .write(true)
                     .open(&copied)
                     .and_then(|file| file.set_modified(modified))
                     .expect("the time kept");
+            } else {
+                // Written anew, so the copy's time is now on every system:
+                // `fs::copy` keeps the original's time on Windows, where
+                // cargo took pristine exercises put back over an attempt
+                // for fresh, and graded the attempt's stale build.
+                fs::write(&copied, fs::read(&path).expect("a file read")).expect("a file copied");
             }
         }
     }
