@@ -1,5 +1,5 @@
-//! The command line, shared by `cargo xtask bench` and the optimised runner
-//! binary it starts (`workshop-bench`).
+//! The command line of `workshop-bench`, which `cargo xtask bench` builds
+//! optimised and hands its arguments to, as they were typed.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -7,112 +7,125 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use crate::{BenchConfig, BenchError, Code, GeneratorKind, Profile, report};
+use clap::{Args, Parser, Subcommand};
 
-/// How to run the comparison.
-#[derive(Debug, Clone, clap::Args)]
-#[command(after_help = "\
+use crate::overload::{self, OverloadConfig, OverloadReport};
+use crate::{BenchConfig, BenchError, Code, GeneratorKind, Profile, overload_chart, report};
+
+/// The four implementations side by side, each against its bound; or part
+/// 5 under overload.
+#[derive(Debug, Parser)]
+#[command(
+    name = "workshop-bench",
+    bin_name = "cargo xtask bench",
+    after_help = "\
 Examples:
-  cargo xtask bench                                   the default sweep, about 3½ minutes
-  cargo xtask bench --connections 32,256 --duration 5s
-  cargo xtask bench --latency 200ms --learner         your servers, a slower rates service
-  cargo xtask bench --wrk                             wrk sends the load (apt-get install wrk)
-  cargo xtask bench --json > results.json             for machines: share it with the room
-  cargo xtask bench --first-run --runs 2              a fresh clone's first check, against building part 2
-  cargo xtask bench --overload                        part 5: what shedding buys, at 0.5× to 10× capacity
-  cargo xtask bench --overload --latency 100ms --multiples 1,10 --run-for 10s
-  cargo xtask bench --edit-to-verdict --runs 5        a one-line edit, then check partN --solution, every part
+  cargo xtask bench                                   the sweep with its defaults, about 4½ minutes
+  cargo xtask bench sweep --connections 32,256 --duration 5s
+  cargo xtask bench sweep --latency 200ms --learner   your servers, a slower rates service
+  cargo xtask bench sweep --wrk                       wrk sends the load (apt-get install wrk)
+  cargo xtask bench sweep --json > results.json       for machines: share it with the room
+  cargo xtask bench overload                          part 5: what shedding buys, at 0.5× to 10× capacity
+  cargo xtask bench overload --latency 100ms --multiples 1,10 --run-for 10s
 
 The JSON and the SVG chart are written to bench/ in the target directory (or --out), and their
-paths printed.")]
-pub struct BenchArgs {
-    /// Connection counts to sweep, comma-separated.
-    #[arg(long, value_delimiter = ',', default_value = "32,64,128,256,512,1024")]
-    pub connections: Vec<usize>,
-    /// How long each point is measured, e.g. 3s.
-    #[arg(long, default_value = "3s", value_parser = humantime::parse_duration)]
-    pub duration: Duration,
-    /// Load before each point is measured, not counted.
-    #[arg(long, default_value = "500ms", value_parser = humantime::parse_duration)]
-    pub warmup: Duration,
-    /// The rates service's latency: the round trip of Little's law.
+paths printed. Ctrl-C stops the run and every server it started, and exits 0, as every command
+of `cargo xtask` does."
+)]
+struct Cli {
+    /// None: the sweep with its defaults.
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// The workspace root, where the servers are built.
+    #[arg(long, hide = true, global = true)]
+    root: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// The comparison: the four servers under a closed loop at each
+    /// connection count, each against its Little's-law bound or its CPU
+    /// ceiling (what `bench` alone runs).
+    Sweep(SweepArgs),
+    /// Part 5 with its queue's end and without, offered constant rates up
+    /// to 10× the rates service's capacity (its --quota ÷ --latency), in an
+    /// open loop. Writes overload.json and .svg.
+    Overload(OverloadArgs),
+}
+
+/// What both commands take.
+#[derive(Debug, Clone, Args)]
+struct Shared {
+    /// The rates service's latency: the round trip every request waits for.
     #[arg(long, default_value = "50ms", value_parser = humantime::parse_duration)]
-    pub latency: Duration,
-    /// Part 3's thread pool (its server's `--threads`).
-    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..=4096))]
-    pub threads: u16,
+    latency: Duration,
     /// Benchmark your servers (exercises/) instead of the solutions.
     #[arg(long)]
-    pub learner: bool,
+    learner: bool,
+    /// Print the results as JSON on stdout instead of the table.
+    #[arg(long)]
+    json: bool,
+    /// Where to write the JSON and the chart [default: <target dir>/bench].
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Build the servers in this profile: dev builds faster, runs slower.
+    #[arg(long, value_enum, default_value_t = Profile::Release)]
+    profile: Profile,
+}
+
+#[derive(Debug, Clone, Args)]
+struct SweepArgs {
+    #[command(flatten)]
+    shared: Shared,
+    /// Connection counts to sweep, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "32,64,128,256,512,1024")]
+    connections: Vec<usize>,
+    /// How long each point is measured, e.g. 3s.
+    #[arg(long, default_value = "3s", value_parser = humantime::parse_duration)]
+    duration: Duration,
+    /// Load before each point is measured, not counted.
+    #[arg(long, default_value = "500ms", value_parser = humantime::parse_duration)]
+    warmup: Duration,
+    /// Part 3's thread pool (its server's `--threads`).
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..=4096))]
+    threads: u16,
     /// Send the load with wrk instead of the built-in generator.
     #[arg(long)]
-    pub wrk: bool,
+    wrk: bool,
     /// Skip the other generator at zero latency (the check, where wrk is
     /// installed, that the built-in one is not the bottleneck).
     #[arg(long)]
-    pub no_wrk_check: bool,
-    /// Print the results as JSON on stdout instead of the table.
-    #[arg(long)]
-    pub json: bool,
-    /// Where to write the JSON and the chart [default: <target dir>/bench].
-    #[arg(long)]
-    pub out: Option<PathBuf>,
-    /// Build the servers in this profile: dev builds faster, runs slower.
-    #[arg(long, default_value = "release", value_parser = ["release", "dev"])]
-    pub profile: String,
-    /// Instead of the comparison: a fresh clone's first `cargo xtask check
-    /// part2` (its first line, its verdict) against `cargo build -p part2
-    /// --tests` from nothing. Minutes a run.
-    #[arg(long)]
-    pub first_run: bool,
-    /// Instead of the comparison: a one-line edit to each part's solution,
-    /// then `cargo xtask check partN --solution`, timed to the verdict.
-    #[arg(long, conflicts_with = "first_run")]
-    pub edit_to_verdict: bool,
-    /// With --edit-to-verdict: another checkout of the workshop to time
-    /// the same way, run for run (e.g. the commit before a change).
-    #[arg(long, value_name = "DIR", requires = "edit_to_verdict")]
-    pub against: Option<PathBuf>,
-    /// How many runs --first-run (fresh clones, each both ways) or
-    /// --edit-to-verdict (edits of each part) times.
-    #[arg(long, default_value_t = 2)]
-    pub runs: usize,
-    /// Instead of the comparison: part 5 with its queue's end and without,
-    /// offered constant rates up to 10× the rates service's capacity (its
-    /// --quota ÷ --latency), in an open loop. Writes overload.json and .svg.
-    #[arg(long, conflicts_with_all = ["first_run", "edit_to_verdict"])]
-    pub overload: bool,
-    /// --overload: the rates service's quota, and the servers' --max-fetches.
-    #[arg(long, default_value_t = 8, requires = "overload",
-          value_parser = clap::value_parser!(u16).range(1..))]
-    pub quota: u16,
-    /// --overload: part 5's --max-wait, the end of its queue.
-    #[arg(long, default_value = "10ms", requires = "overload", value_parser = humantime::parse_duration)]
-    pub max_wait: Duration,
-    /// --overload: the offered rates, as multiples of the capacity.
-    #[arg(
-        long,
-        value_delimiter = ',',
-        default_value = "0.5,1,2,10",
-        requires = "overload"
-    )]
-    pub multiples: Vec<f64>,
-    /// --overload: how long each rate is offered.
-    #[arg(long, default_value = "6s", requires = "overload", value_parser = humantime::parse_duration)]
-    pub run_for: Duration,
-    /// --overload: draw overload.svg again from this overload.json, beside
-    /// it, and run nothing.
-    #[arg(long, value_name = "JSON", requires = "overload", hide = true)]
-    pub redraw: Option<PathBuf>,
-    /// --overload: a 200 later than this, from when it was due, is no
-    /// good to its client; goodput counts the others.
-    #[arg(long, default_value = "1s", requires = "overload", value_parser = humantime::parse_duration)]
-    pub client_timeout: Duration,
+    no_wrk_check: bool,
 }
 
-impl BenchArgs {
-    /// The run these arguments ask for, on the workspace at `root`.
-    pub fn config(&self, root: &Path) -> BenchConfig {
+#[derive(Debug, Clone, Args)]
+struct OverloadArgs {
+    #[command(flatten)]
+    shared: Shared,
+    /// The rates service's quota, and the servers' --max-fetches.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..))]
+    quota: u16,
+    /// Part 5's --max-wait, the end of its queue.
+    #[arg(long, default_value = "10ms", value_parser = humantime::parse_duration)]
+    max_wait: Duration,
+    /// The offered rates, as multiples of the capacity.
+    #[arg(long, value_delimiter = ',', default_value = "0.5,1,2,10")]
+    multiples: Vec<f64>,
+    /// How long each rate is offered.
+    #[arg(long, default_value = "6s", value_parser = humantime::parse_duration)]
+    run_for: Duration,
+    /// Draw overload.svg again from this overload.json, beside it, and run
+    /// nothing.
+    #[arg(long, value_name = "JSON", hide = true)]
+    redraw: Option<PathBuf>,
+    /// A 200 later than this, from when it was due, is no good to its
+    /// client; goodput counts the others.
+    #[arg(long, default_value = "1s", value_parser = humantime::parse_duration)]
+    client_timeout: Duration,
+}
+
+impl Shared {
+    fn config(&self, root: &Path) -> BenchConfig {
         let mut config = BenchConfig::new(root);
         if let Some(out) = &self.out {
             config.out_dir.clone_from(out);
@@ -122,15 +135,18 @@ impl BenchArgs {
         } else {
             Code::Solutions
         };
-        config.profile = if self.profile == "dev" {
-            Profile::Dev
-        } else {
-            Profile::Release
-        };
+        config.profile = self.profile;
+        config.latency = self.latency;
+        config
+    }
+}
+
+impl SweepArgs {
+    fn config(&self, root: &Path) -> BenchConfig {
+        let mut config = self.shared.config(root);
         config.connections.clone_from(&self.connections);
         config.duration = self.duration;
         config.warmup = self.warmup;
-        config.latency = self.latency;
         config.threads = usize::from(self.threads);
         config.generator = if self.wrk {
             GeneratorKind::Wrk
@@ -140,79 +156,48 @@ impl BenchArgs {
         config.wrk_check = !self.no_wrk_check;
         config
     }
+}
 
-    /// The same arguments as a command line, to hand to the runner.
-    pub fn to_args(&self) -> Vec<String> {
-        let list = |values: &[usize]| {
-            values
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join(",")
-        };
-        let mut args = vec![
-            format!("--connections={}", list(&self.connections)),
-            format!("--duration={}", humantime::format_duration(self.duration)),
-            format!("--warmup={}", humantime::format_duration(self.warmup)),
-            format!("--latency={}", humantime::format_duration(self.latency)),
-            format!("--threads={}", self.threads),
-            format!("--profile={}", self.profile),
-        ];
-        if self.first_run || self.edit_to_verdict {
-            args.push(format!("--runs={}", self.runs));
-        }
-        if let Some(json) = &self.redraw {
-            args.push(format!("--redraw={}", json.display()));
-        }
-        if self.overload {
-            let multiples: Vec<String> = self.multiples.iter().map(ToString::to_string).collect();
-            args.extend([
-                format!("--quota={}", self.quota),
-                format!("--max-wait={}", humantime::format_duration(self.max_wait)),
-                format!("--multiples={}", multiples.join(",")),
-                format!("--run-for={}", humantime::format_duration(self.run_for)),
-                format!(
-                    "--client-timeout={}",
-                    humantime::format_duration(self.client_timeout)
-                ),
-            ]);
-        }
-        if let Some(against) = &self.against {
-            args.push(format!("--against={}", against.display()));
-        }
-        for (flag, set) in [
-            ("--first-run", self.first_run),
-            ("--overload", self.overload),
-            ("--edit-to-verdict", self.edit_to_verdict),
-            ("--learner", self.learner),
-            ("--wrk", self.wrk),
-            ("--no-wrk-check", self.no_wrk_check),
-            ("--json", self.json),
-        ] {
-            if set {
-                args.push(flag.to_string());
+/// The binary's `main`: parses the command line, runs it, says why it
+/// failed.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let root = cli.root.unwrap_or_else(|| {
+        // This crate sits one level below the workspace root; where, cargo
+        // tells the process it runs (a workshop moved or copied benches
+        // itself). Run by hand, the current folder.
+        match std::env::var_os("CARGO_MANIFEST_DIR") {
+            Some(crate_dir) => {
+                let crate_dir = PathBuf::from(crate_dir);
+                crate_dir.parent().unwrap_or(&crate_dir).to_path_buf()
             }
+            None => PathBuf::from("."),
         }
-        if let Some(out) = &self.out {
-            args.push(format!("--out={}", out.display()));
+    });
+    let result = match cli.command.unwrap_or_else(default_command) {
+        Command::Sweep(args) => sweep(&root, &args),
+        Command::Overload(args) => overload(&root, &args),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::FAILURE
         }
-        args
     }
 }
 
-/// Runs the bench with a Ctrl-C handler, prints the table (or the JSON) and
-/// where the files are. Exit code 130 after Ctrl-C, as shells expect.
-pub fn run(root: &Path, args: &BenchArgs) -> Result<ExitCode, BenchError> {
+/// `bench` alone: the sweep, with its defaults.
+fn default_command() -> Command {
+    Cli::parse_from(["workshop-bench", "sweep"])
+        .command
+        .expect("`sweep` is a command")
+}
+
+/// The sweep, with a Ctrl-C handler; prints the table (or the JSON) and
+/// where the files are.
+fn sweep(root: &Path, args: &SweepArgs) -> Result<u8, BenchError> {
     let mut config = args.config(root);
-    if args.first_run {
-        return first_run(args, &config);
-    }
-    if args.overload {
-        return overload(args, config);
-    }
-    if args.edit_to_verdict {
-        return edit_to_verdict(args, &config);
-    }
     config.stop = stop_on_ctrl_c()?;
     let run = crate::run(&config).and_then(|outcome| {
         Ok(Printed {
@@ -223,7 +208,40 @@ pub fn run(root: &Path, args: &BenchArgs) -> Result<ExitCode, BenchError> {
             wall_seconds: outcome.report.wall_seconds,
         })
     });
-    print_outcome(args.json, run)
+    print_outcome(args.shared.json, run)
+}
+
+/// Part 5 with and without an end to its queue.
+fn overload(root: &Path, args: &OverloadArgs) -> Result<u8, BenchError> {
+    if let Some(json) = &args.redraw {
+        let text = std::fs::read_to_string(json)
+            .map_err(|err| BenchError::Config(format!("cannot read {}: {err}", json.display())))?;
+        let report: OverloadReport = serde_json::from_str(&text)?;
+        let svg = json.with_extension("svg");
+        overload_chart::write_svg(&report, &svg)?;
+        println!("chart: {}", svg.display());
+        return Ok(0);
+    }
+    let mut config = args.shared.config(root);
+    config.stop = stop_on_ctrl_c()?;
+    let settings = OverloadConfig {
+        quota: usize::from(args.quota),
+        max_wait: args.max_wait,
+        multiples: args.multiples.clone(),
+        run_for: args.run_for,
+        client_timeout: args.client_timeout,
+        ..OverloadConfig::default()
+    };
+    let run = overload::run(&config, &settings).and_then(|outcome| {
+        Ok(Printed {
+            json: serde_json::to_string_pretty(&outcome.report)?,
+            table: overload::table(&outcome.report),
+            results: outcome.json,
+            chart: outcome.svg,
+            wall_seconds: outcome.report.wall_seconds,
+        })
+    });
+    print_outcome(args.shared.json, run)
 }
 
 /// What a finished run prints.
@@ -236,7 +254,7 @@ struct Printed {
 }
 
 /// Installed before any server starts: Ctrl-C then sets the flag, the run
-/// stops at its next check, and the guards kill every server on the way
+/// stops at its next check, and the guards stop every server on the way
 /// out.
 fn stop_on_ctrl_c() -> Result<Arc<AtomicBool>, BenchError> {
     let stop = Arc::new(AtomicBool::new(false));
@@ -247,13 +265,14 @@ fn stop_on_ctrl_c() -> Result<Arc<AtomicBool>, BenchError> {
 }
 
 /// Prints a run: its table, or its JSON (and then the paths on stderr, so
-/// stdout stays one JSON document); exit 130 if Ctrl-C stopped it.
-fn print_outcome(json: bool, run: Result<Printed, BenchError>) -> Result<ExitCode, BenchError> {
+/// stdout stays one JSON document). Stopped by Ctrl-C, it exits 0, as
+/// `cargo xtask` does whatever it runs: asked to stop, it did.
+fn print_outcome(json: bool, run: Result<Printed, BenchError>) -> Result<u8, BenchError> {
     let printed = match run {
         Ok(printed) => printed,
         Err(BenchError::Interrupted) => {
             eprintln!("{}", BenchError::Interrupted);
-            return Ok(ExitCode::from(130));
+            return Ok(0);
         }
         Err(err) => return Err(err),
     };
@@ -270,112 +289,29 @@ fn print_outcome(json: bool, run: Result<Printed, BenchError>) -> Result<ExitCod
         print!("{}", printed.table);
         println!("{paths}");
     }
-    Ok(ExitCode::SUCCESS)
-}
-
-/// `--overload`: part 5 with and without an end to its queue.
-fn overload(args: &BenchArgs, mut config: BenchConfig) -> Result<ExitCode, BenchError> {
-    if let Some(json) = &args.redraw {
-        let text = std::fs::read_to_string(json)
-            .map_err(|err| BenchError::Config(format!("cannot read {}: {err}", json.display())))?;
-        let report: crate::overload::OverloadReport = serde_json::from_str(&text)?;
-        let svg = json.with_extension("svg");
-        crate::overload_chart::write_svg(&report, &svg)?;
-        println!("chart: {}", svg.display());
-        return Ok(ExitCode::SUCCESS);
-    }
-    config.stop = stop_on_ctrl_c()?;
-    let overload = crate::overload::OverloadConfig {
-        quota: usize::from(args.quota),
-        max_wait: args.max_wait,
-        multiples: args.multiples.clone(),
-        run_for: args.run_for,
-        client_timeout: args.client_timeout,
-        ..crate::overload::OverloadConfig::default()
-    };
-    let run = crate::overload::run(&config, &overload).and_then(|outcome| {
-        Ok(Printed {
-            json: serde_json::to_string_pretty(&outcome.report)?,
-            table: crate::overload::table(&outcome.report),
-            results: outcome.json,
-            chart: outcome.svg,
-            wall_seconds: outcome.report.wall_seconds,
-        })
-    });
-    print_outcome(args.json, run)
-}
-
-/// `--first-run`: timed in fresh clones under the system's temporary
-/// directory (outside any target directory, whose sources cargo would not
-/// watch), written to `first-run.json` beside the comparison's results.
-fn first_run(args: &BenchArgs, config: &BenchConfig) -> Result<ExitCode, BenchError> {
-    let scratch = std::env::temp_dir().join("workshop-first-run");
-    let result = crate::first_run::measure(&config.root, &scratch, args.runs)?;
-    let json = serde_json::to_string_pretty(&result)
-        .map_err(|err| BenchError::Config(format!("cannot write JSON: {err}")))?;
-    std::fs::create_dir_all(&config.out_dir).map_err(|err| {
-        BenchError::Config(format!("cannot create {}: {err}", config.out_dir.display()))
-    })?;
-    let path = config.out_dir.join("first-run.json");
-    std::fs::write(&path, format!("{json}\n"))
-        .map_err(|err| BenchError::Config(format!("cannot write {}: {err}", path.display())))?;
-    if args.json {
-        println!("{json}");
-    } else {
-        print!("{}", crate::first_run::table(&result));
-    }
-    eprintln!("results: {}", path.display());
-    Ok(ExitCode::SUCCESS)
-}
-
-/// `--edit-to-verdict`: every part, in this workspace (and `--against`'s),
-/// written to `edit-to-verdict.json`.
-fn edit_to_verdict(args: &BenchArgs, config: &BenchConfig) -> Result<ExitCode, BenchError> {
-    let mut workspaces = vec![config.root.clone()];
-    workspaces.extend(args.against.clone());
-    let timings = crate::edit_to_verdict::measure(&workspaces, args.runs)?;
-    let json = serde_json::to_string_pretty(&timings)
-        .map_err(|err| BenchError::Config(format!("cannot write JSON: {err}")))?;
-    write_result(config, "edit-to-verdict.json", &json)?;
-    if args.json {
-        println!("{json}");
-    } else {
-        print!("{}", crate::edit_to_verdict::table(&timings));
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-/// Writes `json` to `name` beside the comparison's results, and says where.
-fn write_result(config: &BenchConfig, name: &str, json: &str) -> Result<(), BenchError> {
-    std::fs::create_dir_all(&config.out_dir).map_err(|err| {
-        BenchError::Config(format!("cannot create {}: {err}", config.out_dir.display()))
-    })?;
-    let path = config.out_dir.join(name);
-    std::fs::write(&path, format!("{json}\n"))
-        .map_err(|err| BenchError::Config(format!("cannot write {}: {err}", path.display())))?;
-    eprintln!("results: {}", path.display());
-    Ok(())
+    Ok(0)
 }
 
 #[cfg(test)]
 mod tests {
-    use clap::Parser;
-
     use super::*;
 
-    #[derive(Parser)]
-    struct Cli {
-        #[command(flatten)]
-        args: BenchArgs,
+    fn parse(args: &[&str]) -> Command {
+        Cli::parse_from(std::iter::once("bench").chain(args.iter().copied()))
+            .command
+            .unwrap_or_else(default_command)
     }
 
-    fn parse(args: &[&str]) -> BenchArgs {
-        Cli::parse_from(std::iter::once("bench").chain(args.iter().copied())).args
+    fn sweep_config(args: &[&str]) -> BenchConfig {
+        match parse(args) {
+            Command::Sweep(args) => args.config(Path::new("/w")),
+            Command::Overload(_) => panic!("{args:?} is not the sweep"),
+        }
     }
 
     #[test]
-    fn the_defaults_are_the_issues() {
-        let config = parse(&[]).config(Path::new("/w"));
+    fn bench_alone_is_the_sweep_with_the_issues_defaults() {
+        let config = sweep_config(&[]);
         assert_eq!(config.connections, crate::DEFAULT_CONNECTIONS);
         assert_eq!(config.latency, Duration::from_millis(50));
         assert_eq!(config.threads, 32);
@@ -385,8 +321,9 @@ mod tests {
     }
 
     #[test]
-    fn arguments_survive_the_trip_to_the_runner() {
-        let args = parse(&[
+    fn the_sweeps_arguments_reach_its_config() {
+        let config = sweep_config(&[
+            "sweep",
             "--connections",
             "8,16",
             "--duration",
@@ -397,26 +334,42 @@ mod tests {
             "8",
             "--learner",
             "--wrk",
-            "--json",
             "--out",
             "/tmp/x",
             "--profile",
             "dev",
         ]);
-        let again = parse(
-            &args
-                .to_args()
-                .iter()
-                .map(String::as_str)
-                .collect::<Vec<_>>(),
-        );
-        assert_eq!(again.to_args(), args.to_args());
-        let config = again.config(Path::new("/w"));
         assert_eq!(config.connections, [8, 16]);
         assert_eq!(config.duration, Duration::from_millis(1500));
+        assert_eq!(config.latency, Duration::from_millis(20));
         assert_eq!(config.code, Code::Learner);
         assert_eq!(config.generator, GeneratorKind::Wrk);
         assert_eq!(config.out_dir, PathBuf::from("/tmp/x"));
         assert_eq!(config.profile, Profile::Dev);
+    }
+
+    #[test]
+    fn overload_takes_its_own_flags_and_no_profile_outside_the_enum() {
+        let Command::Overload(args) = parse(&["overload", "--multiples", "1,10", "--quota", "4"])
+        else {
+            panic!("not overload");
+        };
+        assert_eq!((args.multiples, args.quota), (vec![1.0, 10.0], 4));
+        for wrong in [
+            &["overload", "--connections", "8"][..],
+            &["sweep", "--multiples", "1"],
+            &["sweep", "--profile", "fast"],
+        ] {
+            let parsed = Cli::try_parse_from(std::iter::once("bench").chain(wrong.iter().copied()));
+            assert!(parsed.is_err(), "{wrong:?} parsed");
+        }
+    }
+
+    #[test]
+    fn ctrl_c_exits_0_as_the_runner_does() {
+        assert_eq!(
+            print_outcome(false, Err(BenchError::Interrupted)).ok(),
+            Some(0)
+        );
     }
 }

@@ -9,7 +9,7 @@
 //! installed), a terminal table, a JSON record of the run and of the machine,
 //! and an SVG chart.
 //!
-//! `--overload` is the other comparison (part 5's finale): a server with a
+//! `bench overload` is the other comparison (part 5's finale): a server with a
 //! queue that ends and the same server without, offered constant rates up to
 //! 10× their capacity in an open loop (see [`overload`]).
 //!
@@ -26,24 +26,24 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
+// Public: what tests/sweep.rs reads of a run. The rest is the binary's.
 pub mod chart;
-pub mod cli;
-pub mod edit_to_verdict;
+mod cli;
 mod error;
-pub mod first_run;
-pub mod generator;
-pub mod limits;
+mod generator;
+mod limits;
 pub mod littles_law;
-pub mod machine;
-pub mod open_loop;
-pub mod overload;
-pub mod overload_chart;
-pub mod overload_report;
+mod machine;
+mod open_loop;
+mod overload;
+mod overload_chart;
+mod overload_report;
 pub mod report;
-pub mod servers;
+mod servers;
 mod sweep;
-pub mod wrk;
+mod wrk;
 
+pub use cli::main;
 pub use error::BenchError;
 pub use sweep::{Outcome, run};
 
@@ -61,7 +61,9 @@ pub enum Code {
 }
 
 /// The cargo profile the servers are built with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Profile {
     /// What the figures are for.

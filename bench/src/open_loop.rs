@@ -106,7 +106,7 @@ impl OpenLoop {
         let start = Instant::now() + Duration::from_millis(100);
         let end = start + schedule.duration + schedule.drain;
         let threads = self.runtimes.len();
-        let mut records: Vec<Record> = thread::scope(|scope| {
+        let mut records = thread::scope(|scope| {
             let shares: Vec<_> = self
                 .runtimes
                 .iter()
@@ -128,11 +128,8 @@ impl OpenLoop {
                     })
                 })
                 .collect();
-            shares
-                .into_iter()
-                .flat_map(|share| share.join().unwrap_or_default())
-                .collect()
-        });
+            gather(shares.into_iter().map(|share| share.join()))
+        })?;
         if stop.load(Ordering::SeqCst) {
             return Err(BenchError::Interrupted);
         }
@@ -154,6 +151,26 @@ impl OpenLoop {
         records.sort_by_key(|record| record.index);
         Ok(records)
     }
+}
+
+/// Every thread's records; a thread that panicked fails the run: its
+/// requests were never the server's to answer.
+fn gather(
+    shares: impl IntoIterator<Item = thread::Result<Vec<Record>>>,
+) -> Result<Vec<Record>, BenchError> {
+    let mut records = Vec::new();
+    for share in shares {
+        let mut share = share.map_err(|panic| {
+            let why = panic
+                .downcast_ref::<&str>()
+                .map(ToString::to_string)
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            BenchError::Generator(format!("a thread of the open loop panicked: {why}"))
+        })?;
+        records.append(&mut share);
+    }
+    Ok(records)
 }
 
 /// One thread's connections.
@@ -345,6 +362,19 @@ mod tests {
             records[0].latency >= Duration::from_millis(450),
             "{records:?}"
         );
+    }
+
+    #[test]
+    fn a_crashed_thread_fails_the_run_instead_of_blaming_the_server() {
+        let record = Record {
+            index: 0,
+            status: Ok(200),
+            latency: Duration::ZERO,
+        };
+        let crashed = thread::spawn(|| -> Vec<Record> { panic!("boom") }).join();
+        let err = gather([Ok(vec![record]), crashed]).expect_err("a crash is an error");
+        assert!(err.to_string().contains("boom"), "{err}");
+        assert_eq!(gather([Ok(vec![record])]).expect("no crash"), [record]);
     }
 
     #[test]

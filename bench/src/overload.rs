@@ -1,4 +1,4 @@
-//! `cargo xtask bench --overload`: what shedding buys.
+//! `cargo xtask bench overload`: what shedding buys.
 //!
 //! The rates service gets a quota (8 requests for a date at once) and a
 //! round trip (`--latency`): its capacity is quota ÷ round trip, and no
@@ -34,7 +34,7 @@ pub use crate::overload_report::{OverloadReport, OverloadRun, SHEDDING, UNBOUNDE
 /// The server's binary, as the learner names it.
 const BIN: &str = "webserver_limited";
 
-/// What `--overload` runs, besides what `BenchConfig` already says
+/// What `bench overload` runs, besides what `BenchConfig` already says
 /// (`latency`: the round trip; `code`, `profile`, `out_dir`, `stop`).
 #[derive(Debug, Clone)]
 pub struct OverloadConfig {
@@ -66,7 +66,7 @@ impl Default for OverloadConfig {
     }
 }
 
-/// A finished `--overload` and where it was written.
+/// A finished `bench overload` and where it was written.
 #[derive(Debug)]
 pub struct OverloadOutcome {
     pub report: OverloadReport,
@@ -77,11 +77,7 @@ pub struct OverloadOutcome {
 /// Builds the server, and offers every rate to each setting.
 pub fn run(config: &BenchConfig, overload: &OverloadConfig) -> Result<OverloadOutcome, BenchError> {
     let began = Instant::now();
-    if overload.multiples.iter().any(|multiple| *multiple <= 0.0) || overload.quota == 0 {
-        return Err(BenchError::Config(
-            "the multiples and the quota must be above zero".into(),
-        ));
-    }
+    validate(overload)?;
     let limits = crate::limits::raise_open_files();
     let connections = limits
         .max_connections()
@@ -160,6 +156,19 @@ pub fn run(config: &BenchConfig, overload: &OverloadConfig) -> Result<OverloadOu
     };
     let (json, svg) = write(&report, &config.out_dir)?;
     Ok(OverloadOutcome { report, json, svg })
+}
+
+/// Every multiple a finite number above zero (`inf` would schedule
+/// `usize::MAX` requests, NaN none), and a quota.
+fn validate(overload: &OverloadConfig) -> Result<(), BenchError> {
+    let finite = |multiple: &f64| multiple.is_finite() && *multiple > 0.0;
+    if overload.multiples.iter().all(finite) && overload.quota > 0 {
+        Ok(())
+    } else {
+        Err(BenchError::Config(
+            "the multiples must be finite and above zero, and the quota above zero".into(),
+        ))
+    }
 }
 
 /// How one server is started.
@@ -449,6 +458,18 @@ mod tests {
         );
         assert_eq!(run.p99_ms, Some(1500.0));
         assert_eq!(run.p99_by_second_ms, vec![Some(100.0), Some(1500.0)]);
+    }
+
+    #[test]
+    fn multiples_must_be_finite_and_above_zero() {
+        let with = |multiples: Vec<f64>| OverloadConfig {
+            multiples,
+            ..OverloadConfig::default()
+        };
+        assert!(validate(&OverloadConfig::default()).is_ok());
+        for wrong in [f64::INFINITY, f64::NAN, 0.0, -1.0] {
+            assert!(validate(&with(vec![1.0, wrong])).is_err(), "{wrong}");
+        }
     }
 
     #[test]

@@ -149,22 +149,6 @@ pub fn build(
         .collect()
 }
 
-/// Builds the release runner (with the servers, when they are release too)
-/// and returns its path.
-pub fn build_runner(
-    root: &Path,
-    target_dir: &Path,
-    code: Code,
-    profile: Profile,
-) -> Result<PathBuf, BenchError> {
-    if profile == Profile::Release {
-        build(root, target_dir, code, profile)?;
-    } else {
-        cargo_build(root, target_dir, Profile::Release, &[RUNNER.to_string()])?;
-    }
-    binary(target_dir, Profile::Release, RUNNER)
-}
-
 /// Builds the binaries named `bins` with one cargo call, and returns their
 /// paths, in order.
 pub fn build_bins(

@@ -1,12 +1,12 @@
-//! `workshop-tools`: what `cargo xtask room serve`, `selftest` and `gen`
-//! run. The learner's runner starts it; its usage reads as the runner's.
+//! `workshop-tools`: what `cargo xtask room serve`, `selftest`, `gen` and
+//! `timing` run. The learner's runner starts it; its usage reads as the runner's.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use workshop_core::manifest;
-use workshop_tools::{exercises, room, selftest};
+use workshop_tools::{exercises, room, selftest, timing};
 
 #[derive(Debug, Parser)]
 #[command(bin_name = "cargo xtask")]
@@ -35,6 +35,12 @@ enum Cmd {
     /// Prove the grader (authors): solutions pass, exercises and attempts
     /// fail as they should, and every mutant of every gap fails a check.
     Selftest(selftest::SelftestArgs),
+    /// Time the runner itself (authors): a fresh clone's first check, an
+    /// edit's verdict.
+    Timing {
+        #[command(subcommand)]
+        command: timing::TimingArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -55,6 +61,7 @@ fn main() -> ExitCode {
         } => room::serve(&root, &args),
         Cmd::Gen { check } => exercises::run(&root, check),
         Cmd::Selftest(args) => selftest::run(&root, &args),
+        Cmd::Timing { command } => timing::run(&root, &command),
     };
     result.unwrap_or_else(|err| {
         eprintln!("error: {err:#}");

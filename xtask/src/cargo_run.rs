@@ -96,7 +96,7 @@ fn run_with(
 }
 
 /// `cargo xtask <command> <args>` for the instructor's and author's tools
-/// (`room serve`, `selftest`, `gen`): their own package, so that no learner
+/// (`room serve`, `selftest`, `gen`, `timing`): their own package, so that no learner
 /// compiles them. The first run builds it, and says so in one line.
 pub fn tools(
     root: &Path,

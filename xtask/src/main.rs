@@ -77,13 +77,14 @@ enum Cmd {
     Serve(serve::ServeArgs),
     /// Run the rates service until Ctrl-C.
     Rates(rates::RatesArgs),
-    /// The four implementations side by side, each against its bound.
+    /// The four implementations side by side, each against its bound
+    /// (`sweep`); part 5 under overload (`overload`).
     #[command(
         disable_help_flag = true,
-        after_help = "Example: cargo xtask bench --connections 32,256 --duration 2s"
+        after_help = "Example: cargo xtask bench sweep --connections 32,256 --duration 2s"
     )]
     Bench {
-        /// What `cargo xtask bench --help` lists: --connections, --latency, …
+        /// What `cargo xtask bench --help` lists: sweep, overload, …
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
@@ -105,6 +106,17 @@ enum Cmd {
     )]
     Selftest {
         /// What `cargo xtask selftest --help` lists: the part, --sample, …
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+    /// Time the runner itself (authors): a fresh clone's first check, an
+    /// edit's verdict.
+    #[command(
+        disable_help_flag = true,
+        after_help = "Example: cargo xtask timing edit-to-verdict --runs 5"
+    )]
+    Timing {
+        /// What `cargo xtask timing --help` lists: first-run, edit-to-verdict.
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
@@ -157,6 +169,7 @@ fn main() -> ExitCode {
         Cmd::Setup(args) => learner::setup::run(&root, &args),
         Cmd::Room(args) => room::run(&root, &args),
         Cmd::Selftest { args } => cargo_run::tools(&root, "selftest", args),
+        Cmd::Timing { args } => cargo_run::tools(&root, "timing", args),
     };
     result.unwrap_or_else(|err| {
         // `:#` puts the causes on the same line: `error: a: b`.

@@ -23,7 +23,7 @@ const GROUPS: &[(&str, &[&str])] = &[
             "setup", "doctor", "room", "slides", "serve", "rates", "bench",
         ],
     ),
-    ("For authors", &["gen", "selftest"]),
+    ("For authors", &["gen", "selftest", "timing"]),
 ];
 
 /// `command` with a help template that lists its subcommands in [`GROUPS`],

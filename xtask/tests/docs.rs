@@ -215,10 +215,15 @@ const HOW: &[(&str, How)] = &[
 
 /// The bench's commands put every core under load for minutes.
 const BENCH: &str = "minutes of load on every core; bench.md's figures are its reference run";
+/// The runner's timings clone and build the workspace, run after run.
+const TIMING: &str = "fresh clones and builds, minutes a run; grading.md's figures are its runs";
 
 fn how(command: &str) -> Option<How> {
     if command.starts_with("cargo xtask bench") {
         return Some(How::Skipped(BENCH));
+    }
+    if command.starts_with("cargo xtask timing") {
+        return Some(How::Skipped(TIMING));
     }
     HOW.iter()
         .find(|(known, _)| *known == command)

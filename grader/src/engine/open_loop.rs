@@ -6,7 +6,7 @@
 //! wait for each other; they arrive at their own rate. Offered more than
 //! its capacity, a server meets the excess only in an open loop: the k-th
 //! request leaves at k ÷ rate, answered or not the ones before it (wrk2's
-//! method, and what `cargo xtask bench --overload` does at scale).
+//! method, and what `cargo xtask bench overload` does at scale).
 //!
 //! One thread runs a current-thread runtime: a task a request, each with
 //! its own timeout, on a pool of kept-alive connections that grows as the

@@ -1,4 +1,4 @@
-//! `cargo xtask bench --first-run`: what a learner waits for on a fresh
+//! `cargo xtask timing first-run`: what a learner waits for on a fresh
 //! clone, against what the crates of part 2 alone cost to build.
 //!
 //! Each run clones the workspace afresh (its committed state, no target
@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use crate::BenchError;
+use anyhow::anyhow;
 
 /// One run of each command.
 #[derive(Debug, Clone, Serialize)]
@@ -52,7 +52,7 @@ pub struct FirstRun {
 }
 
 /// Runs `runs` pairs in `scratch`, cloning `root`'s committed state.
-pub fn measure(root: &Path, scratch: &Path, runs: usize) -> Result<FirstRun, BenchError> {
+pub fn measure(root: &Path, scratch: &Path, runs: usize) -> anyhow::Result<FirstRun> {
     let commit = git(root, &["rev-parse", "--short", "HEAD"])?;
     let mut done = Vec::new();
     for run in 0..runs {
@@ -154,7 +154,7 @@ struct Timed {
 /// Runs `command` in `dir` as a learner would there (none of the target
 /// directories this bench itself was started with), timing its first
 /// output and its end.
-fn timed(command: &mut Command, dir: &Path) -> Result<Timed, BenchError> {
+fn timed(command: &mut Command, dir: &Path) -> anyhow::Result<Timed> {
     command
         .current_dir(dir)
         .env_remove("CARGO_TARGET_DIR")
@@ -165,7 +165,7 @@ fn timed(command: &mut Command, dir: &Path) -> Result<Timed, BenchError> {
     let started = Instant::now();
     let mut child = command
         .spawn()
-        .map_err(|err| BenchError::Config(format!("cannot run cargo: {err}")))?;
+        .map_err(|err| anyhow!("cannot run cargo: {err}"))?;
     let (tx, rx) = mpsc::channel();
     let readers: Vec<_> = [
         child
@@ -199,7 +199,7 @@ fn timed(command: &mut Command, dir: &Path) -> Result<Timed, BenchError> {
     }
     child
         .wait()
-        .map_err(|err| BenchError::Config(format!("cannot wait for cargo: {err}")))?;
+        .map_err(|err| anyhow!("cannot wait for cargo: {err}"))?;
     Ok(Timed {
         first_line: first.map(|at| at - started),
         end: started.elapsed(),
@@ -207,41 +207,38 @@ fn timed(command: &mut Command, dir: &Path) -> Result<Timed, BenchError> {
 }
 
 /// A clone of `root`'s committed state, with no target directory.
-fn fresh_clone(root: &Path, scratch: &Path) -> Result<PathBuf, BenchError> {
+fn fresh_clone(root: &Path, scratch: &Path) -> anyhow::Result<PathBuf> {
     let clone = scratch.join("clone");
     remove(&clone)?;
     std::fs::create_dir_all(scratch)
-        .map_err(|err| BenchError::Config(format!("cannot create {}: {err}", scratch.display())))?;
+        .map_err(|err| anyhow!("cannot create {}: {err}", scratch.display()))?;
     let root = root.to_string_lossy().into_owned();
     let to = clone.to_string_lossy().into_owned();
     git(scratch, &["clone", "--quiet", "--no-hardlinks", &root, &to])?;
     Ok(clone)
 }
 
-fn git(dir: &Path, args: &[&str]) -> Result<String, BenchError> {
+fn git(dir: &Path, args: &[&str]) -> anyhow::Result<String> {
     let output = Command::new("git")
         .current_dir(dir)
         .args(args)
         .output()
-        .map_err(|err| BenchError::Config(format!("cannot run git: {err}")))?;
+        .map_err(|err| anyhow!("cannot run git: {err}"))?;
     if !output.status.success() {
-        return Err(BenchError::Config(format!(
+        return Err(anyhow!(
             "git {}: {}",
             args.join(" "),
             String::from_utf8_lossy(&output.stderr).trim()
-        )));
+        ));
     }
     Ok(String::from_utf8_lossy(&output.stdout).trim().to_string())
 }
 
-fn remove(dir: &Path) -> Result<(), BenchError> {
+fn remove(dir: &Path) -> anyhow::Result<()> {
     match std::fs::remove_dir_all(dir) {
         Ok(()) => Ok(()),
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(err) => Err(BenchError::Config(format!(
-            "cannot remove {}: {err}",
-            dir.display()
-        ))),
+        Err(err) => Err(anyhow!("cannot remove {}: {err}", dir.display())),
     }
 }
 

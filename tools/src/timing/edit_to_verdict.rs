@@ -1,4 +1,4 @@
-//! `cargo xtask bench --edit-to-verdict`: the learner's loop, timed. A
+//! `cargo xtask timing edit-to-verdict`: the learner's loop, timed. A
 //! one-line edit to a part's solution, then `cargo xtask check partN
 //! --solution`, to its verdict: the build of what changed and every check.
 //!
@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use crate::BenchError;
+use anyhow::anyhow;
 
 /// The parts timed: every part's solution, graded.
 pub const PARTS: [&str; 4] = ["part1", "part2", "part3", "part4"];
@@ -45,7 +45,7 @@ impl Timings {
 
 /// Times `runs` edits of each part in each workspace, after one edit each
 /// that is not counted (it warms the build).
-pub fn measure(workspaces: &[PathBuf], runs: usize) -> Result<Vec<Timings>, BenchError> {
+pub fn measure(workspaces: &[PathBuf], runs: usize) -> anyhow::Result<Vec<Timings>> {
     let mut all = Vec::new();
     for part in PARTS {
         let mut timings: Vec<Timings> = workspaces
@@ -95,17 +95,17 @@ pub fn table(timings: &[Timings]) -> String {
 
 /// Appends a comment line to the part's solution, checks it, and puts the
 /// file back as it was, whatever happened.
-fn edit_and_check(workspace: &Path, part: &str, run: usize) -> Result<Duration, BenchError> {
+fn edit_and_check(workspace: &Path, part: &str, run: usize) -> anyhow::Result<Duration> {
     let file = workspace
         .join("solutions")
         .join(part)
         .join("src")
         .join("lib.rs");
     let original = std::fs::read_to_string(&file)
-        .map_err(|err| BenchError::Config(format!("cannot read {}: {err}", file.display())))?;
+        .map_err(|err| anyhow!("cannot read {}: {err}", file.display()))?;
     let edited = format!("{original}// bench edit {run}\n");
     std::fs::write(&file, edited)
-        .map_err(|err| BenchError::Config(format!("cannot write {}: {err}", file.display())))?;
+        .map_err(|err| anyhow!("cannot write {}: {err}", file.display()))?;
     let started = Instant::now();
     let status = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
         .current_dir(workspace)
@@ -118,15 +118,13 @@ fn edit_and_check(workspace: &Path, part: &str, run: usize) -> Result<Duration, 
         .status();
     let took = started.elapsed();
     let restored = std::fs::write(&file, &original);
-    let status =
-        status.map_err(|err| BenchError::Config(format!("cannot run cargo xtask: {err}")))?;
-    restored
-        .map_err(|err| BenchError::Config(format!("cannot restore {}: {err}", file.display())))?;
+    let status = status.map_err(|err| anyhow!("cannot run cargo xtask: {err}"))?;
+    restored.map_err(|err| anyhow!("cannot restore {}: {err}", file.display()))?;
     if !status.success() {
-        return Err(BenchError::Config(format!(
+        return Err(anyhow!(
             "`cargo xtask check {part} --solution` failed in {}",
             workspace.display()
-        )));
+        ));
     }
     Ok(took)
 }
