@@ -509,6 +509,7 @@ fn doctor_prints_one_line_per_check() {
         labels,
         [
             "toolchain",
+            "linker",
             "dependencies",
             "sources",
             "prebuilt",
@@ -524,7 +525,7 @@ fn doctor_prints_one_line_per_check() {
     let last = text.lines().last().unwrap_or("");
     assert_eq!(
         output.status.success(),
-        last.starts_with("All 6 checks pass"),
+        last.starts_with("All 8 checks pass"),
         "{text}"
     );
 }

@@ -14,7 +14,8 @@ use super::{BAD, GOOD, Out};
 pub const LONG_ABOUT: &str = "\
     Checks that this laptop is ready for the workshop, one line per check, each \
     failure with its fix: the Rust toolchain against the workspace's \
-    rust-version; that every dependency is fetched and works offline; that \
+    rust-version; that it links a program (on Windows, the MSVC toolchain needs \
+    Visual Studio's C++ build tools); that every dependency is fetched and works offline; that \
     `cargo xtask setup` has prebuilt everything; where the dependencies come \
     from (crates.io through cargo's cache, or the vendored sources of the room's \
     offline archive); that ports 8080 and 8081 are free; and the open-file limit the benchmark needs. It changes nothing, and \
@@ -60,6 +61,7 @@ pub fn run(root: &Path, _args: &DoctorArgs) -> anyhow::Result<ExitCode> {
     let mut out = Out::new();
     let mut findings = vec![
         toolchain(root),
+        linker(),
         offline(root),
         sources(root),
         prebuilt(root),
@@ -187,6 +189,51 @@ fn sources(root: &Path) -> Finding {
             ok(format!(
                 "sources: crates.io, kept in cargo's cache ({home}/registry)"
             ))
+        }
+    }
+}
+
+/// That the toolchain links a program: a fresh Windows laptop's default
+/// (MSVC) toolchain cannot until Visual Studio's C++ build tools are
+/// installed, and a Linux or macOS one without a C toolchain cannot either.
+/// Found here, before the day, rather than at a learner's first check.
+fn linker() -> Finding {
+    let dir = std::env::temp_dir().join(format!("workshop-doctor-{}", std::process::id()));
+    let linked = (|| -> Result<(), String> {
+        fs::create_dir_all(&dir).map_err(|err| err.to_string())?;
+        fs::write(dir.join("hello.rs"), "fn main() {}\n").map_err(|err| err.to_string())?;
+        let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+        let output = Command::new(&rustc)
+            .current_dir(&dir)
+            .args(["--edition", "2021", "hello.rs", "-o"])
+            .arg(format!("hello{}", std::env::consts::EXE_SUFFIX))
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|err| format!("cannot run {}: {err}", rustc.to_string_lossy()))?;
+        if output.status.success() {
+            return Ok(());
+        }
+        let said = String::from_utf8_lossy(&output.stderr);
+        Err(said
+            .lines()
+            .find(|line| line.starts_with("error"))
+            .unwrap_or("rustc failed")
+            .to_string())
+    })();
+    let _ = fs::remove_dir_all(&dir);
+    match linked {
+        Ok(()) => ok("linker: rustc compiles and links a program"),
+        Err(why) => {
+            let fix = if host_target().is_some_and(|host| host.ends_with("-msvc")) {
+                "install Visual Studio's Build Tools with \"Desktop development with C++\" \
+                 (https://visualstudio.microsoft.com/visual-cpp-build-tools/), or use the GNU \
+                 toolchain: `rustup default stable-x86_64-pc-windows-gnu`"
+            } else if cfg!(target_os = "macos") {
+                "install the command line tools: `xcode-select --install`"
+            } else {
+                "install a C toolchain (Debian, Ubuntu: `sudo apt install build-essential`)"
+            };
+            fail(format!("linker: {why}: {fix}"))
         }
     }
 }
