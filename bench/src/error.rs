@@ -13,8 +13,10 @@ pub enum BenchError {
     Cargo(#[source] io::Error),
     #[error("building the servers failed (cargo exited with {0}): see cargo's messages above")]
     Build(String),
-    #[error("the server binary {} is missing after the build", .0.display())]
-    MissingBinary(PathBuf),
+    #[error("cargo built no binary {0}: is it workshop.toml's `server`?")]
+    MissingBinary(String),
+    #[error(transparent)]
+    Manifest(#[from] workshop_core::manifest::ManifestError),
     #[error("cannot start {what}: {source}")]
     Start {
         what: String,

@@ -72,20 +72,22 @@ pub enum Profile {
     Dev,
 }
 
+impl Code {
+    /// The side of a part, as workshop-core names its binaries.
+    fn whose(self) -> workshop_core::manifest::Whose {
+        match self {
+            Code::Solutions => workshop_core::manifest::Whose::Solution,
+            Code::Learner => workshop_core::manifest::Whose::Learner,
+        }
+    }
+}
+
 impl Profile {
     /// The name cargo's `--profile` takes.
     pub fn cargo_name(self) -> &'static str {
         match self {
             Profile::Release => "release",
             Profile::Dev => "dev",
-        }
-    }
-
-    /// The folder of the target directory cargo puts its binaries in.
-    pub fn dir_name(self) -> &'static str {
-        match self {
-            Profile::Release => "release",
-            Profile::Dev => "debug",
         }
     }
 }

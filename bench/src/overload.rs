@@ -27,12 +27,9 @@ use crate::generator::Generator;
 use crate::machine;
 use crate::open_loop::{Missing, OpenLoop, Record, Schedule, quantile_ms};
 use crate::servers::{self, ServerProcess};
-use crate::{BenchConfig, BenchError, Code, overload_chart};
+use crate::{BenchConfig, BenchError, overload_chart};
 
 pub use crate::overload_report::{OverloadReport, OverloadRun, SHEDDING, UNBOUNDED};
-
-/// The server's binary, as the learner names it.
-const BIN: &str = "webserver_limited";
 
 /// What `bench overload` runs, besides what `BenchConfig` already says
 /// (`latency`: the round trip; `code`, `profile`, `out_dir`, `stop`).
@@ -82,10 +79,9 @@ pub fn run(config: &BenchConfig, overload: &OverloadConfig) -> Result<OverloadOu
     let connections = limits
         .max_connections()
         .map_or(overload.connections, |most| most.min(overload.connections));
-    let bin = match config.code {
-        Code::Solutions => format!("{BIN}-solution"),
-        Code::Learner => BIN.to_string(),
-    };
+    // Part 5's server, by workshop.toml's name.
+    let manifest = workshop_core::manifest::Manifest::load(&config.root)?;
+    let bin = servers::server_name(&manifest, "part5", config.code)?;
     let binary = servers::build_bins(&config.root, &config.target_dir, config.profile, &[bin])?
         .pop()
         .ok_or_else(|| BenchError::Config("nothing was built".into()))?;

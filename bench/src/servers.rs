@@ -1,17 +1,22 @@
-//! The four servers: which binaries, how they are built, and how they run
-//! as child processes that never outlive the bench.
+//! The four servers: which binaries (their names are workshop.toml's), how
+//! they are built, and how they run as child processes that never outlive
+//! the bench.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::env;
 use std::ffi::OsString;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{self, BufRead, BufReader, Read};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
+
+use process_wrap::std::ChildWrapper;
+use workshop_core::child;
+use workshop_core::manifest::Manifest;
 
 use crate::littles_law::{Bound, Workers};
 use crate::{BenchError, Code, Profile};
@@ -33,9 +38,6 @@ pub struct Implementation {
     pub part: &'static str,
     /// What it is, for tables and legends.
     pub name: &'static str,
-    /// The learner's binary; the solution's adds `-solution` (the convention
-    /// `cargo xtask serve` follows too).
-    pub bin: &'static str,
     pub model: Model,
 }
 
@@ -58,25 +60,21 @@ pub const IMPLEMENTATIONS: [Implementation; 4] = [
     Implementation {
         part: "part1",
         name: "async (axum + reqwest)",
-        bin: "webserver",
         model: Model::Async,
     },
     Implementation {
         part: "part2",
         name: "spawn_blocking (32 threads)",
-        bin: "webserver_forceasync",
         model: Model::SpawnBlocking,
     },
     Implementation {
         part: "part3",
         name: "sync (tiny_http, thread pool)",
-        bin: "sync_server",
         model: Model::ThreadPool,
     },
     Implementation {
         part: "part4",
         name: "async, rates cached (one fetch per TTL)",
-        bin: "webserver_cached",
         model: Model::Cached,
     },
 ];
@@ -86,14 +84,14 @@ pub const IMPLEMENTATIONS: [Implementation; 4] = [
 pub const ASYNC_PART: &str = "part1";
 pub const CACHED_PART: &str = "part4";
 
-impl Implementation {
-    pub fn binary_name(&self, code: Code) -> String {
-        match code {
-            Code::Solutions => format!("{}-solution", self.bin),
-            Code::Learner => self.bin.to_string(),
-        }
-    }
+/// The server of `part` as `code`'s side names it: the part's `server`
+/// in workshop.toml, with `-solution` for the solution's (what `cargo
+/// xtask serve` runs too).
+pub fn server_name(manifest: &Manifest, part: &str, code: Code) -> Result<String, BenchError> {
+    Ok(code.whose().name(&manifest.part(part)?.server))
+}
 
+impl Implementation {
     /// How many requests it can hold waiting; `threads` is part 3's pool.
     pub fn workers(&self, threads: usize) -> Workers {
         match self.model {
@@ -127,30 +125,24 @@ impl Implementation {
 pub const RUNNER: &str = "workshop-bench";
 
 /// Builds the four servers with one cargo call and returns their binaries,
-/// in the order of [`IMPLEMENTATIONS`]. In release the runner is built in
-/// the same call: one feature resolution, so no dependency is compiled twice.
+/// in the order of [`IMPLEMENTATIONS`].
 pub fn build(
     root: &Path,
     target_dir: &Path,
     code: Code,
     profile: Profile,
 ) -> Result<Vec<PathBuf>, BenchError> {
-    let mut bins: Vec<String> = IMPLEMENTATIONS
+    let manifest = Manifest::load(root)?;
+    let bins = IMPLEMENTATIONS
         .iter()
-        .map(|implementation| implementation.binary_name(code))
-        .collect();
-    if profile == Profile::Release {
-        bins.push(RUNNER.to_string());
-    }
-    cargo_build(root, target_dir, profile, &bins)?;
-    IMPLEMENTATIONS
-        .iter()
-        .map(|implementation| binary(target_dir, profile, &implementation.binary_name(code)))
-        .collect()
+        .map(|implementation| server_name(&manifest, implementation.part, code))
+        .collect::<Result<Vec<_>, _>>()?;
+    build_bins(root, target_dir, profile, &bins)
 }
 
 /// Builds the binaries named `bins` with one cargo call, and returns their
-/// paths, in order.
+/// paths, in order. In release the runner is built in the same call: one
+/// feature resolution, so no dependency is compiled twice.
 pub fn build_bins(
     root: &Path,
     target_dir: &Path,
@@ -159,22 +151,27 @@ pub fn build_bins(
 ) -> Result<Vec<PathBuf>, BenchError> {
     let mut all = bins.to_vec();
     if profile == Profile::Release {
-        // The runner in the same call, as `build` does: one resolution.
         all.push(RUNNER.to_string());
     }
-    cargo_build(root, target_dir, profile, &all)?;
+    let mut built = cargo_build(root, target_dir, profile, &all)?;
     bins.iter()
-        .map(|bin| binary(target_dir, profile, bin))
+        .map(|bin| {
+            built
+                .remove(bin)
+                .ok_or_else(|| BenchError::MissingBinary(bin.clone()))
+        })
         .collect()
 }
 
-/// `cargo build` of the binaries named `bins`.
+/// `cargo build` of the binaries named `bins`: where cargo put each, by
+/// name, as its JSON messages say (their `executable`), wherever the
+/// profile or the target directory puts them.
 fn cargo_build(
     root: &Path,
     target_dir: &Path,
     profile: Profile,
     bins: &[String],
-) -> Result<(), BenchError> {
+) -> Result<HashMap<String, PathBuf>, BenchError> {
     // `CARGO` is set when running under cargo: the same toolchain as ours.
     let cargo = env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo"));
     let mut command = Command::new(cargo);
@@ -188,23 +185,48 @@ fn cargo_build(
         .args([
             "build",
             "--workspace",
+            // The errors rendered on stderr as usual; JSON on stdout.
+            "--message-format",
+            "json-render-diagnostics",
             "--profile",
             profile.cargo_name(),
             "--target-dir",
         ])
-        .arg(target_dir);
+        .arg(target_dir)
+        .stdout(Stdio::piped());
     for bin in bins {
         command.args(["--bin", bin]);
     }
     // cargo's progress and errors go straight to the terminal.
-    let status = command.status().map_err(BenchError::Cargo)?;
+    let mut cargo = command.spawn().map_err(BenchError::Cargo)?;
+    let built = cargo
+        .stdout
+        .take()
+        .map(|stdout| executables(BufReader::new(stdout)))
+        .unwrap_or_default();
+    let status = cargo.wait().map_err(BenchError::Cargo)?;
     if status.success() {
-        Ok(())
+        Ok(built)
     } else if interrupted(&status) {
         Err(BenchError::Interrupted)
     } else {
         Err(BenchError::Build(status.to_string()))
     }
+}
+
+/// The binaries in cargo's JSON messages, by target name.
+fn executables(messages: impl BufRead) -> HashMap<String, PathBuf> {
+    messages
+        .lines()
+        .map_while(Result::ok)
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(&line).ok())
+        .filter(|message| message["reason"] == "compiler-artifact")
+        .filter_map(|message| {
+            let name = message["target"]["name"].as_str()?;
+            let executable = message["executable"].as_str()?;
+            Some((name.to_string(), PathBuf::from(executable)))
+        })
+        .collect()
 }
 
 /// Whether Ctrl-C ended the child (it reaches the whole foreground group).
@@ -219,27 +241,26 @@ fn interrupted(_status: &std::process::ExitStatus) -> bool {
     false
 }
 
-fn binary(target_dir: &Path, profile: Profile, name: &str) -> Result<PathBuf, BenchError> {
-    let path = target_dir
-        .join(profile.dir_name())
-        .join(format!("{name}{}", env::consts::EXE_SUFFIX));
-    if path.is_file() {
-        Ok(path)
-    } else {
-        Err(BenchError::MissingBinary(path))
+/// A child process in a group of its own, killed with everything it
+/// started when this is dropped: on success, on error, on panic and after
+/// Ctrl-C alike, nothing is left running.
+pub struct ChildGuard(pub Box<dyn ChildWrapper>);
+
+impl ChildGuard {
+    pub fn spawn(command: Command) -> io::Result<Self> {
+        child::grouped(command).spawn().map(Self)
     }
 }
 
-/// A child process that is killed when this is dropped: on success, on
-/// error, on panic and after Ctrl-C alike, nothing is left running.
-#[derive(Debug)]
-pub struct ChildGuard(pub Child);
-
 impl Drop for ChildGuard {
     fn drop(&mut self) {
-        // It may have exited already; `wait` reaps it either way.
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        child::kill(self.0.as_mut());
+    }
+}
+
+impl std::fmt::Debug for ChildGuard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ChildGuard({})", self.0.id())
     }
 }
 
@@ -282,7 +303,8 @@ impl ServerProcess {
         stop: &AtomicBool,
     ) -> Result<Self, BenchError> {
         let name = name.to_string();
-        let child = Command::new(binary)
+        let mut command = Command::new(binary);
+        command
             .args([
                 "--port",
                 "0",
@@ -307,19 +329,17 @@ impl ServerProcess {
             .env("RUST_BACKTRACE", "0")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|source| BenchError::Start {
-                what: binary.display().to_string(),
-                source,
-            })?;
-        let mut child = ChildGuard(child);
+            .stderr(Stdio::piped());
+        let mut child = ChildGuard::spawn(command).map_err(|source| BenchError::Start {
+            what: binary.display().to_string(),
+            source,
+        })?;
         let stderr = Arc::new(Mutex::new(VecDeque::new()));
-        if let Some(pipe) = child.0.stderr.take() {
+        if let Some(pipe) = child.0.stderr().take() {
             keep_tail(pipe, Arc::clone(&stderr));
         }
         let (found, listening) = mpsc::channel();
-        if let Some(pipe) = child.0.stdout.take() {
+        if let Some(pipe) = child.0.stdout().take() {
             watch_stdout(pipe, found);
         }
 
@@ -440,6 +460,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn cargos_messages_say_where_each_binary_is() {
+        let messages = concat!(
+            r#"{"reason":"compiler-artifact","target":{"name":"webserver-solution","kind":["bin"]},"executable":"/t/release/webserver-solution"}"#,
+            "\n",
+            r#"{"reason":"compiler-artifact","target":{"name":"rates","kind":["lib"]},"executable":null}"#,
+            "\nnot json\n",
+            r#"{"reason":"build-finished","success":true}"#,
+        );
+        let built = executables(messages.as_bytes());
+        assert_eq!(built.len(), 1, "{built:?}");
+        assert_eq!(
+            built["webserver-solution"],
+            PathBuf::from("/t/release/webserver-solution")
+        );
+    }
+
+    #[test]
     fn the_listening_line_gives_the_address() {
         assert_eq!(
             parse_listening("listening on http://127.0.0.1:40123"),
@@ -453,20 +490,20 @@ mod tests {
     }
 
     #[test]
-    fn names_follow_the_serve_convention() {
-        let part2 = IMPLEMENTATIONS[1];
+    fn names_are_workshop_tomls_as_serve_names_them() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+        let manifest = Manifest::load(root).expect("workshop.toml");
+        let name = |part, code| server_name(&manifest, part, code).unwrap();
         assert_eq!(
-            part2.binary_name(Code::Solutions),
+            name("part2", Code::Solutions),
             "webserver_forceasync-solution"
         );
-        assert_eq!(part2.binary_name(Code::Learner), "webserver_forceasync");
+        assert_eq!(name("part2", Code::Learner), "webserver_forceasync");
+        assert_eq!(name("part4", Code::Solutions), "webserver_cached-solution");
+        assert!(server_name(&manifest, "part9", Code::Learner).is_err());
         assert_eq!(IMPLEMENTATIONS[0].workers(32), Workers::PerConnection);
         assert_eq!(IMPLEMENTATIONS[2].workers(16), Workers::Threads(16));
         let part4 = IMPLEMENTATIONS[3];
-        assert_eq!(
-            part4.binary_name(Code::Solutions),
-            "webserver_cached-solution"
-        );
         assert_eq!((part4.part, part4.bound()), (CACHED_PART, Bound::Cpu));
         assert_eq!(IMPLEMENTATIONS[0].part, ASYNC_PART);
         assert!(

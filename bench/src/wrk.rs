@@ -35,21 +35,20 @@ pub fn run(
     let seconds = duration.as_secs_f64().round().max(1.0);
     // wrk refuses fewer connections than threads.
     let threads = THREADS.min(connections).max(1);
-    let mut child = ChildGuard(
-        Command::new(wrk)
-            .arg(format!("-t{threads}"))
-            .arg(format!("-c{connections}"))
-            .arg(format!("-d{seconds:.0}s"))
-            .args(["--latency", "--timeout", "5s"])
-            .arg(format!("http://{addr}{CONVERT_PATH}"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|err| BenchError::Wrk(format!("cannot start {}: {err}", wrk.display())))?,
-    );
-    let stdout = read_all(child.0.stdout.take());
-    let stderr = read_all(child.0.stderr.take());
+    let mut command = Command::new(wrk);
+    command
+        .arg(format!("-t{threads}"))
+        .arg(format!("-c{connections}"))
+        .arg(format!("-d{seconds:.0}s"))
+        .args(["--latency", "--timeout", "5s"])
+        .arg(format!("http://{addr}{CONVERT_PATH}"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = ChildGuard::spawn(command)
+        .map_err(|err| BenchError::Wrk(format!("cannot start {}: {err}", wrk.display())))?;
+    let stdout = read_all(child.0.stdout().take());
+    let stderr = read_all(child.0.stderr().take());
     let status = loop {
         if stop.load(Ordering::SeqCst) {
             // Dropping the guard kills wrk.
