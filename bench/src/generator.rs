@@ -260,11 +260,7 @@ impl Generator {
                     times.push(started.elapsed());
                 }
             }
-            times.sort();
-            times
-                .get(times.len() / 2)
-                .copied()
-                .ok_or_else(|| fail("no sample".into()))
+            workshop_loadgen::quantile(times, 0.5).ok_or_else(|| fail("no sample".into()))
         })
     }
 }

@@ -5,22 +5,21 @@
 //! asks again, so a slow server slows down the very load that measures it,
 //! and its queue never shows ("coordinated omission").
 //!
-//! At most `connections` are open (1,024, the original's top count). A
-//! free connection takes the next request due; when all are busy, a due
-//! request waits for one, and that wait is in its latency, as it is for a
-//! client whose request cannot leave. Built like the closed-loop generator
-//! (two threads, each a single-thread runtime, raw HTTP/1.1 read with
-//! httparse) so that it costs the server little CPU.
+//! The schedule is `workshop_loadgen`'s, the grader's too. At most
+//! `connections` are open (1,024, the original's top count): a due
+//! request waits for a free one, and that wait is in its latency. Built
+//! like the closed-loop generator (two threads, each a single-thread
+//! runtime, each with half the requests and half the connections; raw
+//! HTTP/1.1 read with httparse) so that it costs the server little CPU.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tokio::runtime::Runtime;
-use tokio::task::JoinSet;
-use tokio::time::Instant as TokioInstant;
+use workshop_loadgen::{Done, offer};
 
 use crate::BenchError;
 use crate::generator::{Wire, runtimes};
@@ -43,8 +42,11 @@ pub struct Schedule {
 }
 
 impl Schedule {
-    pub fn count(&self) -> usize {
-        (self.rate * self.duration.as_secs_f64()).round() as usize
+    fn plan(&self) -> workshop_loadgen::Schedule {
+        workshop_loadgen::Schedule {
+            rate: self.rate,
+            duration: self.duration,
+        }
     }
 }
 
@@ -73,6 +75,15 @@ impl Record {
     pub fn due(&self, rate: f64) -> Duration {
         Duration::from_secs_f64(self.index as f64 / rate)
     }
+
+    fn from(done: Done<Result<u16, Missing>>) -> Self {
+        Record {
+            index: done.index,
+            // None by the end of the drain: still queued, or never sent.
+            status: done.outcome.unwrap_or(Err(Missing::Unanswered)),
+            latency: done.latency,
+        }
+    }
 }
 
 /// The generator: a single-thread runtime per thread, kept for the run.
@@ -97,14 +108,11 @@ impl OpenLoop {
         path: impl Fn(usize) -> String + Sync,
         stop: &AtomicBool,
     ) -> Result<Vec<Record>, BenchError> {
-        let total = schedule.count();
+        let total = schedule.plan().count();
         // Every request written once, before the clock starts.
         let requests: Arc<[Vec<u8>]> = (0..total)
             .map(|k| format!("GET {} HTTP/1.1\r\nHost: {addr}\r\n\r\n", path(k)).into_bytes())
             .collect();
-        let next = Arc::new(AtomicUsize::new(0));
-        let start = Instant::now() + Duration::from_millis(100);
-        let end = start + schedule.duration + schedule.drain;
         let threads = self.runtimes.len();
         let mut records = thread::scope(|scope| {
             let shares: Vec<_> = self
@@ -112,17 +120,15 @@ impl OpenLoop {
                 .iter()
                 .enumerate()
                 .map(|(n, runtime)| {
-                    let share = (schedule.connections + threads - 1 - n) / threads;
-                    let (requests, next) = (Arc::clone(&requests), Arc::clone(&next));
+                    let connections = (schedule.connections + threads - 1 - n) / threads;
+                    let requests = Arc::clone(&requests);
                     scope.spawn(move || {
-                        runtime.block_on(load(
-                            share,
+                        runtime.block_on(share(
                             addr,
-                            schedule.rate,
-                            start,
-                            end,
+                            schedule,
+                            (n..total).step_by(threads),
+                            connections,
                             requests,
-                            next,
                             stop,
                         ))
                     })
@@ -132,21 +138,6 @@ impl OpenLoop {
         })?;
         if stop.load(Ordering::SeqCst) {
             return Err(BenchError::Interrupted);
-        }
-        // What no connection took, or took and never heard back from, by
-        // the end: unanswered, late since it was due.
-        let mut seen = vec![false; total];
-        for record in &records {
-            seen[record.index] = true;
-        }
-        let ended = end.saturating_duration_since(start);
-        for (index, _) in seen.iter().enumerate().filter(|(_, seen)| !**seen) {
-            let due = Duration::from_secs_f64(index as f64 / schedule.rate);
-            records.push(Record {
-                index,
-                status: Err(Missing::Unanswered),
-                latency: ended.saturating_sub(due),
-            });
         }
         records.sort_by_key(|record| record.index);
         Ok(records)
@@ -173,128 +164,77 @@ fn gather(
     Ok(records)
 }
 
-/// One thread's connections.
-#[allow(clippy::too_many_arguments)]
-async fn load(
-    connections: usize,
+/// One thread's share of the requests, on its share of the connections,
+/// until the drain ends or `stop` is set.
+async fn share(
     addr: SocketAddr,
-    rate: f64,
-    start: Instant,
-    end: Instant,
+    schedule: Schedule,
+    indices: impl Iterator<Item = usize>,
+    connections: usize,
     requests: Arc<[Vec<u8>]>,
-    next: Arc<AtomicUsize>,
     stop: &AtomicBool,
 ) -> Vec<Record> {
-    let mut tasks = JoinSet::new();
-    // `stop` lives as long as the scope that runs this; the tasks end by
-    // `end` or `stop`, before the scope does, so a flag of their own keeps
-    // them 'static.
-    let stopped = Arc::new(AtomicBool::new(false));
-    for _ in 0..connections {
-        tasks.spawn(connection(
-            addr,
-            rate,
-            start,
-            end,
-            Arc::clone(&requests),
-            Arc::clone(&next),
-            Arc::clone(&stopped),
-        ));
-    }
-    let mut records = Vec::new();
-    let mut watch = tokio::time::interval(Duration::from_millis(50));
-    loop {
-        tokio::select! {
-            joined = tasks.join_next() => match joined {
-                Some(Ok(mut done)) => records.append(&mut done),
-                Some(Err(_)) => {}
-                None => break,
-            },
-            _ = watch.tick() => {
-                if stop.load(Ordering::SeqCst) {
-                    stopped.store(true, Ordering::SeqCst);
-                    tasks.abort_all();
-                }
-            }
+    // The open connections not in use: a request takes one (or opens one)
+    // and gives it back if it stays open. In-flight requests are capped at
+    // `connections`, so no more are ever open.
+    let free: Arc<Mutex<Vec<Wire>>> = Arc::default();
+    let send = |index: usize| {
+        let (free, requests) = (Arc::clone(&free), Arc::clone(&requests));
+        async move { exchange(addr, &free, &requests[index]).await }
+    };
+    let until = schedule.duration + schedule.drain;
+    let offered = offer(schedule.plan(), indices, connections, until, send);
+    let stopped = async {
+        while !stop.load(Ordering::SeqCst) {
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
+    };
+    tokio::select! {
+        done = offered => done.into_iter().map(Record::from).collect(),
+        // The caller sees `stop` and says so.
+        () = stopped => Vec::new(),
     }
-    records
 }
 
-/// One connection: takes the next request due, sends it when it is due (or
-/// at once, if late), reads its answer, and again, until none is left.
-async fn connection(
+/// One request on a free connection (or a new one, retried until the
+/// loop ends), and its answer's status.
+async fn exchange(
     addr: SocketAddr,
-    rate: f64,
-    start: Instant,
-    end: Instant,
-    requests: Arc<[Vec<u8>]>,
-    next: Arc<AtomicUsize>,
-    stopped: Arc<AtomicBool>,
-) -> Vec<Record> {
-    let mut records = Vec::new();
-    let (start, end) = (TokioInstant::from_std(start), TokioInstant::from_std(end));
-    let mut wire: Option<Wire> = None;
-    while !stopped.load(Ordering::SeqCst) {
-        let index = next.fetch_add(1, Ordering::Relaxed);
-        let Some(request) = requests.get(index) else {
-            break;
-        };
-        let due = start + Duration::from_secs_f64(index as f64 / rate);
-        tokio::time::sleep_until(due).await;
-        let exchanged = tokio::time::timeout_at(end, async {
-            loop {
-                if wire.is_none() {
-                    match Wire::open(addr).await {
-                        Ok(opened) => wire = Some(opened),
-                        Err(_) => {
-                            tokio::time::sleep(RECONNECT_DELAY).await;
-                            continue;
-                        }
-                    }
-                }
-                let Some(open) = wire.as_mut() else { continue };
-                return match open.exchange(request).await {
-                    Ok(answer) => {
-                        if !answer.keep_alive {
-                            wire = None;
-                        }
-                        Ok(answer.status)
-                    }
-                    Err(_) => {
-                        wire = None;
-                        Err(Missing::Failed)
-                    }
-                };
+    free: &Mutex<Vec<Wire>>,
+    request: &[u8],
+) -> Result<u16, Missing> {
+    let taken = free.lock().unwrap_or_else(PoisonError::into_inner).pop();
+    let mut wire = match taken {
+        Some(wire) => wire,
+        None => loop {
+            match Wire::open(addr).await {
+                Ok(opened) => break opened,
+                Err(_) => tokio::time::sleep(RECONNECT_DELAY).await,
             }
-        })
-        .await;
-        match exchanged {
-            Ok(status) => records.push(Record {
-                index,
-                status,
-                latency: due.elapsed(),
-            }),
-            // The end came first: this one is unanswered, counted by the
-            // caller, and so is whatever is left.
-            Err(_) => break,
+        },
+    };
+    match wire.exchange(request).await {
+        Ok(answer) => {
+            if answer.keep_alive {
+                free.lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push(wire);
+            }
+            Ok(answer.status)
         }
+        Err(_) => Err(Missing::Failed),
     }
-    records
 }
 
 /// The `q`-quantile of `latencies`, in ms; `None` if there are none.
-pub fn quantile_ms(latencies: &mut [Duration], q: f64) -> Option<f64> {
-    if latencies.is_empty() {
-        return None;
-    }
-    latencies.sort();
-    let at = ((latencies.len() as f64 * q).ceil() as usize).clamp(1, latencies.len()) - 1;
-    Some(latencies[at].as_secs_f64() * 1000.0)
+pub fn quantile_ms(latencies: &[Duration], q: f64) -> Option<f64> {
+    workshop_loadgen::quantile(latencies.iter().copied(), q).map(|at| at.as_secs_f64() * 1000.0)
 }
 
 #[cfg(test)]
 mod tests {
+    use std::time::Instant;
+
     use rates::{RatesConfig, RatesService};
 
     use super::*;
@@ -379,9 +319,9 @@ mod tests {
 
     #[test]
     fn quantiles_are_of_the_sorted_latencies() {
-        let mut times: Vec<Duration> = (1..=100).rev().map(Duration::from_millis).collect();
-        assert_eq!(quantile_ms(&mut times, 0.99), Some(99.0));
-        assert_eq!(quantile_ms(&mut times, 0.5), Some(50.0));
-        assert_eq!(quantile_ms(&mut [], 0.5), None);
+        let times: Vec<Duration> = (1..=100).rev().map(Duration::from_millis).collect();
+        assert_eq!(quantile_ms(&times, 0.99), Some(99.0));
+        assert_eq!(quantile_ms(&times, 0.5), Some(50.0));
+        assert_eq!(quantile_ms(&[], 0.5), None);
     }
 }

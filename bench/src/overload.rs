@@ -257,8 +257,8 @@ fn summarise(
         .iter()
         .filter(|r| r.status == Err(Missing::Unanswered))
         .count();
-    let mut latencies: Vec<Duration> = served.iter().map(|r| r.latency).collect();
-    let mut all: Vec<Duration> = records
+    let latencies: Vec<Duration> = served.iter().map(|r| r.latency).collect();
+    let all: Vec<Duration> = records
         .iter()
         .filter(|r| r.status.is_ok())
         .map(|r| r.latency)
@@ -266,12 +266,12 @@ fn summarise(
     let whole_seconds = schedule.duration.as_secs().max(1) as usize;
     let p99_by_second_ms = (0..whole_seconds)
         .map(|second| {
-            let mut in_it: Vec<Duration> = served
+            let in_it: Vec<Duration> = served
                 .iter()
                 .filter(|r| r.due(schedule.rate).as_secs() as usize == second)
                 .map(|r| r.latency)
                 .collect();
-            quantile_ms(&mut in_it, 0.99).map(round_ms)
+            quantile_ms(&in_it, 0.99).map(round_ms)
         })
         .collect();
     OverloadRun {
@@ -280,10 +280,10 @@ fn summarise(
         offered: schedule.rate,
         goodput: good as f64 / seconds,
         shed: shed as f64 / seconds,
-        p50_ms: quantile_ms(&mut latencies, 0.5).map(round_ms),
-        p99_ms: quantile_ms(&mut latencies, 0.99).map(round_ms),
-        p50_all_ms: quantile_ms(&mut all, 0.5).map(round_ms),
-        p99_all_ms: quantile_ms(&mut all, 0.99).map(round_ms),
+        p50_ms: quantile_ms(&latencies, 0.5).map(round_ms),
+        p99_ms: quantile_ms(&latencies, 0.99).map(round_ms),
+        p50_all_ms: quantile_ms(&all, 0.5).map(round_ms),
+        p99_all_ms: quantile_ms(&all, 0.99).map(round_ms),
         errors: errors as u64,
         late: (served.len() - good) as u64,
         unanswered: unanswered as u64,

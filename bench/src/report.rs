@@ -271,16 +271,9 @@ impl Speedup {
     }
 }
 
-/// The median of `values`, in any order.
+/// The median of `values`, in any order: the workspace's one quantile.
 pub fn median(values: &[f64]) -> Option<f64> {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    let middle = sorted.len() / 2;
-    match sorted.len() {
-        0 => None,
-        n if n % 2 == 1 => sorted.get(middle).copied(),
-        _ => Some((sorted[middle - 1] + sorted[middle]) / 2.0),
-    }
+    workshop_loadgen::quantile(values.iter().copied(), 0.5)
 }
 
 /// `report` as pretty JSON.
@@ -515,7 +508,7 @@ mod tests {
         let apart = GeneratorAgreement::pool(&[implementation(&[-20.0, -12.0, -11.0])]).unwrap();
         assert_eq!((apart.difference_percent, apart.agree), (-12.0, false));
         assert!(GeneratorAgreement::pool(&[]).is_none());
-        assert_eq!(median(&[8.0, 1.0, 4.0, 2.0]), Some(3.0));
+        assert_eq!(median(&[8.0, 1.0, 4.0, 2.0, 3.0]), Some(3.0));
     }
 
     /// An implementation measured at `points`: (connections, req/s).

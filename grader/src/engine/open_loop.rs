@@ -5,19 +5,20 @@
 //! load down, and never sees more than it can take. Real clients do not
 //! wait for each other; they arrive at their own rate. Offered more than
 //! its capacity, a server meets the excess only in an open loop: the k-th
-//! request leaves at k ÷ rate, answered or not the ones before it (wrk2's
-//! method, and what `cargo xtask bench overload` does at scale).
+//! request is due at k ÷ rate, answered or not the ones before it, and its
+//! time counts from then (wrk2's method: `workshop_loadgen`, which `cargo
+//! xtask bench overload` runs at scale).
 //!
 //! One thread runs a current-thread runtime: a task a request, each with
 //! its own timeout, on a pool of kept-alive connections that grows as the
 //! server holds them. The calling thread does something meanwhile (the
 //! shedding check asks `/health`).
 
-use std::sync::Arc;
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use tokio::task::JoinSet;
+pub use workshop_loadgen::quantile;
+use workshop_loadgen::{Done, Schedule};
 
 /// What to offer: `rate` requests a second for `duration`, each waiting
 /// `timeout` at most for its answer.
@@ -38,14 +39,12 @@ impl Load {
 /// One request of the load, and what became of it.
 #[derive(Debug, Clone)]
 pub struct Sent {
-    /// Its place in the schedule: the k-th request.
-    pub index: usize,
     /// When it was meant to leave, from the start: k ÷ rate.
     pub intended: Duration,
     /// How much later than that it left: the generator's own delay, which
     /// is no fault of the server's.
     pub late: Duration,
-    /// From when it left to its whole answer, or to its timeout.
+    /// From when it was due to its whole answer, or to its timeout.
     pub took: Duration,
     pub answer: Result<Got, String>,
 }
@@ -80,7 +79,6 @@ pub fn offer<T>(
         .timeout(load.timeout)
         .build()
         .map_err(|err| format!("cannot build an HTTP client: {err}"))?;
-    let url = Arc::new(url);
     let sending = thread::Builder::new()
         .name("open-loop".into())
         .spawn(move || runtime.block_on(schedule(load, client, url)))
@@ -90,41 +88,33 @@ pub fn offer<T>(
     Ok((sent, during))
 }
 
-/// The schedule: the k-th request leaves at k ÷ rate, on a task of its own.
-async fn schedule(
-    load: Load,
-    client: reqwest::Client,
-    url: Arc<impl Fn(usize) -> String + Send + Sync + 'static>,
-) -> Vec<Sent> {
-    let start = tokio::time::Instant::now();
-    let mut requests = JoinSet::new();
-    for index in 0..load.count() {
-        let intended = Duration::from_secs_f64(index as f64 / load.rate);
-        tokio::time::sleep_until(start + intended).await;
-        let late = start.elapsed().saturating_sub(intended);
+/// The schedule: the k-th request is due at k ÷ rate, on a task of its own,
+/// as many in flight as the server holds.
+async fn schedule(load: Load, client: reqwest::Client, url: impl Fn(usize) -> String) -> Vec<Sent> {
+    let schedule = Schedule {
+        rate: load.rate,
+        duration: load.duration,
+    };
+    // Each request ends by its timeout; the margin is for a busy machine.
+    let until = load.duration + load.timeout * 2 + Duration::from_secs(1);
+    let done = workshop_loadgen::offer(schedule, 0..load.count(), usize::MAX, until, |index| {
         let (client, url) = (client.clone(), url(index));
-        requests.spawn(async move {
-            let left = Instant::now();
-            let answer = ask(&client, &url, load.timeout).await;
-            Sent {
-                index,
-                intended,
-                late,
-                took: left.elapsed(),
-                answer,
-            }
-        });
-    }
-    let mut sent = Vec::with_capacity(load.count());
-    while let Some(done) = requests.join_next().await {
-        // A request's task panics only on a grader bug; it is then missing,
-        // and counted as such by whoever reads the schedule.
-        if let Ok(one) = done {
-            sent.push(one);
-        }
-    }
-    sent.sort_by_key(|one| one.index);
-    sent
+        async move { ask(&client, &url, load.timeout).await }
+    })
+    .await;
+    done.into_iter().filter_map(sent).collect()
+}
+
+/// A request that left, as the check reads it. One that never did (a
+/// grader bug: the loop waits past every timeout) is missing, and counted
+/// as such by whoever reads the schedule.
+fn sent(done: Done<Result<Got, String>>) -> Option<Sent> {
+    Some(Sent {
+        intended: done.due,
+        late: done.late?,
+        took: done.latency,
+        answer: done.outcome?,
+    })
 }
 
 async fn ask(client: &reqwest::Client, url: &str, timeout: Duration) -> Result<Got, String> {
@@ -163,19 +153,10 @@ pub fn over(times: impl IntoIterator<Item = Duration>, limit: Duration) -> (usiz
         })
 }
 
-/// The `q`-quantile of `times` (0.99: the 99th percentile), zero if none.
-pub fn quantile(times: impl IntoIterator<Item = Duration>, q: f64) -> Duration {
-    let mut sorted: Vec<Duration> = times.into_iter().collect();
-    sorted.sort();
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let at = ((sorted.len() as f64 * q).ceil() as usize).clamp(1, sorted.len()) - 1;
-    sorted[at]
-}
-
 #[cfg(test)]
 mod tests {
+    use std::time::Instant;
+
     use rates::{RatesConfig, RatesService};
 
     use super::*;
@@ -212,7 +193,7 @@ mod tests {
         assert!(sent.iter().all(|one| one.took >= latency));
         assert_eq!(sent[40].intended, Duration::from_millis(200));
         // On time, give or take what a busy machine adds.
-        let late = quantile(sent.iter().map(|one| one.late), 0.5);
+        let late = quantile(sent.iter().map(|one| one.late), 0.5).unwrap_or_default();
         assert!(late < Duration::from_millis(50), "{late:?}");
         // All 100 were in flight together at some point: 100 of them
         // leave within 0.5 s, and none is answered before 0.4 s.
@@ -250,10 +231,9 @@ mod tests {
     fn quantiles_and_lateness_are_counted() {
         let ms = Duration::from_millis;
         let times: Vec<Duration> = (1..=100).map(ms).collect();
-        assert_eq!(quantile(times.clone(), 0.99), ms(99));
-        assert_eq!(quantile(times.clone(), 0.5), ms(50));
-        assert_eq!(quantile(times.clone(), 1.0), ms(100));
-        assert_eq!(quantile(Vec::new(), 0.99), Duration::ZERO);
+        assert_eq!(quantile(times.clone(), 0.99), Some(ms(99)));
+        assert_eq!(quantile(times.clone(), 0.5), Some(ms(50)));
+        assert_eq!(quantile(Vec::<Duration>::new(), 0.99), None);
         assert_eq!(over(times, ms(97)), (3, ms(100)));
     }
 }

@@ -33,8 +33,8 @@ use crate::engine::launch::Launch;
 use crate::engine::numbers::PATIENT;
 use crate::engine::numbers::part5::{
     ADMITTED_LIMIT, GOODPUT_SHARE, HEALTH_EVERY, JITTER, LATE_SHARE, LOAD_TIMEOUT, MAX_WAIT,
-    OFFERED, OFFERED_FOR, QUIET_WITHIN, QUOTA, SHED_CAPACITY as CAPACITY, SHED_LIMIT, SHEDDING_LIMIT,
-    SHED_ROUND_TRIP as ROUND_TRIP,
+    OFFERED, OFFERED_FOR, QUIET_WITHIN, QUOTA, SHED_CAPACITY as CAPACITY, SHED_LIMIT,
+    SHED_ROUND_TRIP as ROUND_TRIP, SHEDDING_LIMIT,
 };
 use crate::engine::open_loop::{Load, Sent, offer, over, quantile};
 use crate::engine::quiet;
@@ -204,7 +204,7 @@ pub fn check(bin: &Path) -> Checked {
 
     // What the machine added to any answer meanwhile: a queue slows a shed,
     // noise slows `/health` as much.
-    let noise = quantile(health.iter().map(|reply| reply.took), 0.90);
+    let noise = quantile(health.iter().map(|reply| reply.took), 0.90).unwrap_or_default();
     let shed_limit = SHED_LIMIT + noise;
     let (shed_late, shed_most) = over(shed.iter().map(|one| one.took), shed_limit);
     if shed_late > allowed(shed.len()) {
@@ -219,7 +219,9 @@ pub fn check(bin: &Path) -> Checked {
             SHED_LIMIT.as_millis(),
             noise.as_millis(),
             shed_most.as_millis(),
-            quantile(shed.iter().map(|one| one.took), 0.90).as_millis(),
+            quantile(shed.iter().map(|one| one.took), 0.90)
+                .unwrap_or_default()
+                .as_millis(),
             MAX_WAIT.as_millis()
         )
         .into());
@@ -274,20 +276,34 @@ pub fn check(bin: &Path) -> Checked {
         )
         .into());
     }
-    let health_most = health.iter().map(|reply| reply.took).max().unwrap_or_default();
-    let last = sent.iter().map(|one| one.intended).max().unwrap_or_default();
+    let health_most = health
+        .iter()
+        .map(|reply| reply.took)
+        .max()
+        .unwrap_or_default();
+    let last = sent
+        .iter()
+        .map(|one| one.intended)
+        .max()
+        .unwrap_or_default();
     Ok(format!(
         "{offered} ({} sent over {:.2} s, 99 % within {} ms of their time): goodput \
          {goodput:.0}/s ({:.0} % of the capacity); {} shed, 503 with Retry-After, 99 % within \
          {} ms; {} admitted, 99 % answered within {} ms; /health within {} ms throughout",
         sent.len(),
         last.as_secs_f64(),
-        quantile(sent.iter().map(|one| one.late), 0.99).as_millis(),
+        quantile(sent.iter().map(|one| one.late), 0.99)
+            .unwrap_or_default()
+            .as_millis(),
         share * 100.0,
         shed.len(),
-        quantile(shed.iter().map(|one| one.took), 0.99).as_millis(),
+        quantile(shed.iter().map(|one| one.took), 0.99)
+            .unwrap_or_default()
+            .as_millis(),
         served.len(),
-        quantile(served.iter().map(|one| one.took), 0.99).as_millis(),
+        quantile(served.iter().map(|one| one.took), 0.99)
+            .unwrap_or_default()
+            .as_millis(),
         health_most.as_millis()
     ))
 }

@@ -28,18 +28,9 @@ pub struct Timings {
 impl Timings {
     /// Min, median, max.
     pub fn spread(&self) -> (f64, f64, f64) {
-        let mut sorted = self.seconds.clone();
-        sorted.sort_by(f64::total_cmp);
-        let n = sorted.len();
-        if n == 0 {
-            return (f64::NAN, f64::NAN, f64::NAN);
-        }
-        let median = if n % 2 == 1 {
-            sorted[n / 2]
-        } else {
-            (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0
-        };
-        (sorted[0], median, sorted[n - 1])
+        let at =
+            |q| workshop_loadgen::quantile(self.seconds.iter().copied(), q).unwrap_or(f64::NAN);
+        (at(0.0), at(0.5), at(1.0))
     }
 }
 
@@ -138,7 +129,7 @@ mod tests {
         let timing = Timings {
             workspace: PathBuf::from("/w"),
             part: "part2".into(),
-            seconds: vec![3.5, 3.2, 3.3, 3.9],
+            seconds: vec![3.5, 3.2, 3.4, 3.3, 3.9],
         };
         assert_eq!(timing.spread(), (3.2, 3.4, 3.9));
         assert!(table(&[timing]).contains("part2       3.20      3.40      3.90  /w"));

@@ -96,13 +96,8 @@ pub fn measure(root: &Path, scratch: &Path, runs: usize) -> anyhow::Result<First
         done.push(run);
         remove(&clone)?;
     }
-    let mut ratios: Vec<f64> = done.iter().map(Run::ratio).collect();
-    ratios.sort_by(f64::total_cmp);
-    let median_ratio = match ratios.len() {
-        0 => f64::NAN,
-        n if n % 2 == 1 => ratios[n / 2],
-        n => (ratios[n / 2 - 1] + ratios[n / 2]) / 2.0,
-    };
+    let median_ratio =
+        workshop_loadgen::quantile(done.iter().map(Run::ratio), 0.5).unwrap_or(f64::NAN);
     let max_first_line_s = done.iter().map(|run| run.first_line_s).fold(0.0, f64::max);
     Ok(FirstRun {
         commit,
