@@ -29,6 +29,10 @@ use std::process::ExitCode;
 
 const TRIPLE: &str = "x86_64-pc-windows-gnu";
 const PORT_VAR: &str = "WINE_CARGO_PORT";
+/// The Linux programs a Windows program may run through this relay: cargo
+/// (this file's name), and git and rustc (copies of it named so), which
+/// the offline archive and `setup` run.
+const RELAYED: [&str; 3] = ["cargo", "git", "rustc"];
 
 /// The frames of an answer: a kind byte, a length, the bytes.
 const STDOUT: u8 = 1;
@@ -58,7 +62,15 @@ fn relay(args: &[String]) -> io::Result<ExitCode> {
     let mut stream =
         TcpStream::connect(("127.0.0.1", port.parse::<u16>().map_err(io::Error::other)?))?;
     let env: Vec<(String, String)> = std::env::vars().filter(|(name, _)| passed(name)).collect();
+    // Copied as `git.exe` or `rustc.exe` (on WINEPATH), it relays that
+    // program instead: the name says which.
+    let program = std::env::current_exe()?
+        .file_stem()
+        .map(|stem| stem.to_string_lossy().into_owned())
+        .filter(|stem| RELAYED.contains(&stem.as_str()))
+        .unwrap_or_else(|| "cargo".to_string());
     let request = serde_json::json!({
+        "program": program,
         "args": args,
         "cwd": std::env::current_dir()?,
         "env": env,
@@ -87,8 +99,8 @@ fn relay(args: &[String]) -> io::Result<ExitCode> {
 
 /// What a Windows cargo would have seen that the server's does not: every
 /// variable but Wine's own and Windows' (PATH, TEMP, the system's folders),
-/// which mean nothing on Linux, and the cargo variables that name this
-/// relay or its home.
+/// which mean nothing on Linux, and those that name this relay or the
+/// toolchain.
 fn passed(name: &str) -> bool {
     const WINDOWS: [&str; 25] = [
         "PATH",
@@ -125,7 +137,6 @@ fn passed(name: &str) -> bool {
         || name == "NUMBER_OF_PROCESSORS"
         || name == "OS"
         || name == "USERNAME"
-        || name == "RUSTUP_HOME"
         || name == "RUSTUP_TOOLCHAIN")
 }
 
@@ -159,10 +170,19 @@ fn answer(stream: TcpStream) -> io::Result<()> {
             .filter_map(|s| s.as_str().map(str::to_string))
             .collect()
     };
-    let args = cross(strings(&request["args"]).iter().map(|a| unix(a)).collect());
+    let args: Vec<String> = strings(&request["args"]).iter().map(|a| unix(a)).collect();
+    let program = request["program"].as_str().unwrap_or("cargo");
+    if !RELAYED.contains(&program) {
+        return Err(io::Error::other(format!("{program} is not relayed")));
+    }
+    let (program, args) = if program == "cargo" {
+        let cargo = std::env::var("WINE_CARGO_REAL").unwrap_or_else(|_| "cargo".into());
+        (cargo, cross(args))
+    } else {
+        (program.to_string(), args)
+    };
     let cwd = unix(request["cwd"].as_str().unwrap_or("."));
-    let cargo = std::env::var_os("WINE_CARGO_REAL").unwrap_or_else(|| "cargo".into());
-    let mut command = std::process::Command::new(cargo);
+    let mut command = std::process::Command::new(&program);
     command
         .args(&args)
         .current_dir(&cwd)
@@ -186,7 +206,7 @@ fn answer(stream: TcpStream) -> io::Result<()> {
         Err(err) => {
             // Said to the client, which prints it and exits as cargo would.
             let mut stream = stream;
-            let said = format!("error: wine-cargo cannot run cargo in {cwd}: {err}\n");
+            let said = format!("error: wine-cargo cannot run {program} in {cwd}: {err}\n");
             frame(&mut stream, STDERR, said.as_bytes())?;
             return frame(&mut stream, EXIT, &101i32.to_le_bytes());
         }
