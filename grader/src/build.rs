@@ -148,6 +148,9 @@ pub fn build(
     if messages.errors.is_empty() {
         // Not the code: cargo itself failed (a bad Cargo.toml, no network…).
         let stderr = proc.stderr();
+        if let Some(running) = crate::compile_errors::still_running(&stderr) {
+            anyhow::bail!("{running}");
+        }
         let first = stderr
             .lines()
             .find(|line| line.starts_with("error"))

@@ -21,6 +21,9 @@ fn is_handler_bound(text: &str) -> bool {
 /// that learners meet.
 pub fn plain_words(error: &str) -> Option<String> {
     let text = plain(error);
+    if let Some(running) = still_running(&text) {
+        return Some(running.to_string());
+    }
     let at = first_location(&text).unwrap_or("the code");
     if text.contains("cannot be sent between threads safely") {
         return Some(not_send(&text, at));
@@ -71,6 +74,24 @@ pub fn plain_words(error: &str) -> Option<String> {
 }
 
 /// A future that is not `Send`: what is held, where, and the fix.
+/// Windows will not let a running program's file be replaced: a server
+/// left running (`cargo xtask serve` in another terminal) keeps the linker
+/// (`LNK1104`, or "Access is denied" from the GNU one) or cargo (copying
+/// the binary to `target/…/debug`, os error 5 or 32) from writing it.
+pub fn still_running(text: &str) -> Option<&'static str> {
+    const LOCKED: [&str; 4] = [
+        "LNK1104",
+        "Access is denied. (os error 5)",
+        "being used by another process. (os error 32)",
+        "Permission denied: cannot open output file",
+    ];
+    LOCKED.iter().any(|sign| text.contains(sign)).then_some(
+        "the build could not write a program that is still running: Windows keeps a running \
+         program's file from being replaced. Stop the server you started (`cargo xtask serve`, \
+         or one in another terminal: Ctrl-C there), then check again",
+    )
+}
+
 fn not_send(text: &str, at: &str) -> String {
     let held = quoted_after(text, "has type `").unwrap_or("a value");
     let across = text.contains("await occurs here");
@@ -197,6 +218,19 @@ note: future is not `Send` as this value is used across an await
         let ordered = in_order(vec![HANDLER.to_string(), GUARD.to_string()]);
         assert_eq!(ordered, [GUARD, HANDLER]);
         assert_eq!(plain_words(HANDLER), None);
+    }
+
+    #[test]
+    fn a_program_still_running_on_windows_is_named_whoever_reports_it() {
+        for said in [
+            "error: linking with `link.exe` failed: exit code: 1104\n  = note: LINK : fatal error LNK1104: cannot open file 'target\\grader\\debug\\deps\\webserver-1.exe'",
+            "error: failed to link or copy `deps\\webserver-1.exe` to `webserver.exe`\n\nCaused by:\n  Access is denied. (os error 5)",
+            "ld.exe: cannot open output file webserver-1.exe: Permission denied: cannot open output file",
+        ] {
+            let words = plain_words(said).expect("named");
+            assert!(words.contains("still running"), "{words}");
+        }
+        assert_eq!(still_running("error[E0308]: mismatched types"), None);
     }
 
     #[test]
