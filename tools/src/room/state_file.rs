@@ -83,6 +83,10 @@ fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
     file.write_all(bytes)
 }
 
+/// Windows: the file takes its folder's access list, which under the
+/// instructor's profile (`--state ~/room.json`, as the docs say) is that
+/// user's, SYSTEM's and the administrators'; `room serve` warns when the
+/// file is inside the workshop, whose folder learners may share.
 #[cfg(not(unix))]
 fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
     fs::write(path, bytes)
