@@ -98,13 +98,29 @@ pub fn runner(
         return Ok(());
     }
     progress.abandon();
-    for line in others {
+    for line in &others {
         eprintln!("{line}");
     }
     eprintln!("error: the workshop's runner did not build (cargo's own words above)");
+    if others.iter().any(|line| still_running(line)) {
+        eprintln!(
+            "The runner is still running elsewhere (`cargo xtask watch` in another terminal?), \
+             and Windows keeps a running program's file from being replaced: stop it (q or \
+             Ctrl-C there), then run this again."
+        );
+    }
     Err(ExitCode::from(
         status.code().unwrap_or(1).clamp(1, 255) as u8
     ))
+}
+
+/// Whether cargo's line says a file could not be replaced because a
+/// program using it runs (Windows: os error 5 or 32, or the linker's
+/// LNK1104); the grader's build says the same of the servers.
+fn still_running(line: &str) -> bool {
+    ["(os error 5)", "(os error 32)", "LNK1104"]
+        .iter()
+        .any(|sign| line.contains(sign))
 }
 
 /// Shows the build as it goes, until cargo's `streams` close; returns the
@@ -291,6 +307,15 @@ mod tests {
             Some(Said::Finished { success: false })
         );
         assert_eq!(json(r#"{"reason":"compiler-message","message":{}}"#), None);
+    }
+
+    #[test]
+    fn a_runner_still_running_on_windows_is_told_apart() {
+        assert!(still_running("  Access is denied. (os error 5)"));
+        assert!(still_running(
+            "LINK : fatal error LNK1104: cannot open file 'xtask.exe'"
+        ));
+        assert!(!still_running("error[E0433]: cannot find crate"));
     }
 
     #[test]
