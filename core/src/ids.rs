@@ -131,7 +131,7 @@ impl PartialEq<str> for CheckId {
 
 /// Declares every kind of check once: its variant, and its name, which is
 /// what `workshop.toml` says, the last word of its check ids, and the file
-/// under `check/kinds/` that runs it. `each_check_kind!` hands the list to
+/// under `grader/src/kinds/` that runs it. `each_check_kind!` hands the list to
 /// the grader, which declares those files and dispatches to them: a new kind
 /// is a new file there and one line here.
 macro_rules! check_kinds {

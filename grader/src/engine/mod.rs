@@ -24,7 +24,7 @@
 //! - here: scenarios side by side, and the reasons built from what they
 //!   measured and what the server said.
 //!
-//! A check (`check/kinds/<kind>.rs`) holds its scenario and its diagnosis,
+//! A check (`grader/src/kinds/<kind>.rs`) holds its scenario and its diagnosis,
 //! and takes the rest from here. What the engine gives a check is a
 //! `Result<_, String>` whose error is the reason, which the check passes on
 //! with `?`; or a `Failed` with details (`wrong_answers`), or a whole

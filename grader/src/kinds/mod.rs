@@ -1,6 +1,6 @@
 //! The checks, one file a kind, each named as its kind: `pool` is run by
 //! `pool.rs`. A file holds its scenario and its diagnosis, and says what it
-//! runs (`SUBJECT`); the engine (`check/engine`) holds the rest, and its
+//! runs (`SUBJECT`); the engine (`grader/src/engine`) holds the rest, and its
 //! `numbers` every number a part's checks stand on.
 //!
 //! Every kind has one shape: `pub fn check(bin: &Path) -> Checked`, what it

@@ -1,6 +1,6 @@
 //! `cargo xtask check partN`: the grader's report, shown to the learner in
 //! plain words, then acted on: progress and the clock recorded, the next
-//! hint chosen, the outcome sent to the room. The grader (`crate::check`)
+//! hint chosen, the outcome sent to the room. The grader (`workshop_grader`)
 //! only grades; everything the learner's loop adds is here.
 //!
 //! `--format json` changes only where the results go: one JSON document on
