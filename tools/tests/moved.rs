@@ -67,18 +67,7 @@ fn a_built_workshop_renamed_or_copied_acts_on_the_folder_it_is_run_in() {
     let original_progress = fs::read(renamed.join(&progress)).expect("the progress");
 
     let board = Board::start(&[]);
-    let (ok, said) = cargo_xtask(
-        &copy,
-        &[
-            "room",
-            "join",
-            &board.base,
-            "--token",
-            &board.join_token,
-            "--name",
-            "Copy",
-        ],
-    );
+    let (ok, said) = cargo_xtask(&copy, &board.join_line("Copy"));
     assert!(ok, "room join in the copy: {said}");
     let membership = Path::new(".workshop").join("room.toml");
     assert!(copy.join(&membership).is_file(), "{said}");

@@ -205,15 +205,7 @@ fn a_check_shows_on_the_board_within_a_second_and_passes_once_filled() {
     let joined = Command::new(common::runner())
         .arg("--root")
         .arg(&*copy)
-        .args([
-            "room",
-            "join",
-            &board.base,
-            "--token",
-            &board.join_token,
-            "--name",
-            "Ada",
-        ])
+        .args(board.join_line("Ada"))
         .output()
         .expect("room join runs");
     assert!(

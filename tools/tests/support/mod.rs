@@ -228,6 +228,20 @@ impl Board {
         self.post("/api/join", Some(&self.join_token), body)
     }
 
+    /// `room join <base> --token <join token> --name <name>`, as the join
+    /// line a learner types.
+    pub fn join_line<'a>(&'a self, name: &'a str) -> [&'a str; 7] {
+        [
+            "room",
+            "join",
+            &self.base,
+            "--token",
+            &self.join_token,
+            "--name",
+            name,
+        ]
+    }
+
     pub fn report(&self, report: &Value) -> (u16, String) {
         self.post("/api/check", Some(&self.join_token), report.to_string())
     }
