@@ -283,10 +283,18 @@ fn frame(stream: &mut TcpStream, kind: u8, bytes: &[u8]) -> io::Result<()> {
 /// `drive_c`, where a Windows program's temporary folder is), so that a
 /// path cargo answers with reads back as a Windows path on Z:.
 fn unix(arg: &str) -> String {
+    let prefix = std::env::var_os("WINEPREFIX")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| std::path::Path::new(&home).join(".wine")));
+    unix_in(arg, prefix.as_deref())
+}
+
+/// [`unix`], with the Wine prefix given.
+fn unix_in(arg: &str, prefix: Option<&std::path::Path>) -> String {
     if let Some((flag, value)) = arg.split_once('=')
         && flag.starts_with("--")
     {
-        return format!("{flag}={}", unix(value));
+        return format!("{flag}={}", unix_in(value, prefix));
     }
     let bare = arg.strip_prefix(r"\\?\").unwrap_or(arg);
     let bytes = bare.as_bytes();
@@ -302,9 +310,6 @@ fn unix(arg: &str) -> String {
     if drive == "z:" {
         return format!("/{rest}");
     }
-    let prefix = std::env::var_os("WINEPREFIX")
-        .map(std::path::PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|home| std::path::Path::new(&home).join(".wine")));
     match prefix
         .and_then(|prefix| std::fs::canonicalize(prefix.join("dosdevices").join(&drive)).ok())
     {
@@ -352,7 +357,24 @@ mod tests {
             "--manifest-path=/w/Cargo.toml"
         );
         assert_eq!(unix("--package"), "--package");
-        assert_eq!(unix(r"C:\windows"), r"C:\windows");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn another_drive_is_where_the_prefix_links_it() {
+        let prefix = tempfile::tempdir().expect("a prefix");
+        std::fs::create_dir_all(prefix.path().join("dosdevices")).expect("dosdevices");
+        std::fs::create_dir_all(prefix.path().join("drive_c/users")).expect("drive_c");
+        std::os::unix::fs::symlink("../drive_c", prefix.path().join("dosdevices/c:"))
+            .expect("c: linked");
+        let drive_c = std::fs::canonicalize(prefix.path().join("drive_c")).expect("drive_c");
+        assert_eq!(
+            unix_in(r"C:\users\me\Temp", Some(prefix.path())),
+            drive_c.join("users/me/Temp").display().to_string()
+        );
+        // A drive the prefix does not link stays as it was.
+        assert_eq!(unix_in(r"D:\x", Some(prefix.path())), r"D:\x");
+        assert_eq!(unix_in(r"C:\x", None), r"C:\x");
     }
 
     #[test]
