@@ -11,7 +11,7 @@
 mod support;
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use workshop_testkit as common;
@@ -43,64 +43,79 @@ fn a_built_workshop_renamed_or_copied_acts_on_the_folder_it_is_run_in() {
     common::copy_tree(&common::root(), &built);
     let (ok, said) = cargo_xtask(&built, &["list"]);
     assert!(ok, "a first `cargo xtask list` builds the runner: {said}");
+    let board = Board::start(&[]);
 
     // Renamed: no `cargo clean`, and every command reads this folder.
     let renamed = base.path().join("renamed");
     fs::rename(&built, &renamed).expect("the folder renamed");
-    let (ok, said) = cargo_xtask(&renamed, &["start", "part1"]);
-    assert!(ok, "start in the renamed folder: {said}");
-    let (ok, said) = cargo_xtask(&renamed, &["list"]);
-    assert!(ok, "list in the renamed folder: {said}");
-    let progress = Path::new(".workshop").join("progress.toml");
-    assert!(renamed.join(&progress).is_file(), "{said}");
-    let client = Path::new("exercises")
-        .join("part1")
-        .join("src")
-        .join("client.rs");
-    fs::write(renamed.join(&client), "// the original's own work\n").expect("an edit");
+    acts_on_itself(&renamed, None, &board, "Renamed");
 
-    // Copied with its target/: the copy acts on itself, never on the
-    // original, whose files stay as they were.
+    // Copied with its target/ (cargo finds it as fresh as the original):
+    // the copy acts on itself, and the original stays as it was, its own
+    // work included.
+    fs::write(renamed.join(client()), "// the original's own work\n").expect("an edit");
     let copy = base.path().join("copy");
     common::copy_as_is(&renamed, &copy);
-    fs::write(copy.join(&client), "// the copy's own work\n").expect("an edit");
-    let original_progress = fs::read(renamed.join(&progress)).expect("the progress");
+    acts_on_itself(&copy, Some(&renamed), &board, "Copy");
+}
 
-    let board = Board::start(&[]);
-    let (ok, said) = cargo_xtask(&copy, &board.join_line("Copy"));
-    assert!(ok, "room join in the copy: {said}");
-    let membership = Path::new(".workshop").join("room.toml");
-    assert!(copy.join(&membership).is_file(), "{said}");
-    assert!(!renamed.join(&membership).exists(), "the original joined");
+fn client() -> PathBuf {
+    Path::new("exercises")
+        .join("part1")
+        .join("src")
+        .join("client.rs")
+}
 
-    let (passed, said) = cargo_xtask(&copy, &["check", "part1"]);
-    assert!(!passed, "the copy's broken client passed: {said}");
+/// `list`, `room join`, `check` and `reset` in `dir`, each on `dir`'s own
+/// files: `other`, another workshop, is left as it was.
+fn acts_on_itself(dir: &Path, other: Option<&Path>, board: &Board, name: &str) {
+    let workshop = Path::new(".workshop");
+    let kept = [
+        workshop.join("progress.toml"),
+        workshop.join("room.toml"),
+        client(),
+    ];
+    let read = |root: &Path| {
+        kept.iter()
+            .map(|file| fs::read(root.join(file)).ok())
+            .collect::<Vec<_>>()
+    };
+    let before = other.map(read);
+
+    let (ok, said) = cargo_xtask(dir, &["list"]);
+    assert!(ok, "list in {name}: {said}");
+    let (ok, said) = cargo_xtask(dir, &board.join_line(name));
+    assert!(ok, "room join in {name}: {said}");
+    assert!(dir.join(&kept[1]).is_file(), "{name} did not join: {said}");
+
+    fs::write(dir.join(client()), format!("// {name}'s own work\n")).expect("an edit");
+    let (passed, said) = cargo_xtask(dir, &["check", "part1"]);
+    assert!(!passed, "{name}'s broken client passed: {said}");
     assert!(
-        find(&board.state(), "Copy").is_some(),
-        "the copy's check reached the board: {said}"
+        find(&board.state(), name).is_some(),
+        "{name}'s check did not reach the board: {said}"
     );
-    assert_ne!(
-        fs::read(copy.join(&progress)).ok(),
-        Some(original_progress.clone()),
-        "the copy's check recorded nothing in the copy: {said}"
-    );
-    assert_eq!(
-        fs::read(renamed.join(&progress)).ok(),
-        Some(original_progress),
-        "the copy's check wrote the original's progress"
+    let progress = fs::read_to_string(dir.join(&kept[0])).unwrap_or_default();
+    assert!(
+        progress.contains("part1"),
+        "{name}'s check recorded nothing there: {said}"
     );
 
-    let (ok, said) = cargo_xtask(&copy, &["reset", "part1", "client", "--yes"]);
-    assert!(ok, "reset in the copy: {said}");
-    let pristine = fs::read_to_string(common::root().join(&client)).expect("the exercise");
+    let (ok, said) = cargo_xtask(dir, &["reset", "part1", "client", "--yes"]);
+    assert!(ok, "reset in {name}: {said}");
+    let pristine = fs::read(common::root().join(client())).expect("the exercise");
     assert_eq!(
-        fs::read_to_string(copy.join(&client)).ok(),
+        fs::read(dir.join(client())).ok(),
         Some(pristine),
-        "the copy was not reset: {said}"
+        "{name} was not reset: {said}"
     );
-    assert_eq!(
-        fs::read_to_string(renamed.join(&client)).ok().as_deref(),
-        Some("// the original's own work\n"),
-        "the copy's reset reached the original"
-    );
+
+    if let (Some(other), Some(before)) = (other, before) {
+        assert_eq!(
+            read(other),
+            before,
+            "{name}'s commands changed {}",
+            other.display()
+        );
+    }
 }
