@@ -96,7 +96,8 @@ fn program(deck: &Path, block: &CodeBlock) -> (String, usize) {
 /// `[dependencies]` for the snippets: the workspace's own entries, with
 /// paths made absolute, and the solutions of parts 3 to 5 as `part3`,
 /// `part4` and `part5`.
-fn manifest(root: &Path) -> String {
+fn manifest(root: &Path, dir: &Path) -> String {
+    let root_from_dir = root_from(dir, root);
     let text = fs::read_to_string(root.join("Cargo.toml")).expect("the workspace's Cargo.toml");
     let workspace: toml::Table = text.parse().expect("the workspace's Cargo.toml parses");
     let package = &workspace["workspace"]["package"];
@@ -113,7 +114,7 @@ fn manifest(root: &Path) -> String {
             .get(name)
             .unwrap_or_else(|| panic!("{name} is not in [workspace.dependencies]"))
             .clone();
-        absolute(root, &mut spec);
+        relocate(&root_from_dir, &mut spec);
         dependencies.insert(name.to_string(), spec);
     }
     for part in ["part3", "part4", "part5"] {
@@ -121,11 +122,7 @@ fn manifest(root: &Path) -> String {
         solution.insert("package".into(), format!("{part}-solution").into());
         solution.insert(
             "path".into(),
-            root.join("solutions")
-                .join(part)
-                .display()
-                .to_string()
-                .into(),
+            format!("{root_from_dir}/solutions/{part}").into(),
         );
         dependencies.insert(part.into(), toml::Value::Table(solution));
     }
@@ -143,11 +140,23 @@ fn manifest(root: &Path) -> String {
     toml::to_string(&manifest).expect("the manifest serialises")
 }
 
-fn absolute(root: &Path, spec: &mut toml::Value) {
+fn relocate(root_from_dir: &str, spec: &mut toml::Value) {
     if let Some(path) = spec.get_mut("path") {
         if let Some(relative) = path.as_str() {
-            *path = root.join(relative).display().to_string().into();
+            *path = format!("{root_from_dir}/{relative}").into();
         }
+    }
+}
+
+/// The workspace's root as the snippets' manifest names it: relative
+/// (`../../..`, with `/`, which cargo reads on every system) when the
+/// snippets live inside it, so that the manifest names no drive or
+/// absolute path (under Wine, the Linux cargo behind wine-cargo cannot read
+/// `Z:\…`); absolute otherwise.
+fn root_from(dir: &Path, root: &Path) -> String {
+    match dir.strip_prefix(root) {
+        Ok(inside) => vec![".."; inside.components().count()].join("/"),
+        Err(_) => root.display().to_string().replace('\\', "/"),
     }
 }
 
@@ -194,7 +203,7 @@ fn every_rust_block_on_a_slide_compiles() {
     let dir = target_dir().join("slides-snippets");
     let bins = dir.join("src/bin");
     fs::create_dir_all(&bins).expect("the snippets' directory");
-    write_if_changed(&dir.join("Cargo.toml"), &manifest(&root));
+    write_if_changed(&dir.join("Cargo.toml"), &manifest(&root, &dir));
     if !dir.join("Cargo.lock").exists() {
         fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock"))
             .expect("the workspace's Cargo.lock");
