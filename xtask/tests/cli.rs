@@ -4,6 +4,9 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use workshop_core::child::Ask;
 
 fn xtask(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_xtask"))
@@ -122,7 +125,8 @@ fn the_rates_service_answers_where_it_says() {
 /// `cargo xtask <args>` with `env`, until its server says where it listens;
 /// then Ctrl-C. The address it listened on.
 fn serve_until_listening(args: &[&str], env: &[(&str, &str)]) -> String {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_xtask"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_xtask"));
+    command
         .args(args)
         .envs(env.iter().copied())
         .env(
@@ -130,10 +134,15 @@ fn serve_until_listening(args: &[&str], env: &[(&str, &str)]) -> String {
             workshop_testkit::grader_target(),
         )
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+        .stderr(Stdio::piped());
+    // In a group of its own, so that on Windows, where nothing sends it
+    // Ctrl-C, the kill below ends the cargo and the server it started too
+    // (they hold its output open: a kill of xtask alone left the wait below
+    // waiting for ever, under Wine).
+    let mut child = workshop_core::child::grouped(command)
         .spawn()
         .expect("xtask runs");
-    let lines = BufReader::new(child.stdout.take().expect("piped"));
+    let lines = BufReader::new(child.stdout().take().expect("piped"));
     let mut seen = Vec::new();
     let mut listening = None;
     for line in lines.lines() {
@@ -144,22 +153,13 @@ fn serve_until_listening(args: &[&str], env: &[(&str, &str)]) -> String {
         }
         seen.push(line);
     }
-    #[cfg(unix)]
-    {
-        let pid = i32::try_from(child.id()).expect("a pid");
-        // SAFETY: kill(2) on our own child's pid; no memory is involved.
-        unsafe { libc::kill(pid, libc::SIGINT) };
+    // Ctrl-C as a terminal sends it, then, after its grace, the whole group.
+    workshop_core::child::stop(child.as_mut(), Ask::Interrupt, Duration::from_secs(10));
+    let mut stderr = String::new();
+    if let Some(mut pipe) = child.stderr().take() {
+        let _ = pipe.read_to_string(&mut stderr);
     }
-    #[cfg(not(unix))]
-    let _ = child.kill();
-    let output = child.wait_with_output().expect("xtask stops");
-    listening.unwrap_or_else(|| {
-        panic!(
-            "{args:?} never listened:\n{}\n{}",
-            seen.join("\n"),
-            String::from_utf8_lossy(&output.stderr)
-        )
-    })
+    listening.unwrap_or_else(|| panic!("{args:?} never listened:\n{}\n{}", seen.join("\n"), stderr))
 }
 
 /// Issue 26: learners.md said every server takes --port (or PORT) and
