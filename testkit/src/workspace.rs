@@ -12,10 +12,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 /// or copied tests itself.
 pub fn root() -> PathBuf {
     let here = std::env::current_dir().expect("a current folder");
-    here.ancestors()
-        .find(|dir| dir.join("workshop.toml").is_file())
-        .expect("the tests run inside the workshop")
-        .to_path_buf()
+    workshop_core::manifest::root_above(&here).expect("the tests run inside the workshop")
 }
 
 /// One grader target directory for every test and copy: dependencies build once.
