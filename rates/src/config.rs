@@ -24,7 +24,9 @@ pub struct RatesConfig {
     pub fault: Option<Fault>,
     /// At most this many requests for a date's rates (`GET /2016-10-14`)
     /// answered at once, as a paid rates API allows on its plan; one more
-    /// gets `429 Too Many Requests` at once. `None`: no quota. `/latest` is
+    /// gets `429 Too Many Requests` at once (within
+    /// [`QUOTA_GRACE`](crate::QUOTA_GRACE), the moment the service may take
+    /// to see that a client hung up and freed its place). `None`: no quota. `/latest` is
     /// not counted against it: in this workshop the history is the metered
     /// part, and part 4's cache asks `/latest` once an hour.
     pub quota: Option<usize>,

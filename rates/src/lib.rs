@@ -27,4 +27,4 @@ mod service;
 
 pub use config::{Fault, RatesConfig, TRICKLE_INTERVAL};
 pub use date::Date;
-pub use service::{RatesService, router};
+pub use service::{QUOTA_GRACE, RatesService, router};

@@ -289,3 +289,33 @@ fn a_client_that_gives_up_frees_its_place_in_the_quota() {
     assert!(refused.is_err(), "not a 429: {refused:?}");
     assert_eq!(service.refused(), 0);
 }
+
+#[test]
+fn a_request_a_moment_before_a_place_frees_waits_for_it_rather_than_a_429() {
+    // A place frees 30 ms after the second request arrives, within the
+    // grace: the moment a hung-up client's place takes to be seen free.
+    let latency = Duration::from_millis(150);
+    let config = RatesConfig {
+        quota: Some(1),
+        ..RatesConfig::with_latency(latency)
+    };
+    let service = RatesService::start(config).unwrap();
+    let url = format!("{}/2016-10-14", service.url());
+    let second = std::thread::scope(|scope| {
+        let first = scope.spawn(|| get(&url).status());
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while service.in_flight() == 0 {
+            assert!(Instant::now() < deadline, "the first never arrived");
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        let early = Duration::from_millis(30);
+        assert!(early < rates::QUOTA_GRACE);
+        std::thread::sleep(latency - early);
+        let second = get(&url).status();
+        assert_eq!(first.join().unwrap(), 200);
+        second
+    });
+    assert_eq!(second, 200, "refused {} times", service.refused());
+    assert_eq!(service.refused(), 0);
+    assert_eq!(service.most_at_once(), 1, "never two at once");
+}

@@ -295,8 +295,10 @@ pub mod part5 {
     /// before the holders hang up too: a waiter it has not yet dropped
     /// would take a freed permit and start a fetch, the rates service could
     /// see it a moment before the close of the fetch it follows, and refuse
-    /// a ninth that no permit let through. Dropping 800 reset connections
-    /// takes milliseconds; well within `HOLD`, with the waves.
+    /// a ninth that no permit let through (its `QUOTA_GRACE` forgives
+    /// such a moment up to 50 ms; this wait keeps it from arising). Dropping
+    /// 800 reset connections takes milliseconds; well within `HOLD`, with
+    /// the waves.
     pub const NOTICE: Duration = Duration::from_millis(500);
     /// How long 8 fetches may take to reach the rates service once their
     /// permits are free (milliseconds on loopback; a busy machine took
