@@ -20,6 +20,8 @@ use std::time::Duration;
 pub use workshop_loadgen::quantile;
 use workshop_loadgen::{Done, Schedule};
 
+use super::requests::NoAnswer;
+
 /// What to offer: `rate` requests a second for `duration`, each waiting
 /// `timeout` at most for its answer.
 #[derive(Debug, Clone, Copy)]
@@ -46,7 +48,7 @@ pub struct Sent {
     pub late: Duration,
     /// From when it was due to its whole answer, or to its timeout.
     pub took: Duration,
-    pub answer: Result<Got, String>,
+    pub answer: Result<Got, NoAnswer>,
 }
 
 /// An answer: its status, its `Retry-After` header if any, its body.
@@ -108,7 +110,7 @@ async fn schedule(load: Load, client: reqwest::Client, url: impl Fn(usize) -> St
 /// A request that left, as the check reads it. One that never did (a
 /// grader bug: the loop waits past every timeout) is missing, and counted
 /// as such by whoever reads the schedule.
-fn sent(done: Done<Result<Got, String>>) -> Option<Sent> {
+fn sent(done: Done<Result<Got, NoAnswer>>) -> Option<Sent> {
     Some(Sent {
         intended: done.due,
         late: done.late?,
@@ -117,31 +119,26 @@ fn sent(done: Done<Result<Got, String>>) -> Option<Sent> {
     })
 }
 
-async fn ask(client: &reqwest::Client, url: &str, timeout: Duration) -> Result<Got, String> {
+async fn ask(client: &reqwest::Client, url: &str, timeout: Duration) -> Result<Got, NoAnswer> {
     let response = client
         .get(url)
         .send()
         .await
-        .map_err(|err| why(&err, timeout))?;
+        .map_err(|err| NoAnswer::of(&err, timeout))?;
     let status = response.status().as_u16();
     let retry_after = response
         .headers()
         .get(reqwest::header::RETRY_AFTER)
         .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned());
-    let body = response.text().await.map_err(|err| why(&err, timeout))?;
+    let body = response
+        .text()
+        .await
+        .map_err(|err| NoAnswer::of(&err, timeout))?;
     Ok(Got {
         status,
         retry_after,
         body,
     })
-}
-
-fn why(err: &reqwest::Error, timeout: Duration) -> String {
-    if err.is_timeout() {
-        format!("no answer within {}", super::requests::within(timeout))
-    } else {
-        super::requests::without_url(err)
-    }
 }
 
 /// How many of `times` are over `limit`, and the largest.
@@ -218,10 +215,9 @@ mod tests {
         assert_eq!(sent.len(), 2);
         // The first waits 300 ms, past its timeout; the second is refused
         // at once, with the service's Retry-After.
-        assert_eq!(
-            sent[0].answer.as_ref().unwrap_err(),
-            "no answer within 0.15 s"
-        );
+        let late = sent[0].answer.as_ref().unwrap_err();
+        assert_eq!(late, &NoAnswer::Late(Duration::from_millis(150)));
+        assert_eq!(late.to_string(), "no answer within 0.15 s");
         let refused = sent[1].answer.as_ref().expect("an answer");
         assert_eq!(refused.status, 429);
         assert_eq!(refused.retry_after.as_deref(), Some("1"));

@@ -36,21 +36,60 @@ fn client(idle: usize) -> Result<reqwest::blocking::Client, String> {
         .map_err(|err| format!("cannot build an HTTP client: {err}"))
 }
 
-/// Why a request got no answer, without the URL the learner already knows.
-pub fn without_url(err: &reqwest::Error) -> String {
-    if err.is_timeout() {
-        format!("no answer within {} s", REQUEST_TIMEOUT.as_secs())
-    } else if err.is_connect() {
-        "the connection was refused: is the server still running?".into()
-    } else {
-        "the connection closed without an answer: did the handler panic?".into()
+/// Why a request got no answer: what the checks tell apart. Its text, the
+/// `Display`, is what a reason says, without the URL the learner already
+/// knows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NoAnswer {
+    /// None came within the limit: `no answer within 5 s`.
+    Late(Duration),
+    /// Nobody accepted the connection.
+    Refused,
+    /// The connection closed first (or broke off mid-answer).
+    Closed,
+    /// A reason of the grader's own (a panic in a request's thread).
+    Grader(String),
+}
+
+impl NoAnswer {
+    /// What became of a request that failed with `err`, after waiting
+    /// `limit` at most.
+    pub fn of(err: &reqwest::Error, limit: Duration) -> Self {
+        if err.is_timeout() {
+            NoAnswer::Late(limit)
+        } else if err.is_connect() {
+            NoAnswer::Refused
+        } else {
+            NoAnswer::Closed
+        }
     }
+}
+
+impl std::fmt::Display for NoAnswer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NoAnswer::Late(limit) => write!(f, "no answer within {}", within(*limit)),
+            NoAnswer::Refused => {
+                f.write_str("the connection was refused: is the server still running?")
+            }
+            NoAnswer::Closed => {
+                f.write_str("the connection closed without an answer: did the handler panic?")
+            }
+            NoAnswer::Grader(why) => f.write_str(why),
+        }
+    }
+}
+
+/// Why a request got no answer, as a reason says it: a timeout is the
+/// request timeout's (`no answer within 5 s`), whatever it waited.
+pub fn without_url(err: &reqwest::Error) -> String {
+    NoAnswer::of(err, REQUEST_TIMEOUT).to_string()
 }
 
 /// What one GET got: its status and body, or why there was no answer.
 #[derive(Debug, Clone)]
 pub struct Reply {
-    pub answer: Result<(u16, String), String>,
+    pub answer: Result<(u16, String), NoAnswer>,
     pub took: Duration,
 }
 
@@ -58,7 +97,7 @@ impl Reply {
     /// A reply that never came, for a reason of the grader's own.
     pub fn missing(why: impl Into<String>) -> Self {
         Self {
-            answer: Err(why.into()),
+            answer: Err(NoAnswer::Grader(why.into())),
             took: Duration::ZERO,
         }
     }
@@ -69,7 +108,7 @@ impl Reply {
 
     /// It got no answer in time (not a closed connection, not a refusal).
     pub fn timed_out(&self) -> bool {
-        matches!(&self.answer, Err(why) if why.starts_with("no answer"))
+        matches!(&self.answer, Err(NoAnswer::Late(_)))
     }
 
     /// `200 GBP 88.4`, or `no answer (…)`, as a verdict quotes it.
@@ -91,11 +130,10 @@ impl Reply {
 }
 
 /// `no answer (the connection closed…)`, or `no answer within 5 s` as it is.
-fn no_answer(why: &str) -> String {
-    if why.starts_with("no answer") {
-        why.to_string()
-    } else {
-        format!("no answer ({why})")
+fn no_answer(why: &NoAnswer) -> String {
+    match why {
+        NoAnswer::Late(_) => why.to_string(),
+        _ => format!("no answer ({why})"),
     }
 }
 
@@ -117,13 +155,7 @@ pub fn get_within(client: &reqwest::blocking::Client, url: &str, limit: Duration
             let status = response.status().as_u16();
             response.text().map(|body| (status, body))
         })
-        .map_err(|err| {
-            if err.is_timeout() {
-                format!("no answer within {}", within(limit))
-            } else {
-                without_url(&err)
-            }
-        });
+        .map_err(|err| NoAnswer::of(&err, limit));
     Reply {
         answer,
         took: started.elapsed(),
@@ -312,11 +344,9 @@ pub fn secs(duration: Duration) -> String {
 mod tests {
     use super::*;
 
-    fn reply(answer: Result<(u16, &str), &str>) -> Reply {
+    fn reply(answer: Result<(u16, &str), NoAnswer>) -> Reply {
         Reply {
-            answer: answer
-                .map(|(status, body)| (status, body.to_string()))
-                .map_err(str::to_string),
+            answer: answer.map(|(status, body)| (status, body.to_string())),
             took: Duration::from_millis(10),
         }
     }
@@ -326,13 +356,28 @@ mod tests {
         let ok = reply(Ok((200, "GBP 88.4")));
         assert_eq!(ok.shown(), "200 GBP 88.4");
         assert_eq!(ok.quoted(), "a 200 (GBP 88.4)");
-        let late = reply(Err("no answer within 5 s"));
+        let late = reply(Err(NoAnswer::Late(REQUEST_TIMEOUT)));
         assert_eq!(late.shown(), "no answer within 5 s");
         assert!(late.timed_out());
-        let closed = reply(Err("the connection closed"));
-        assert_eq!(closed.quoted(), "no answer (the connection closed)");
+        let closed = reply(Err(NoAnswer::Closed));
+        assert_eq!(
+            closed.quoted(),
+            "no answer (the connection closed without an answer: did the handler panic?)"
+        );
         assert!(!closed.timed_out());
         assert_eq!(closed.status(), None);
+        let refused = reply(Err(NoAnswer::Refused));
+        assert_eq!(
+            refused.shown(),
+            "no answer (the connection was refused: is the server still running?)"
+        );
+        assert!(!refused.timed_out());
+        let panicked = Reply::missing(crate::engine::GRADER_BUG);
+        assert_eq!(
+            panicked.shown(),
+            "no answer (the check itself panicked (a grader bug))"
+        );
+        assert!(!panicked.timed_out());
     }
 
     #[test]
@@ -340,7 +385,7 @@ mod tests {
         let volley = Volley {
             replies: vec![
                 reply(Ok((200, "a"))),
-                reply(Err("gone")),
+                reply(Err(NoAnswer::Grader("gone".into()))),
                 reply(Ok((502, "b"))),
             ],
             elapsed: Duration::from_secs(1),
@@ -392,6 +437,29 @@ mod tests {
         assert!(reply.timed_out());
         assert!(reply.took < Duration::from_secs(3), "{reply:?}");
         assert_eq!(within(Duration::from_secs(4)), "4 s");
+    }
+
+    #[test]
+    fn a_refusal_and_a_closed_connection_are_told_apart() {
+        let client = http_client().expect("a client");
+        // A port nobody listens on any more: refused.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+        let address = listener.local_addr().expect("its address");
+        drop(listener);
+        let refused = get(&client, &format!("http://{address}/"));
+        assert_eq!(refused.answer, Err(NoAnswer::Refused));
+        // A server that accepts, reads the request and hangs up: closed.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+        let address = listener.local_addr().expect("its address");
+        let hangs_up = thread::spawn(move || {
+            use std::io::Read;
+            let (mut stream, _) = listener.accept().expect("the request's connection");
+            let _ = stream.read(&mut [0u8; 256]);
+        });
+        let closed = get(&client, &format!("http://{address}/"));
+        hangs_up.join().expect("no panic");
+        assert_eq!(closed.answer, Err(NoAnswer::Closed));
+        assert!(!refused.timed_out() && !closed.timed_out());
     }
 
     #[test]

@@ -19,7 +19,7 @@ use rates::RatesConfig;
 
 use super::launch::Launch;
 use super::numbers::{HEALTH_LIMIT, PATIENT, ROUND_TRIP};
-use super::requests::{REQUEST_TIMEOUT, Reply};
+use super::requests::{NoAnswer, REQUEST_TIMEOUT, Reply};
 
 /// How a timing run's server is started, which its measurement says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -254,8 +254,8 @@ fn broken(reply: &Reply) -> Option<String> {
     match &reply.answer {
         Ok((200, _)) => None,
         Ok((status, body)) => Some(format!("answered {status} {body}")),
-        Err(_) if reply.timed_out() => None,
-        Err(why) => Some(why.clone()),
+        Err(NoAnswer::Late(_)) => None,
+        Err(why) => Some(why.to_string()),
     }
 }
 
@@ -264,7 +264,7 @@ fn health_took(reply: &Reply) -> Result<Duration, String> {
     match &reply.answer {
         Ok((200, _)) => Ok(reply.took),
         Ok((status, body)) => Err(format!("answered {status} {body}")),
-        Err(why) => Err(why.clone()),
+        Err(why) => Err(why.to_string()),
     }
 }
 
@@ -336,21 +336,19 @@ mod tests {
 
     #[test]
     fn only_wrong_statuses_and_lost_connections_are_broken() {
-        let reply = |answer: Result<(u16, &str), &str>| Reply {
-            answer: answer
-                .map(|(status, body)| (status, body.to_string()))
-                .map_err(str::to_string),
+        let reply = |answer: Result<(u16, &str), NoAnswer>| Reply {
+            answer: answer.map(|(status, body)| (status, body.to_string())),
             took: Duration::ZERO,
         };
         assert_eq!(broken(&reply(Ok((200, "GBP 88.4")))), None);
-        assert_eq!(broken(&reply(Err("no answer within 5 s"))), None);
+        assert_eq!(broken(&reply(Err(NoAnswer::Late(REQUEST_TIMEOUT)))), None);
         assert_eq!(
             broken(&reply(Ok((502, "down")))).as_deref(),
             Some("answered 502 down")
         );
         assert_eq!(
-            broken(&reply(Err("the connection closed"))).as_deref(),
-            Some("the connection closed")
+            broken(&reply(Err(NoAnswer::Closed))).as_deref(),
+            Some("the connection closed without an answer: did the handler panic?")
         );
     }
 }

@@ -26,7 +26,7 @@ use crate::engine::numbers::HEALTH_LIMIT;
 use crate::engine::numbers::part4::{
     AGAINST_EACH, DEADLINE, HEADERS_LATE, LATE, LATE_HEADERS_DEADLINE,
 };
-use crate::engine::requests::{Reply, secs};
+use crate::engine::requests::{NoAnswer, Reply, secs};
 use crate::engine::each_side_by_side;
 use crate::verdict::Checked;
 
@@ -121,7 +121,7 @@ fn scenario(bin: &Path, case: &Case) -> Result<Measured, String> {
     let deadline = case.deadline.as_secs();
     for reply in &volley.replies {
         match &reply.answer {
-            Err(why) if reply.timed_out() => {
+            Err(why @ NoAnswer::Late(_)) => {
                 return Err(format!(
                     "{what}; the server gave {why}, not at its {deadline} s deadline: {}",
                     case.late_because

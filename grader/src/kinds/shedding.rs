@@ -369,7 +369,7 @@ fn one_line(body: &str) -> bool {
 fn shown(sent: &Sent) -> String {
     match &sent.answer {
         Ok(got) => format!("a {} ({})", got.status, got.body.trim_end()),
-        Err(why) => why.clone(),
+        Err(why) => why.to_string(),
     }
 }
 

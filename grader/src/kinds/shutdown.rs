@@ -24,7 +24,9 @@ use crate::engine::numbers::part4::{
     SHORT_GRACE, SLOW_ROUND_TRIP, STUCK_DEADLINE, THEN_CONNECT,
 };
 use crate::engine::procs::{killed_by_signal, signal_name};
-use crate::engine::requests::{CONVERT, REQUEST_TIMEOUT, at_once_while, secs, send_unread};
+use crate::engine::requests::{
+    CONVERT, NoAnswer, REQUEST_TIMEOUT, at_once_while, secs, send_unread,
+};
 use crate::explain;
 use crate::verdict::Checked;
 
@@ -94,10 +96,8 @@ fn in_flight(bin: &Path) -> Result<String, String> {
     }
     if let Some((wrong, count)) = volley.first_not(200) {
         let got = match &wrong.answer {
-            Err(why) if !why.starts_with("no answer") => {
-                "no answer, only a closed connection".to_string()
-            }
-            _ => wrong.quoted(),
+            Err(NoAnswer::Late(_)) | Ok(_) => wrong.quoted(),
+            Err(_) => "no answer, only a closed connection".to_string(),
         };
         return Err(format!(
             "{count} of {CONVERSIONS} conversions in flight when {signal} came got {got}: \
