@@ -2,6 +2,7 @@
 //! the first in full, then how many more.
 
 use std::collections::{HashMap, HashSet};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::mpsc::{self, Receiver};
@@ -46,6 +47,28 @@ pub enum Outcome<T = Built> {
     Failed(Vec<String>),
 }
 
+/// Why cargo built nothing when the code is not the reason (the compiler's
+/// errors are an `Outcome::Failed`). Each says it in one line, its cause
+/// included, as the learner reads it after `cannot build: `.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    /// Cargo could not be started, or waited for: `No such file or
+    /// directory (os error 2)`.
+    #[error("{0}")]
+    NotRun(io::Error),
+    /// It ran past `BUILD_TIMEOUT`.
+    #[error("cargo build did not finish within {BUILD_TIMEOUT:?}")]
+    TimedOut,
+    /// It could not replace a program that is still running (Windows):
+    /// what to do about it.
+    #[error("{0}")]
+    StillRunning(&'static str),
+    /// Cargo's own first error, without its `error: ` (a bad Cargo.toml,
+    /// a missing crate, no network…).
+    #[error("{0}")]
+    Failed(String),
+}
+
 /// A first build compiles every dependency: on a slow laptop, minutes.
 const BUILD_TIMEOUT: Duration = Duration::from_secs(20 * 60);
 
@@ -84,7 +107,7 @@ pub fn build(
     color: bool,
     progress: &mut Progress,
     on_progress: &mut dyn FnMut(&Progress),
-) -> anyhow::Result<Outcome> {
+) -> Result<Outcome, BuildError> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut command = Command::new(cargo);
     let format = if color {
@@ -124,14 +147,18 @@ pub fn build(
                 .unwrap_or_else(PoisonError::into_inner)
                 .take(&message);
         }
-    })?;
+    })
+    .map_err(BuildError::NotRun)?;
     let started = Instant::now();
     let status = loop {
-        if let Some(status) = proc.wait_timeout(PROGRESS_EVERY)? {
+        if let Some(status) = proc
+            .wait_timeout(PROGRESS_EVERY)
+            .map_err(BuildError::NotRun)?
+        {
             break status;
         }
         if started.elapsed() > BUILD_TIMEOUT {
-            anyhow::bail!("cargo build did not finish within {BUILD_TIMEOUT:?}");
+            return Err(BuildError::TimedOut);
         }
         if progress.take(&crate_done, root, request) {
             on_progress(progress);
@@ -149,13 +176,15 @@ pub fn build(
         // Not the code: cargo itself failed (a bad Cargo.toml, no network…).
         let stderr = proc.stderr();
         if let Some(running) = crate::compile_errors::still_running(&stderr) {
-            anyhow::bail!("{running}");
+            return Err(BuildError::StillRunning(running));
         }
         let first = stderr
             .lines()
             .find(|line| line.starts_with("error"))
             .unwrap_or("cargo build failed");
-        anyhow::bail!("{}", first.trim_start_matches("error: "));
+        return Err(BuildError::Failed(
+            first.trim_start_matches("error: ").to_string(),
+        ));
     }
     Ok(Outcome::Failed(messages.errors))
 }

@@ -18,26 +18,26 @@ mod report;
 mod verdict;
 
 use std::collections::BTreeSet;
+use std::io;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use anyhow::Context;
-
 use build::{Built, Outcome, Request};
 use engine::GRADER_BUG;
 use engine::procs;
 use kinds::Subject;
-use workshop_core::generate;
+use workshop_core::generate::{self, GenError};
 use workshop_core::ids::{CheckKind, ExerciseId};
 use workshop_core::manifest::{Manifest, Part};
 
 // The grader's whole API: `grade` (and `prebuild`, which builds what it
-// would), its options and events, the report and what the report names.
-// The engine and the check kinds are private: a check is reached only
+// would), its options, events and errors, the report and what the report
+// names. The engine and the check kinds are private: a check is reached only
 // through a part's grade.
+pub use build::BuildError;
 pub use compile_errors::plain_words;
 pub use engine::procs::exit_on_interrupt;
 pub use gaps::{GapLeft, left as gaps_left};
@@ -73,6 +73,29 @@ pub enum Event<'a> {
     BuildFailed(&'a [String]),
 }
 
+/// Why `grade` or `prebuild` could not grade at all. A crate that does not
+/// compile is no error: that is the report's `Build::Failed`. Each says it
+/// in one line, its cause included, as the learner reads it after
+/// `error: ` (none has a `source()`, so a caller that prints the chain
+/// says it once).
+#[derive(Debug, thiserror::Error)]
+pub enum GradeError {
+    /// The exercises could not be derived from the solutions, to know the
+    /// graded tests to put back.
+    #[error("{0}")]
+    Generate(GenError),
+    /// A graded test the learner edited could not be put back.
+    #[error("{0}")]
+    Restore(io::Error),
+    /// Cargo built nothing, and not because of the code.
+    #[error("cannot build: {0}")]
+    Build(BuildError),
+    /// The same, for the harness crate the learner's client test is
+    /// compiled in.
+    #[error("cannot build the client test: {0}")]
+    BuildClientTest(BuildError),
+}
+
 /// Every check has a hard deadline; none should come near it.
 const CHECK_DEADLINE: Duration = Duration::from_secs(90);
 
@@ -83,10 +106,10 @@ pub fn grade(
     part: &Part,
     options: Options,
     on: &mut dyn FnMut(Event),
-) -> anyhow::Result<Report> {
+) -> Result<Report, GradeError> {
     if options.whose == Whose::Learner {
-        let generated = generate::generate(manifest, root)?;
-        let restored = protect::restore(root, part, &generated)?;
+        let generated = generate::generate(manifest, root).map_err(GradeError::Generate)?;
+        let restored = protect::restore(root, part, &generated).map_err(GradeError::Restore)?;
         on(Event::Restored(&protect::describe(&restored)));
     }
 
@@ -129,7 +152,7 @@ pub fn grade(
 
 /// Builds what `grade` builds for `part`, and runs nothing: `cargo xtask
 /// setup` prebuilds with it. False when the crate does not compile.
-pub fn prebuild(root: &Path, part: &Part, whose: Whose) -> anyhow::Result<bool> {
+pub fn prebuild(root: &Path, part: &Part, whose: Whose) -> Result<bool, GradeError> {
     exit_on_interrupt();
     let options = Options {
         whose,
@@ -169,7 +192,7 @@ fn build_all(
     part: &Part,
     options: Options,
     on_progress: &mut dyn FnMut(&build::Progress),
-) -> anyhow::Result<Outcome<Subjects>> {
+) -> Result<Outcome<Subjects>, GradeError> {
     let mut progress = build::Progress::default();
     let Options {
         whose,
@@ -208,7 +231,7 @@ fn build_all(
         release,
     };
     let built = match build::build(root, &request, color, &mut progress, on_progress)
-        .context("cannot build")?
+        .map_err(GradeError::Build)?
     {
         Outcome::Built(built) => built,
         Outcome::Failed(errors) => return Ok(Outcome::Failed(errors)),
@@ -229,7 +252,7 @@ fn build_all(
             release,
         };
         match build::build(root, &request, color, &mut progress, on_progress)
-            .context("cannot build the client test")?
+            .map_err(GradeError::BuildClientTest)?
         {
             Outcome::Built(more) => subjects.client_test = more.tests.get("client_test").cloned(),
             Outcome::Failed(errors) => return Ok(Outcome::Failed(errors)),
@@ -280,4 +303,32 @@ fn run_checks(part: &Part, subjects: &Subjects) -> Vec<CheckResult> {
 fn run_check(kind: CheckKind, binary: &Path) -> Verdict {
     catch_unwind(AssertUnwindSafe(|| kinds::run(kind, binary)))
         .unwrap_or_else(|_| Verdict::fail(GRADER_BUG))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error;
+
+    use super::*;
+
+    #[test]
+    fn an_error_is_one_line_with_its_cause_and_no_chain_to_repeat() {
+        let not_run =
+            GradeError::Build(BuildError::NotRun(io::Error::from(io::ErrorKind::NotFound)));
+        assert_eq!(not_run.to_string(), "cannot build: entity not found");
+        let late = GradeError::BuildClientTest(BuildError::TimedOut);
+        assert_eq!(
+            late.to_string(),
+            "cannot build the client test: cargo build did not finish within 1200s"
+        );
+        let cargo = GradeError::Build(BuildError::Failed("key with no value".into()));
+        assert_eq!(cargo.to_string(), "cannot build: key with no value");
+        let restore = GradeError::Restore(io::Error::other("Is a directory"));
+        assert_eq!(restore.to_string(), "Is a directory");
+        // `cargo xtask` prints the chain (`{:#}`): a source would say the
+        // cause twice.
+        for error in [not_run, late, cargo, restore] {
+            assert!(error.source().is_none(), "{error}");
+        }
+    }
 }

@@ -3,6 +3,7 @@
 //! copy is kept in a backup. Nothing is lost, nothing is graded on the edit.
 
 use std::fs;
+use std::io;
 use std::path::{Path, PathBuf};
 
 use workshop_core::backup::Backup;
@@ -30,7 +31,7 @@ pub fn graded_tests<'a>(
 }
 
 /// Puts back every graded test of `part` that differs from the original.
-pub fn restore(root: &Path, part: &Part, generated: &Files) -> anyhow::Result<Restored> {
+pub fn restore(root: &Path, part: &Part, generated: &Files) -> io::Result<Restored> {
     let mut restored = Restored::default();
     let mut backup = Backup::new(root, "check");
     for (path, original) in graded_tests(part, generated) {

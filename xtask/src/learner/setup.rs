@@ -96,11 +96,10 @@ pub fn run(root: &Path, _args: &SetupArgs) -> anyhow::Result<ExitCode> {
         for (side, whose) in [(Whose::Solution, "solution"), (Whose::Learner, "exercise")] {
             let what = format!("build {}'s {whose} for the grader", part.id);
             let built = step(&mut out, &what, || {
-                workshop_grader::prebuild(root, part, side).map(|built| {
-                    built
-                        .then_some(())
-                        .ok_or_else(|| "does not compile".to_string())
-                })
+                let built = workshop_grader::prebuild(root, part, side)?;
+                Ok(built
+                    .then_some(())
+                    .ok_or_else(|| "does not compile".to_string()))
             });
             match built {
                 Ok(()) => {}
