@@ -202,22 +202,22 @@ mod tests {
     fn a_late_answer_is_a_timeout_and_headers_are_kept() {
         let config = RatesConfig {
             quota: Some(1),
-            ..RatesConfig::with_latency(Duration::from_millis(300))
+            ..RatesConfig::with_latency(Duration::from_millis(600))
         };
         let service = RatesService::start(config).expect("a service");
         let load = Load {
             rate: 20.0,
             duration: Duration::from_millis(100),
-            timeout: Duration::from_millis(150),
+            timeout: Duration::from_millis(300),
         };
         let base = service.url();
         let (sent, ()) = offer(load, move |_| format!("{base}/2016-10-14"), || ()).expect("runs");
         assert_eq!(sent.len(), 2);
-        // The first waits 300 ms, past its timeout; the second is refused
-        // at once, with the service's Retry-After.
+        // The first waits 600 ms, past its timeout; the second is refused
+        // within the service's grace (50 ms), with its Retry-After.
         let late = sent[0].answer.as_ref().unwrap_err();
-        assert_eq!(late, &NoAnswer::Late(Duration::from_millis(150)));
-        assert_eq!(late.to_string(), "no answer within 0.15 s");
+        assert_eq!(late, &NoAnswer::Late(Duration::from_millis(300)));
+        assert_eq!(late.to_string(), "no answer within 0.3 s");
         let refused = sent[1].answer.as_ref().expect("an answer");
         assert_eq!(refused.status, 429);
         assert_eq!(refused.retry_after.as_deref(), Some("1"));
