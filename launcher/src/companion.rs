@@ -23,24 +23,28 @@ pub struct Companion {
 }
 
 /// The crate `args` will grade, if they are a check (or a watch) of a part
-/// that exists: `partN`, or `partN-solution` with `--solution`. Not in
-/// release: the grader would build another profile.
+/// that workshop.toml has: its `exercise` crate, or with `--solution` its
+/// `solution` crate. Not in release: the grader would build another
+/// profile. Anything unreadable is no companion: the runner builds alone.
 pub fn of(args: &[OsString], root: &Path) -> Option<Companion> {
     let args: Vec<&str> = args.iter().filter_map(|arg| arg.to_str()).collect();
     let (command, rest) = args.split_first()?;
     if !matches!(*command, "check" | "watch") || rest.contains(&"--release") {
         return None;
     }
-    let part = rest.iter().find(|arg| is_part(arg))?;
-    let (dir, package) = if rest.contains(&"--solution") {
-        ("solutions", format!("{part}-solution"))
+    let manifest = std::fs::read_to_string(root.join("workshop.toml")).ok()?;
+    let whose = if rest.contains(&"--solution") {
+        "solution"
     } else {
-        ("exercises", part.to_string())
+        "exercise"
     };
-    let crate_dir = root.join(dir).join(part);
-    if !crate_dir.join("Cargo.toml").is_file() {
-        return None;
-    }
+    let dir = rest
+        .iter()
+        .filter(|arg| !arg.starts_with('-'))
+        .find_map(|part| part_value(&manifest, part, whose))?;
+    let crate_dir = root.join(dir);
+    let cargo_toml = std::fs::read_to_string(crate_dir.join("Cargo.toml")).ok()?;
+    let package = table_value(&cargo_toml, "[package]", "name")?;
     let mut tests: Vec<String> = std::fs::read_dir(crate_dir.join("tests"))
         .into_iter()
         .flatten()
@@ -53,10 +57,47 @@ pub fn of(args: &[OsString], root: &Path) -> Option<Companion> {
     Some(Companion { package, tests })
 }
 
-/// `part` and digits: the ids of workshop.toml's parts.
-fn is_part(arg: &str) -> bool {
-    arg.strip_prefix("part")
-        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+// TOML read by hand, as far as the launcher needs (it has no
+// dependencies): `key = "value"` lines of one table. workshop.toml and the
+// crates' manifests are ours, and a line this misreads only costs the
+// companion build.
+
+/// `key` of the `[[parts]]` table whose `id` is `part`.
+fn part_value(manifest: &str, part: &str, key: &str) -> Option<String> {
+    tables(manifest, "[[parts]]").find_map(|table| {
+        let id = value_in(&table, "id")?;
+        (id == part).then(|| value_in(&table, key)).flatten()
+    })
+}
+
+/// `key` of the first table headed `header`.
+fn table_value(text: &str, header: &str, key: &str) -> Option<String> {
+    tables(text, header).find_map(|table| value_in(&table, key))
+}
+
+/// The lines of each table headed `header`, up to the next header.
+fn tables<'a>(text: &'a str, header: &'a str) -> impl Iterator<Item = Vec<&'a str>> + 'a {
+    let mut lines = text.lines().map(str::trim).peekable();
+    std::iter::from_fn(move || {
+        lines.by_ref().find(|line| *line == header)?;
+        let mut table = Vec::new();
+        while let Some(line) = lines.next_if(|line| !line.starts_with('[')) {
+            table.push(line);
+        }
+        Some(table)
+    })
+}
+
+/// `key = "value"` among `lines`.
+fn value_in(lines: &[&str], key: &str) -> Option<String> {
+    lines.iter().find_map(|line| {
+        let value = line
+            .strip_prefix(key)?
+            .trim_start()
+            .strip_prefix('=')?
+            .trim();
+        Some(value.strip_prefix('"')?.split('"').next()?.to_string())
+    })
 }
 
 #[cfg(test)]
@@ -100,5 +141,36 @@ mod tests {
         ] {
             assert_eq!(of(&args(line), &root()), None, "{line:?}");
         }
+    }
+
+    #[test]
+    fn the_crate_and_its_name_are_read_from_the_manifests() {
+        // Any folder and any package name workshop.toml and the crate's
+        // Cargo.toml say, none of them typed here.
+        let root = std::env::temp_dir().join(format!("companion-{}", std::process::id()));
+        let crate_dir = root.join("answers").join("nine");
+        std::fs::create_dir_all(crate_dir.join("tests")).expect("a crate");
+        std::fs::write(
+            root.join("workshop.toml"),
+            "format_version = 1\n[[parts]]\nid = \"part8\"\nsolution = \"elsewhere\"\n\
+             [[parts.exercises]]\nid = \"part8.x\"\n\
+             [[parts]]\nsolution = \"answers/nine\" # after a comment\nid = \"part9\"\n",
+        )
+        .expect("a manifest");
+        std::fs::write(
+            crate_dir.join("Cargo.toml"),
+            "[package]\nname = \"nine-answers\"\n\n[dependencies]\nname = \"not this\"\n",
+        )
+        .expect("a crate manifest");
+        std::fs::write(crate_dir.join("tests").join("graded.rs"), "").expect("a test");
+        let nine = of(&args("check --solution part9"), &root);
+        std::fs::remove_dir_all(&root).expect("cleaned");
+        assert_eq!(
+            nine,
+            Some(Companion {
+                package: "nine-answers".into(),
+                tests: vec!["graded".into()],
+            })
+        );
     }
 }
