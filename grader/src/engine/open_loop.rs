@@ -217,7 +217,7 @@ mod tests {
         // within the service's grace (50 ms), with its Retry-After.
         let late = sent[0].answer.as_ref().unwrap_err();
         assert_eq!(late, &NoAnswer::Late(Duration::from_millis(300)));
-        assert_eq!(late.to_string(), "no answer within 0.3 s");
+        assert_eq!(late.to_string(), "no answer within 0.30 s");
         let refused = sent[1].answer.as_ref().expect("an answer");
         assert_eq!(refused.status, 429);
         assert_eq!(refused.retry_after.as_deref(), Some("1"));
