@@ -5,6 +5,7 @@
 
 pub mod cdp;
 pub mod docs;
+pub mod wine;
 pub mod workspace;
 
 pub use workspace::*;

@@ -7,7 +7,9 @@ use std::process::Command;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::thread;
 
-use workshop_testkit::{check, check_with, grader_target, root, run, runner, tools, workspace};
+use workshop_testkit::{
+    check, check_with, grader_target, root, run, runner, tools, wine, workspace,
+};
 
 /// Held by the tests that build solution binaries, the real tree's or a
 /// copy's: in the one target directory they share, `debug/<bin>` is
@@ -43,43 +45,17 @@ fn copy_of(part: &str) -> &'static str {
 #[test]
 fn every_solution_passes() {
     let _turn = solution_binaries();
-    let cannot = wine_cannot();
     for part in ["part1", "part2", "part3", "part4", "part5"] {
         let (passed, output) = check(&root(), &[part, "--solution"]);
-        let failed: Vec<&str> = output
-            .lines()
-            .filter_map(|line| line.strip_prefix("✗ "))
-            .filter_map(|line| line.split_whitespace().next())
-            .collect();
-        if cannot.is_empty() || failed.is_empty() {
-            assert!(passed, "the {part} solution fails:\n{output}");
+        let failed = wine::failed_but_for_wine(passed, &output);
+        assert!(
+            failed.is_empty(),
+            "the {part} solution fails {failed:?}:\n{output}"
+        );
+        if passed {
             assert!(output.contains(&format!("{part} passes")), "{output}");
-        } else {
-            let ours: Vec<&&str> = failed.iter().filter(|id| !cannot.contains(**id)).collect();
-            assert!(
-                ours.is_empty(),
-                "the {part} solution fails {ours:?} under Wine:\n{output}"
-            );
         }
     }
-}
-
-/// Under Wine (`.ci/wine/run` sets `WORKSHOP_UNDER_WINE`), the checks that
-/// Wine itself keeps from passing, each named with its evidence in
-/// `.ci/wine/cannot.txt`: a solution may fail those there, and nothing
-/// else. Elsewhere, none.
-fn wine_cannot() -> std::collections::BTreeSet<String> {
-    if std::env::var_os("WORKSHOP_UNDER_WINE").is_none() {
-        return Default::default();
-    }
-    let listed = std::fs::read_to_string(root().join(".ci").join("wine").join("cannot.txt"))
-        .expect(".ci/wine/cannot.txt");
-    listed
-        .lines()
-        .filter(|line| !line.starts_with('#'))
-        .filter_map(|line| line.split_whitespace().next())
-        .map(str::to_string)
-        .collect()
 }
 
 #[test]
