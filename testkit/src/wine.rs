@@ -8,9 +8,14 @@ use std::collections::BTreeSet;
 
 use crate::root;
 
+/// Whether this test runs under Wine.
+pub fn under_wine() -> bool {
+    std::env::var_os("WORKSHOP_UNDER_WINE").is_some()
+}
+
 /// The check ids Wine is excused, or none when not under Wine.
 pub fn cannot() -> BTreeSet<String> {
-    if std::env::var_os("WORKSHOP_UNDER_WINE").is_none() {
+    if !under_wine() {
         return BTreeSet::new();
     }
     let listed = std::fs::read_to_string(root().join(".ci").join("wine").join("cannot.txt"))
