@@ -63,6 +63,24 @@ pub fn find_chromium() -> Option<PathBuf> {
         .find(|candidate| candidate.is_file())
 }
 
+/// A `file://` URL for `path`, as the browser reads it: `file:///C:/…` on
+/// Windows. Under Wine the browser is Linux's Chromium (relayed by
+/// wine-cargo), so a path on Z:, Wine's `/`, is given as the Unix path it
+/// is.
+pub fn file_url(path: &Path) -> String {
+    let text = path.display().to_string();
+    if crate::wine::under_wine()
+        && let Some(rest) = text.strip_prefix("Z:").or_else(|| text.strip_prefix("z:"))
+    {
+        return format!("file://{}", rest.replace('\\', "/"));
+    }
+    if cfg!(windows) {
+        format!("file:///{}", text.replace('\\', "/"))
+    } else {
+        format!("file://{text}")
+    }
+}
+
 /// A running headless Chromium and one connection to it.
 pub struct Browser {
     child: Child,

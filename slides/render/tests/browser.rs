@@ -315,7 +315,7 @@ fn check_deck(
     let mut problems = Vec::new();
     let since = browser.events.len();
     let page = open_page(browser)?;
-    let url = format!("file://{}", file.display());
+    let url = workshop_testkit::cdp::file_url(file);
     page.navigate(browser, &url)?;
 
     // Keyboard: the hash and the visible slide move together.
@@ -680,8 +680,11 @@ fn a_slide_too_long_is_shrunk_to_fit_and_a_foreign_character_is_caught() {
         "the renderer warns about the snowman: {:?}",
         deck.warnings
     );
-    let dir = tempfile::tempdir().expect("a temp dir");
-    let file = dir.path().join("rule-breaker.html");
+    // Beside the decks, not in the system's temporary folder: under Wine
+    // that is on C:, which the browser (Linux's) reads elsewhere.
+    let dir = target_dir().join("slides-test");
+    fs::create_dir_all(&dir).expect("a directory for the deck");
+    let file = dir.join("rule-breaker.html");
     fs::write(&file, &deck.html).expect("the deck is written");
 
     let browser = &mut session.browser;

@@ -31,8 +31,9 @@ const TRIPLE: &str = "x86_64-pc-windows-gnu";
 const PORT_VAR: &str = "WINE_CARGO_PORT";
 /// The Linux programs a Windows program may run through this relay: cargo
 /// (this file's name), and git and rustc (copies of it named so), which
-/// the offline archive and `setup` run.
-const RELAYED: [&str; 3] = ["cargo", "git", "rustc"];
+/// the offline archive and `setup` run, and chromium, which the browser
+/// tests drive over loopback (there is no Windows Chromium under Wine).
+const RELAYED: [&str; 4] = ["cargo", "git", "rustc", "chromium"];
 
 /// The frames of an answer: a kind byte, a length, the bytes.
 const STDOUT: u8 = 1;
@@ -62,8 +63,8 @@ fn relay(args: &[String]) -> io::Result<ExitCode> {
     let mut stream =
         TcpStream::connect(("127.0.0.1", port.parse::<u16>().map_err(io::Error::other)?))?;
     let env: Vec<(String, String)> = std::env::vars().filter(|(name, _)| passed(name)).collect();
-    // Copied as `git.exe` or `rustc.exe` (on WINEPATH), it relays that
-    // program instead: the name says which.
+    // Copied as `git.exe`, `rustc.exe` or `chromium.exe` (on WINEPATH),
+    // it relays that program instead: the name says which.
     let program = std::env::current_exe()?
         .file_stem()
         .map(|stem| stem.to_string_lossy().into_owned())
