@@ -144,7 +144,10 @@ mod tests {
         .spawn()
         .expect("sleep starts");
         let started = Instant::now();
-        stop(child.as_mut(), Ask::Interrupt, Duration::from_secs(20));
+        // SIGTERM, not SIGINT: a shell without job control starts its
+        // background commands with SIGINT ignored, and `sleep` inherits
+        // that (a `.ci/run &` waited out the grace here).
+        stop(child.as_mut(), Ask::Terminate, Duration::from_secs(20));
         assert!(started.elapsed() < Duration::from_secs(5));
     }
 }
