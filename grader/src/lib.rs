@@ -5,7 +5,11 @@
 //! 1. Graded tests the learner edited are put back (their copy is kept).
 //! 2. The gaps still left are found, `file:line` and title.
 //! 3. The crate is built; the compiler's errors are kept.
-//! 4. The exercises' checks run, side by side, each with a deadline.
+//! 4. The exercises' checks run, side by side, each with a deadline; a
+//!    check that needs the machine quiet starts once the others are done.
+//!
+//! Two grades may run at once in one process (threads): each has its own
+//! children (`engine::procs::Grade`) and its own quiet (`engine::quiet`).
 
 mod build;
 mod compile_errors;
@@ -21,14 +25,14 @@ use std::collections::BTreeSet;
 use std::io;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
-use std::thread;
+use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
 use build::{Built, Outcome, Request};
 use engine::GRADER_BUG;
-use engine::procs;
-use kinds::Subject;
+use engine::procs::{self, Grade};
+use engine::quiet::Sharing;
+use kinds::{Machine, Subject};
 use workshop_core::generate::{self, GenError};
 use workshop_core::ids::{CheckKind, ExerciseId};
 use workshop_core::manifest::{Manifest, Part};
@@ -107,6 +111,10 @@ pub fn grade(
     options: Options,
     on: &mut dyn FnMut(Event),
 ) -> Result<Report, GradeError> {
+    // Every process this grade starts, here or on its checks' threads, is
+    // its own: stopped when it ends (a check past its deadline may still
+    // run), and nobody else's.
+    let _grade = Grade::begin();
     if options.whose == Whose::Learner {
         let generated = generate::generate(manifest, root).map_err(GradeError::Generate)?;
         let restored = protect::restore(root, part, &generated).map_err(GradeError::Restore)?;
@@ -146,7 +154,6 @@ pub fn grade(
     on(Event::Built(took));
     report.build = Build::Built { took };
     report.checks = run_checks(part, &subjects);
-    procs::kill_all();
     Ok(report)
 }
 
@@ -154,6 +161,7 @@ pub fn grade(
 /// setup` prebuilds with it. False when the crate does not compile.
 pub fn prebuild(root: &Path, part: &Part, whose: Whose) -> Result<bool, GradeError> {
     exit_on_interrupt();
+    let _grade = Grade::begin();
     let options = Options {
         whose,
         release: false,
@@ -262,27 +270,50 @@ fn build_all(
 }
 
 /// Runs every check of every exercise, side by side, each on its own thread
-/// with a deadline. Results come back in the manifest's order.
+/// with a deadline; a check that needs the machine quiet waits first for
+/// the others (`Machine::Quiet`). Each check's time counts from when they
+/// all started, its wait included. Results come back in the manifest's
+/// order.
 fn run_checks(part: &Part, subjects: &Subjects) -> Vec<CheckResult> {
-    let mut pending = Vec::new();
-    for exercise in &part.exercises {
-        for id in exercise.check_ids() {
-            let binary = subjects.for_check(kinds::subject(id.kind), &exercise.id);
-            let kind = id.kind;
-            let (done, result) = mpsc::channel();
-            thread::spawn(move || {
-                let started = Instant::now();
-                let verdict = match binary {
-                    Some(binary) => run_check(kind, &binary),
-                    None => Verdict::fail("nothing was built to check (a grader bug)"),
+    let started = Instant::now();
+    let sharing = Arc::new(Sharing::default());
+    let checks: Vec<_> = part
+        .exercises
+        .iter()
+        .flat_map(|exercise| {
+            exercise.check_ids().map(|id| {
+                let binary = subjects.for_check(kinds::subject(id.kind), &exercise.id);
+                // Every place is taken before any check starts: a quiet
+                // check never sees the machine quiet too soon.
+                let place = match kinds::machine(id.kind) {
+                    Machine::Shared => Some(sharing.place()),
+                    Machine::Quiet { .. } => None,
                 };
-                // The receiver is gone only if the deadline passed.
-                let _ = done.send((verdict, started.elapsed()));
-            });
-            pending.push((id, result));
-        }
+                (id, binary, place)
+            })
+        })
+        .collect();
+    let mut pending = Vec::new();
+    for (id, binary, place) in checks {
+        let kind = id.kind;
+        let sharing = Arc::clone(&sharing);
+        let (done, result) = mpsc::channel();
+        procs::spawn(move || {
+            if let Machine::Quiet { within } = kinds::machine(kind) {
+                sharing.quiet(started + within);
+            }
+            let verdict = match binary {
+                Some(binary) => run_check(kind, &binary),
+                None => Verdict::fail("nothing was built to check (a grader bug)"),
+            };
+            // Done, its servers stopped: its place is given back.
+            drop(place);
+            // The receiver is gone only if the deadline passed.
+            let _ = done.send((verdict, started.elapsed()));
+        });
+        pending.push((id, result));
     }
-    let deadline = Instant::now() + CHECK_DEADLINE;
+    let deadline = started + CHECK_DEADLINE;
     pending
         .into_iter()
         .map(|(id, result)| {

@@ -12,7 +12,6 @@ use rates::{RatesConfig, RatesService};
 
 use super::numbers::HEALTH_AFTER;
 use super::procs::Proc;
-use super::quiet::{self, Place};
 use super::requests::{CONVERT, Reply, Volley, at_once_while, get, http_client, wait_until};
 use crate::explain;
 
@@ -39,9 +38,6 @@ pub struct Launch {
     max_wait: Option<Option<Duration>>,
     /// `--log json` (part 5).
     log_json: bool,
-    /// For the check that waits for quiet (`quiet::quiet`): its own
-    /// server takes no place, or it would wait for itself.
-    quiet: bool,
     /// `--stubborn-task` (part 4): a background task that ignores the stop.
     stubborn_task: bool,
 }
@@ -114,14 +110,6 @@ impl Launch {
         }
     }
 
-    /// For the check that waits for quiet: its server takes no place.
-    pub fn quiet(self) -> Self {
-        Self {
-            quiet: true,
-            ..self
-        }
-    }
-
     /// With a background task that ignores the stop: part 4's server starts
     /// one when asked, so that the shutdown check sees whether
     /// `Background::stop` gives up on it at the grace.
@@ -187,9 +175,6 @@ impl Launch {
     /// Starts `bin` against the rates service at `rates_url`, and waits for
     /// its `listening on http://…` line. The error is the check's reason.
     pub fn start(&self, bin: &Path, rates_url: &str) -> Result<Server, String> {
-        // Held while it runs: the shedding check waits, a while, until no
-        // other check's server runs (see `quiet`).
-        let place = (!self.quiet).then(quiet::place);
         let (found, listening) = mpsc::channel();
         let proc = Proc::spawn(self.command(bin, rates_url), move |line| {
             if let Some(url) = line.strip_prefix("listening on ") {
@@ -202,11 +187,7 @@ impl Launch {
         let deadline = Instant::now() + STARTUP;
         loop {
             if let Ok(url) = listening.recv_timeout(Duration::from_millis(50)) {
-                return Ok(Server {
-                    proc,
-                    url,
-                    _place: place,
-                });
+                return Ok(Server { proc, url });
             }
             if proc.exited() {
                 proc.drain(Duration::from_secs(1));
@@ -278,9 +259,6 @@ impl Stage {
 pub struct Server {
     proc: Proc,
     pub url: String,
-    /// Its place among the running servers (none for the quiet check's
-    /// own), given back once it is killed: fields drop in order.
-    _place: Option<Place>,
 }
 
 impl Server {
@@ -454,6 +432,7 @@ mod tests {
 
     #[test]
     fn waiting_for_a_fetch_ends_when_it_starts_or_the_server_gives_up() {
+        let _grade = crate::engine::procs::Grade::begin();
         let service = RatesService::start(RatesConfig::default()).expect("a rates service");
         // A "server" that exits at once: this test binary, listing its tests.
         let mut command = Command::new(std::env::current_exe().expect("the test binary"));
@@ -462,7 +441,6 @@ mod tests {
         let server = Server {
             proc,
             url: "http://127.0.0.1:1".into(),
-            _place: None,
         };
         let client = http_client().expect("a client");
         let stage = Stage {

@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::Duration;
 
-use super::procs::Proc;
+use super::procs::{self, Proc};
 use crate::explain;
 
 /// One test's deadline. The graded tests poll their futures by hand or talk
@@ -67,7 +67,7 @@ pub fn run(binary: &Path, env: &[(&str, &str)]) -> std::io::Result<Outcome> {
     let hung = AtomicBool::new(false);
     thread::scope(|scope| {
         for _ in 0..AT_ONCE.min(names.len()) {
-            scope.spawn(|| {
+            procs::spawn_scoped(scope, || {
                 while !hung.load(Ordering::SeqCst) {
                     let next = queue.lock().map(|mut queue| queue.next());
                     let Ok(Some((index, name))) = next else {

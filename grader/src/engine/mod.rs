@@ -18,9 +18,11 @@
 //!   mid-request, with a reset;
 //! - `libtest`: a graded test binary, one process and one deadline a test;
 //! - `numbers`: every number a part's checks stand on, and why;
-//! - `procs`: child processes that never outlive the check, and signals;
-//! - `quiet`: a wait, a few seconds at most, for the other checks'
-//!   servers to be done, before part 5's shedding times milliseconds;
+//! - `procs`: child processes that never outlive their grade, and signals;
+//!   the threads a check starts with `procs::spawn_scoped` stay in its
+//!   grade;
+//! - `quiet`: a grade's checks still running side by side, for the one
+//!   that needs the machine quiet (part 5's shedding) to start after them;
 //! - here: scenarios side by side, and the reasons built from what they
 //!   measured and what the server said.
 //!
@@ -49,15 +51,16 @@ use launch::Server;
 /// The reason when the grader itself panicked: said once, where it happened.
 pub const GRADER_BUG: &str = "the check itself panicked (a grader bug)";
 
-/// Runs two scenarios side by side, each on a thread of its own; a panic in
-/// either reads as a grader bug.
+/// Runs two scenarios side by side, each on a thread of its own (in the
+/// check's grade: what they start is its own); a panic in either reads as a
+/// grader bug.
 pub fn side_by_side<A: Send, B: Send>(
     first: impl FnOnce() -> Result<A, String> + Send,
     second: impl FnOnce() -> Result<B, String> + Send,
 ) -> (Result<A, String>, Result<B, String>) {
     thread::scope(|scope| {
-        let first = scope.spawn(first);
-        let second = scope.spawn(second);
+        let first = procs::spawn_scoped(scope, first);
+        let second = procs::spawn_scoped(scope, second);
         let first = first.join().unwrap_or_else(|_| Err(GRADER_BUG.into()));
         let second = second.join().unwrap_or_else(|_| Err(GRADER_BUG.into()));
         (first, second)
@@ -73,7 +76,7 @@ pub fn each_side_by_side<C: Sync, T: Send>(
     thread::scope(|scope| {
         let running: Vec<_> = cases
             .iter()
-            .map(|case| scope.spawn(|| scenario(case)))
+            .map(|case| procs::spawn_scoped(scope, || scenario(case)))
             .collect();
         running
             .into_iter()

@@ -10,7 +10,7 @@ use std::thread;
 
 use rates::RatesConfig;
 
-use super::Subject;
+use super::{Machine, Subject};
 use crate::engine::launch::{Launch, Stage};
 use crate::engine::numbers::part4::{FIRST_FETCH_WITHIN, HANG_UP_AFTER, WAITERS};
 use crate::engine::numbers::{NEVER_EXPIRES, PATIENT, ROUND_TRIP};
@@ -18,6 +18,7 @@ use crate::engine::requests::{CONVERT, REQUEST_TIMEOUT, at_once_while, send_unre
 use crate::verdict::Checked;
 
 pub const SUBJECT: Subject = Subject::Server;
+pub const MACHINE: Machine = Machine::Shared;
 
 pub fn check(bin: &Path) -> Checked {
     let stage = Launch::new()

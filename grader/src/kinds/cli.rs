@@ -7,13 +7,14 @@ use std::time::Duration;
 
 use rates::{RatesConfig, RatesService};
 
-use super::Subject;
+use super::{Machine, Subject};
 use crate::engine::numbers::part1::CLIENT_LIMIT;
 use crate::engine::procs::Proc;
 use crate::explain;
 use crate::verdict::Checked;
 
 pub const SUBJECT: Subject = Subject::Client;
+pub const MACHINE: Machine = Machine::Shared;
 
 pub fn check(bin: &Path) -> Checked {
     let service = RatesService::start(RatesConfig::default())

@@ -7,11 +7,12 @@ use std::path::Path;
 
 use part1_mutants::Mutant;
 
-use super::Subject;
+use super::{Machine, Subject};
 use crate::engine::libtest::{DEADLINE, Outcome, run};
 use crate::verdict::{Checked, Failed};
 
 pub const SUBJECT: Subject = Subject::ClientTest;
+pub const MACHINE: Machine = Machine::Shared;
 
 pub fn check(binary: &Path) -> Checked {
     match run_test(binary, &[])? {

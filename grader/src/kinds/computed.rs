@@ -16,7 +16,7 @@ use rand::RngExt;
 use rates::RatesConfig;
 use rust_decimal::Decimal;
 
-use super::Subject;
+use super::{Machine, Subject};
 use crate::engine::hang_ups::{self, LATENCY, Stopped, WAVE};
 use crate::engine::launch::{Launch, Server};
 use crate::engine::numbers::part3::THREADS;
@@ -27,6 +27,7 @@ use crate::engine::{mismatch, wrong_answers};
 use crate::verdict::{Checked, Failed};
 
 pub const SUBJECT: Subject = Subject::Server;
+pub const MACHINE: Machine = Machine::Shared;
 
 /// Currencies with every number of minor units: two, none (JPY) and three (KWD).
 const CURRENCIES: &[&str] = &["GBP", "USD", "JPY", "CHF", "KWD"];

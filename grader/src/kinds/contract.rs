@@ -7,7 +7,7 @@ use std::path::Path;
 use workshop_tests::contract::{CASES, mismatch, send_within};
 use workshop_tests::upstream::Upstream;
 
-use super::Subject;
+use super::{Machine, Subject};
 use crate::engine::launch::{Launch, Server};
 use crate::engine::numbers::{CONTRACT_LIMIT, STUCK_AFTER};
 use crate::engine::requests::{Deadline, REQUEST_TIMEOUT, http_client, within, without_url};
@@ -15,6 +15,7 @@ use crate::engine::{self, wrong_answers};
 use crate::verdict::{Checked, Failed};
 
 pub const SUBJECT: Subject = Subject::Server;
+pub const MACHINE: Machine = Machine::Shared;
 
 pub fn check(bin: &Path) -> Checked {
     let client = http_client()?;

@@ -12,7 +12,7 @@ use rates::date::FIRST;
 use rates::{Date, RatesConfig, fixture};
 use rust_decimal::Decimal;
 
-use super::Subject;
+use super::{Machine, Subject};
 use crate::engine::launch::{Launch, Server};
 use crate::engine::numbers::CONTRACT_LIMIT;
 use crate::engine::numbers::part5::QUOTA;
@@ -22,6 +22,7 @@ use crate::engine::{mismatch, wrong_answers};
 use crate::verdict::Checked;
 
 pub const SUBJECT: Subject = Subject::Server;
+pub const MACHINE: Machine = Machine::Shared;
 
 /// Currencies with every number of minor units: two, none (JPY), three (KWD
 /// is not in the fixture: GBP, USD and CHF carry the two).

@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use rates::{Fault, RatesConfig};
 
-use super::Subject;
+use super::{Machine, Subject};
 use crate::engine::launch::{Launch, Server};
 use crate::engine::numbers::HEALTH_LIMIT;
 use crate::engine::numbers::part4::{
@@ -31,6 +31,7 @@ use crate::engine::each_side_by_side;
 use crate::verdict::Checked;
 
 pub const SUBJECT: Subject = Subject::Server;
+pub const MACHINE: Machine = Machine::Shared;
 
 /// One broken rates service, and the server's deadline against it.
 struct Case {

@@ -4,7 +4,8 @@
 //! `numbers` every number a part's checks stand on.
 //!
 //! Every kind has one shape: `pub fn check(bin: &Path) -> Checked`, what it
-//! measured or why it failed. It stops at the first thing that goes wrong
+//! measured or why it failed, and says what it needs of the machine
+//! (`MACHINE`). It stops at the first thing that goes wrong
 //! with `?` (a `String` error is a reason), and `run` below makes the
 //! result a `Verdict`.
 //!
@@ -13,6 +14,7 @@
 //! line there. See docs/authoring.md.
 
 use std::path::Path;
+use std::time::Duration;
 
 use super::verdict::{Checked, Verdict};
 use workshop_core::each_check_kind;
@@ -31,6 +33,18 @@ pub enum Subject {
     ClientTest,
 }
 
+/// What a check needs of the machine while it runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Machine {
+    /// It runs side by side with the part's other checks: it measures
+    /// counts, or times a busy neighbour cannot flip.
+    Shared,
+    /// It times milliseconds under load: it starts once the part's other
+    /// checks are done, or `within` after they started at the latest (one
+    /// that crawls is not waited out). See `engine::quiet`.
+    Quiet { within: Duration },
+}
+
 macro_rules! checks {
     ($($variant:ident => $name:ident,)*) => {
         $(pub mod $name;)*
@@ -39,6 +53,13 @@ macro_rules! checks {
         pub fn subject(kind: CheckKind) -> Subject {
             match kind {
                 $(CheckKind::$variant => $name::SUBJECT,)*
+            }
+        }
+
+        /// What a check of `kind` needs of the machine.
+        pub fn machine(kind: CheckKind) -> Machine {
+            match kind {
+                $(CheckKind::$variant => $name::MACHINE,)*
             }
         }
 

@@ -25,7 +25,7 @@ use std::time::Duration;
 use rates::date::FIRST;
 use rates::{RatesConfig, RatesService};
 
-use super::Subject;
+use super::{Machine, Subject};
 use crate::engine::hang_ups::reset;
 use crate::engine::launch::{Launch, Server, Stage};
 use crate::engine::numbers::PATIENT;
@@ -39,6 +39,7 @@ use crate::engine::requests::{
 use crate::verdict::Checked;
 
 pub const SUBJECT: Subject = Subject::Server;
+pub const MACHINE: Machine = Machine::Shared;
 
 /// Where the scenario is: the dates asked so far (each request its own),
 /// and the hang-ups so far, for the reasons.

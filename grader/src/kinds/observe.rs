@@ -26,7 +26,7 @@ use rates::date::FIRST;
 use rates::{Fault, RatesConfig};
 use serde_json::{Map, Value};
 
-use super::Subject;
+use super::{Machine, Subject};
 use crate::engine::launch::{Launch, Stage};
 use crate::engine::numbers::PATIENT;
 use crate::engine::numbers::part5::{
@@ -36,6 +36,7 @@ use crate::engine::requests::{Deadline, REQUEST_TIMEOUT, Reply, each_at_once_whi
 use crate::verdict::{Checked, Failed};
 
 pub const SUBJECT: Subject = Subject::Server;
+pub const MACHINE: Machine = Machine::Shared;
 
 /// The fields a line must carry, as the exercise names them.
 const OUTCOME: &str = "outcome";

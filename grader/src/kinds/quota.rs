@@ -15,7 +15,7 @@ use std::path::Path;
 use rates::date::FIRST;
 use rates::RatesConfig;
 
-use super::Subject;
+use super::{Machine, Subject};
 use crate::engine::launch::{Launch, Stage};
 use crate::engine::numbers::PATIENT;
 use crate::engine::numbers::part5::{CLIENTS, QUOTA, QUOTA_TIMEOUT, ROUND_TRIP};
@@ -23,6 +23,7 @@ use crate::engine::requests::{each_at_once_while, http_client, secs};
 use crate::verdict::Checked;
 
 pub const SUBJECT: Subject = Subject::Server;
+pub const MACHINE: Machine = Machine::Shared;
 
 pub fn check(bin: &Path) -> Checked {
     let config = RatesConfig {

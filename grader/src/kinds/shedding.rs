@@ -28,20 +28,25 @@ use std::time::{Duration, Instant};
 use rates::RatesConfig;
 use rates::date::FIRST;
 
-use super::Subject;
+use super::{Machine, Subject};
 use crate::engine::launch::Launch;
 use crate::engine::numbers::PATIENT;
 use crate::engine::numbers::part5::{
     ADMITTED_LIMIT, GOODPUT_SHARE, HEALTH_EVERY, JITTER, LATE_SHARE, LOAD_TIMEOUT, MAX_WAIT,
     OFFERED, OFFERED_FOR, QUIET_WITHIN, QUOTA, SHED_CAPACITY as CAPACITY, SHED_LIMIT,
-    SHED_ROUND_TRIP as ROUND_TRIP, SHEDDING_LIMIT,
+    SHED_ROUND_TRIP as ROUND_TRIP,
 };
 use crate::engine::open_loop::{Load, Sent, offer, over, quantile};
-use crate::engine::quiet;
-use crate::engine::requests::{Deadline, Reply, get_within, http_client};
+use crate::engine::requests::{Reply, get_within, http_client};
 use crate::verdict::Checked;
 
 pub const SUBJECT: Subject = Subject::Server;
+/// Milliseconds are timed here, under load: it starts once the part's other
+/// checks are done (see `engine::quiet`), 3 s after they started at the
+/// latest, and its verdict comes within `SHEDDING_LIMIT` of their start.
+pub const MACHINE: Machine = Machine::Quiet {
+    within: QUIET_WITHIN,
+};
 
 pub fn check(bin: &Path) -> Checked {
     let config = RatesConfig {
@@ -49,19 +54,11 @@ pub fn check(bin: &Path) -> Checked {
         jitter: JITTER,
         ..RatesConfig::with_latency(ROUND_TRIP)
     };
-    // The whole check's, its launch included: every verdict within 10 s.
-    let deadline = Deadline::after(SHEDDING_LIMIT);
     let stage = Launch::new()
-        .quiet()
         .max_fetches(QUOTA)
         .max_wait(Some(MAX_WAIT))
         .upstream_timeout(PATIENT)
         .stage(bin, config)?;
-    // Milliseconds are timed here, under load: first, a few seconds at
-    // most, until the other checks' servers are done (see engine::quiet),
-    // out of what the load leaves of the check's time.
-    let quiet_within = deadline.left().saturating_sub(OFFERED_FOR + LOAD_TIMEOUT);
-    quiet::quiet(QUIET_WITHIN.min(quiet_within));
     let server = &stage.server;
     let load = Load {
         rate: OFFERED,

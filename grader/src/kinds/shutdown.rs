@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use rates::{Fault, RatesConfig};
 
-use super::Subject;
+use super::{Machine, Subject};
 use crate::engine::each_side_by_side;
 use crate::engine::launch::{Launch, Server, Stage, last_line};
 use crate::engine::numbers::{NEVER_EXPIRES, PATIENT};
@@ -31,6 +31,7 @@ use crate::explain;
 use crate::verdict::Checked;
 
 pub const SUBJECT: Subject = Subject::Server;
+pub const MACHINE: Machine = Machine::Shared;
 
 /// How the solution's background reporter starts its last line.
 const LAST_LINE: &str = "stopped after ";

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use rates::{Fault, RatesConfig};
 
-use super::Subject;
+use super::{Machine, Subject};
 use crate::engine::launch::{Launch, Server, Stage};
 use crate::engine::numbers::part4::{PAST_TTL, REUSED, TTL};
 use crate::engine::numbers::{IN_FLIGHT, NEVER_EXPIRES, PATIENT, ROUND_TRIP, THRESHOLD};
@@ -23,6 +23,7 @@ use crate::engine::{both, side_by_side};
 use crate::verdict::Checked;
 
 pub const SUBJECT: Subject = Subject::Server;
+pub const MACHINE: Machine = Machine::Shared;
 
 pub fn check(bin: &Path) -> Checked {
     let (shared, down) = side_by_side(|| sharing(bin), || down_and_back(bin));

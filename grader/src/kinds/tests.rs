@@ -9,6 +9,7 @@ use crate::verdict::{Checked, Failed};
 
 /// What the check runs: the exercise's own graded test binary.
 pub const SUBJECT: super::Subject = super::Subject::ExerciseTests;
+pub const MACHINE: super::Machine = super::Machine::Shared;
 
 /// Runs the tests in `binary`; passes when all of them do.
 pub fn check(binary: &Path) -> Checked {

@@ -8,12 +8,13 @@
 
 use std::path::Path;
 
-use super::Subject;
+use super::{Machine, Subject};
 use crate::engine::numbers::part3::THREADS;
 use crate::engine::timing::{Run, Setting};
 use crate::verdict::Checked;
 
 pub const SUBJECT: Subject = Subject::Server;
+pub const MACHINE: Machine = Machine::Shared;
 
 pub fn check(bin: &Path) -> Checked {
     let run = Run::go(bin, Setting::Threads(THREADS), 2 * THREADS)?;

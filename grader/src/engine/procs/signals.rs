@@ -73,6 +73,7 @@ mod tests {
 
     #[test]
     fn a_process_that_does_not_catch_the_signal_dies_of_it() {
+        let _grade = crate::engine::procs::Grade::begin();
         let mut sleep = Command::new("sleep");
         sleep.arg("30");
         let proc = Proc::spawn(sleep, |_| {}).expect("sleep starts");

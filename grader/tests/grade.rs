@@ -1,0 +1,80 @@
+//! The library as its callers use it: `grade`, from more than one thread.
+//! (What each check says of right and wrong crates is proved through the
+//! runner, in `tools/tests/check.rs`.)
+
+use std::path::{Path, PathBuf};
+use std::thread;
+use std::time::Instant;
+
+use workshop_core::manifest::Manifest;
+use workshop_grader::{Options, Report, Whose, grade, prebuild};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the workspace")
+        .to_path_buf()
+}
+
+fn failures(report: &Report) -> Vec<String> {
+    report
+        .checks
+        .iter()
+        .filter(|check| !check.verdict.passed)
+        .map(|check| format!("{}: {}", check.id, check.verdict.reason))
+        .collect()
+}
+
+/// Two grades in one process, at once: the one that ends first stops its
+/// own children only. Part 1's checks end within 2 s, part 4's run for 3 s
+/// and more: were every child of the process killed when a grade ends,
+/// part 4's servers would die mid-check and its checks fail.
+#[test]
+fn two_grades_at_once_do_not_stop_each_others_servers() {
+    let root = root();
+    let manifest = Manifest::load(&root).expect("workshop.toml");
+    let (short, long) = (
+        manifest.part("part1").expect("part 1"),
+        manifest.part("part4").expect("part 4"),
+    );
+    // Built first, one after the other: both grades then start their
+    // checks at once, not one after the other's build.
+    for part in [short, long] {
+        assert!(
+            prebuild(&root, part, Whose::Solution).expect("cargo runs"),
+            "the {} solution builds",
+            part.id
+        );
+    }
+    let options = Options {
+        whose: Whose::Solution,
+        release: false,
+        color: false,
+    };
+    let started = Instant::now();
+    let graded = |part| {
+        let report = grade(&root, &manifest, part, options, &mut |_| {}).expect("it grades");
+        (report, started.elapsed())
+    };
+    let ((long, long_ended), (short, short_ended)) = thread::scope(|scope| {
+        let long = scope.spawn(|| graded(long));
+        let short = scope.spawn(|| graded(short));
+        (
+            long.join().expect("no panic"),
+            short.join().expect("no panic"),
+        )
+    });
+    for report in [&short, &long] {
+        assert!(
+            report.passed(),
+            "{} failed beside the other grade:\n{}",
+            report.part,
+            failures(report).join("\n")
+        );
+    }
+    // What makes this a test: part 1's grade ended while part 4's ran.
+    assert!(
+        short_ended < long_ended,
+        "part 1 took {short_ended:?}, part 4 {long_ended:?}"
+    );
+}
