@@ -84,10 +84,12 @@ impl FontSet {
         // The machine's rules (aliases, hinting) but not its directories:
         // those are listed in /etc/fonts/fonts.conf, which is not included,
         // and the user's (~/.fonts, …) are in the empty HOME of `env`.
-        xml.push_str(&format!(
-            "  <cachedir>{}</cachedir>\n  <include ignore_missing=\"yes\">/etc/fonts/conf.d</include>\n</fontconfig>\n",
-            escape(&dir.path().join("cache").display().to_string())
-        ));
+        // The cache under XDG_CACHE_HOME (set in `env`, in this directory):
+        // no path in the file, so that one the browser reads on another
+        // system (Linux's Chromium under Wine) still names this directory.
+        xml.push_str(
+            "  <cachedir prefix=\"xdg\">fontconfig</cachedir>\n  <include ignore_missing=\"yes\">/etc/fonts/conf.d</include>\n</fontconfig>\n",
+        );
         fs::write(dir.path().join("fonts.conf"), xml)
             .map_err(|err| format!("cannot write the fontconfig file: {err}"))?;
         Ok(Fontconfig { dir })
