@@ -1,15 +1,16 @@
 //! Building the crate under grading, and showing compiler errors readably:
 //! the first in full, then how many more.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::mpsc::{self, Receiver};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use cargo_messages::CrateDone;
 use serde_json::Value;
 
 use super::procs::Proc;
@@ -76,12 +77,10 @@ const BUILD_TIMEOUT: Duration = Duration::from_secs(20 * 60);
 /// one grade) of how many the build needs, once `cargo tree` has counted.
 #[derive(Debug, Default)]
 pub struct Progress {
-    done: HashSet<String>,
-    /// The crates compiled, not found fresh.
-    compiled: HashSet<String>,
+    /// Counted as the launcher counts the runner's build.
+    crates: cargo_messages::Progress,
     /// A first build (or nearly): many crates compiled, not one edited.
     pub cold: bool,
-    pub total: Option<usize>,
     counting: Option<Receiver<usize>>,
 }
 
@@ -93,7 +92,11 @@ const COLD_AFTER: usize = 4;
 
 impl Progress {
     pub fn done(&self) -> usize {
-        self.done.len()
+        self.crates.done()
+    }
+
+    pub fn total(&self) -> Option<usize> {
+        self.crates.total()
     }
 }
 
@@ -139,10 +142,10 @@ pub fn build(
     let sink = Arc::clone(&messages);
     let (crates, crate_done) = mpsc::channel();
     let proc = Proc::spawn(command, move |line| {
+        if let Some(done) = cargo_messages::crate_done(line) {
+            let _ = crates.send(done);
+        }
         if let Ok(message) = serde_json::from_str::<Value>(line) {
-            if let Some(done) = crate_of(&message) {
-                let _ = crates.send(done);
-            }
             sink.lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .take(&message);
@@ -192,20 +195,17 @@ pub fn build(
 impl Progress {
     /// Takes the crates done since last time; true if anything changed.
     /// The first compiled crate starts the count of them all.
-    fn take(&mut self, crates: &Receiver<(String, bool)>, root: &Path, request: &Request) -> bool {
+    fn take(&mut self, crates: &Receiver<CrateDone>, root: &Path, request: &Request) -> bool {
         let mut changed = false;
-        for (package, fresh) in crates.try_iter() {
-            if !fresh {
-                self.compiled.insert(package.clone());
-            }
-            changed |= self.done.insert(package);
-            if !self.cold && self.compiled.len() >= COLD_AFTER {
+        for done in crates.try_iter() {
+            changed |= self.crates.record(done);
+            if !self.cold && self.crates.compiled() >= COLD_AFTER {
                 self.cold = true;
                 self.counting = Some(count(root, request.package));
             }
         }
         if let Some(total) = self.counting.as_ref().and_then(|rx| rx.try_recv().ok()) {
-            self.total = Some(total.max(self.done.len()));
+            self.crates.set_total(total);
             self.counting = None;
             changed = true;
         }
@@ -213,43 +213,19 @@ impl Progress {
     }
 }
 
-/// A crate done, from one of cargo's messages: its package, and whether it
-/// was fresh. A build script's compile is not a crate.
-fn crate_of(message: &Value) -> Option<(String, bool)> {
-    if message["reason"] != "compiler-artifact" {
-        return None;
-    }
-    let kinds = message["target"]["kind"].as_array()?;
-    if kinds.iter().any(|kind| kind == "custom-build") {
-        return None;
-    }
-    let package = message["package_id"].as_str()?.to_string();
-    Some((package, message["fresh"] == true))
-}
-
 /// Counts, in the background, the packages a build of `package` and its
 /// tests needs (`cargo tree`, each package once).
 fn count(root: &Path, package: &str) -> Receiver<usize> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut command = Command::new(cargo);
-    command
-        .current_dir(root)
-        .args(["tree", "--package", package, "--edges", "normal,build,dev"])
-        .args(["--prefix", "none", "--format", "{p}"])
-        .stdin(Stdio::null())
-        .stderr(Stdio::null());
+    let mut command = cargo_messages::tree(&cargo, &[package], "normal,build,dev");
+    command.current_dir(root);
     let (tx, rx) = mpsc::channel();
     thread::spawn(move || {
         if let Ok(output) = command.output()
             && output.status.success()
         {
             let text = String::from_utf8_lossy(&output.stdout);
-            let unique: HashSet<&str> = text
-                .lines()
-                .map(|line| line.trim_end_matches(" (*)").trim())
-                .filter(|line| !line.is_empty())
-                .collect();
-            let _ = tx.send(unique.len());
+            let _ = tx.send(cargo_messages::unique_packages(&text));
         }
     });
     rx
@@ -319,32 +295,22 @@ mod tests {
         let (tx, rx) = mpsc::channel();
         let mut progress = Progress::default();
         let root = workshop_core::manifest::workspace_root();
+        let done = |package: &str, fresh| CrateDone {
+            package: package.to_string(),
+            fresh,
+        };
         for package in ["a", "b", "c"] {
-            tx.send((package.to_string(), false)).unwrap();
+            tx.send(done(package, false)).unwrap();
         }
         // Fresh crates count as done, never as compiled.
         for package in ["d", "e", "f", "g"] {
-            tx.send((package.to_string(), true)).unwrap();
+            tx.send(done(package, true)).unwrap();
         }
         assert!(progress.take(&rx, &root, &request()));
         assert_eq!(progress.done(), 7);
         assert!(!progress.cold);
-        tx.send(("h".to_string(), false)).unwrap();
+        tx.send(done("h", false)).unwrap();
         assert!(progress.take(&rx, &root, &request()));
         assert!(progress.cold, "four crates compiled: a first build");
-    }
-
-    #[test]
-    fn a_crate_done_is_read_from_cargos_message() {
-        let message: Value = serde_json::from_str(
-            r#"{"reason":"compiler-artifact","package_id":"tokio 1.54","target":{"kind":["lib"]},"fresh":true}"#,
-        )
-        .unwrap();
-        assert_eq!(crate_of(&message), Some(("tokio 1.54".to_string(), true)));
-        let script: Value = serde_json::from_str(
-            r#"{"reason":"compiler-artifact","package_id":"rates 0.1","target":{"kind":["custom-build"]},"fresh":false}"#,
-        )
-        .unwrap();
-        assert_eq!(crate_of(&script), None);
     }
 }

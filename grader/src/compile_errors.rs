@@ -79,13 +79,7 @@ pub fn plain_words(error: &str) -> Option<String> {
 /// (`LNK1104`, or "Access is denied" from the GNU one) or cargo (copying
 /// the binary to `target/…/debug`, os error 5 or 32) from writing it.
 pub fn still_running(text: &str) -> Option<&'static str> {
-    const LOCKED: [&str; 4] = [
-        "LNK1104",
-        "Access is denied. (os error 5)",
-        "being used by another process. (os error 32)",
-        "Permission denied: cannot open output file",
-    ];
-    LOCKED.iter().any(|sign| text.contains(sign)).then_some(
+    cargo_messages::still_running(text).then_some(
         "the build could not write a program that is still running: Windows keeps a running \
          program's file from being replaced. Stop the server you started (`cargo xtask serve`, \
          or one in another terminal: Ctrl-C there), then check again",

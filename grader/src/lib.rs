@@ -139,7 +139,7 @@ pub fn grade(
         on(Event::Compiling {
             done: progress.done(),
             cold: progress.cold,
-            total: progress.total,
+            total: progress.total(),
         })
     })? {
         Outcome::Built(subjects) => subjects,

@@ -3,7 +3,6 @@
 //! and its status lines on stderr (downloading, compiling, waiting for a
 //! lock), which come before the first crate is done.
 
-use std::collections::HashSet;
 use std::ffi::OsStr;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
@@ -11,6 +10,8 @@ use std::process::{Command, ExitCode, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::thread;
 use std::time::{Duration, Instant};
+
+use cargo_messages::{CrateDone, Progress as Crates};
 
 use crate::companion::Companion;
 use crate::progress::Progress;
@@ -21,8 +22,8 @@ const RUNNER: &str = "xtask";
 /// What cargo said, from either stream.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Said {
-    /// A crate is built; `fresh` if it was already (no compile).
-    Done { package: String, fresh: bool },
+    /// A crate is built, or found fresh.
+    Done(CrateDone),
     /// A status line: `Compiling tokio v1.54.1`, `Downloading crates ...`.
     Status(String),
     /// Anything else on stderr: the compiler's errors, for a failed build.
@@ -102,7 +103,10 @@ pub fn runner(
         eprintln!("{line}");
     }
     eprintln!("error: the workshop's runner did not build (cargo's own words above)");
-    if others.iter().any(|line| still_running(line)) {
+    if others
+        .iter()
+        .any(|line| cargo_messages::still_running(line))
+    {
         eprintln!(
             "The runner is still running elsewhere (`cargo xtask watch` in another terminal?), \
              and Windows keeps a running program's file from being replaced: stop it (q or \
@@ -112,15 +116,6 @@ pub fn runner(
     Err(ExitCode::from(
         status.code().unwrap_or(1).clamp(1, 255) as u8
     ))
-}
-
-/// Whether cargo's line says a file could not be replaced because a
-/// program using it runs (Windows: os error 5 or 32, or the linker's
-/// LNK1104); the grader's build says the same of the servers.
-fn still_running(line: &str) -> bool {
-    ["(os error 5)", "(os error 32)", "LNK1104"]
-        .iter()
-        .any(|sign| line.contains(sign))
 }
 
 /// Shows the build as it goes, until cargo's `streams` close; returns the
@@ -134,7 +129,7 @@ fn follow(
     progress: &mut Progress,
 ) -> Vec<String> {
     let started = Instant::now();
-    let mut done = HashSet::new();
+    let mut crates = Crates::default();
     let mut others = Vec::new();
     let mut counting = false;
     while streams > 0 {
@@ -144,12 +139,12 @@ fn follow(
             Err(RecvTimeoutError::Disconnected) => break,
         };
         match said {
-            Some(Said::Done { package, fresh }) => {
-                if !fresh {
+            Some(Said::Done(done)) => {
+                if !done.fresh {
                     progress.announce();
                 }
-                done.insert(package);
-                progress.done(done.len());
+                crates.record(done);
+                progress.done(crates.done());
             }
             Some(Said::Status(line)) => {
                 progress.announce();
@@ -180,34 +175,17 @@ fn follow(
 /// Counts the crates the build needs (`cargo tree`, each package once), in
 /// the background: the bar has its end when this answers.
 fn count(cargo: &OsStr, part: Option<&str>, tx: Sender<Said>) {
-    let mut command = Command::new(cargo);
-    command.args(["tree", "--package", RUNNER]);
-    if let Some(part) = part {
-        command.args(["--package", part]);
-    }
-    command
-        .args(["--edges", "normal,build"])
-        .args(["--prefix", "none", "--format", "{p}"])
-        .stdin(Stdio::null())
-        .stderr(Stdio::null());
+    let packages: Vec<&str> = [Some(RUNNER), part].into_iter().flatten().collect();
+    let mut command = cargo_messages::tree(cargo, &packages, "normal,build");
     thread::spawn(move || {
         let Ok(output) = command.output() else {
             return;
         };
         if output.status.success() {
             let text = String::from_utf8_lossy(&output.stdout);
-            let _ = tx.send(Said::Total(unique_packages(&text)));
+            let _ = tx.send(Said::Total(cargo_messages::unique_packages(&text)));
         }
     });
-}
-
-/// `cargo tree` lists a package again wherever it is needed, marked `(*)`.
-pub fn unique_packages(tree: &str) -> usize {
-    tree.lines()
-        .map(|line| line.trim_end_matches(" (*)").trim())
-        .filter(|line| !line.is_empty())
-        .collect::<HashSet<_>>()
-        .len()
 }
 
 fn read_lines(
@@ -228,22 +206,11 @@ fn read_lines(
     })
 }
 
-/// One JSON message of cargo's, read by hand (no dependencies here): only
-/// crates done and the end matter. A build script's compile is not a crate.
+/// One JSON message of cargo's: only crates done and the end matter.
 pub fn json(line: &str) -> Option<Said> {
-    if line.contains(r#""reason":"compiler-artifact""#) {
-        if line.contains(r#""kind":["custom-build"]"#) {
-            return None;
-        }
-        let package = field(line, "package_id")?;
-        let fresh = line.contains(r#""fresh":true"#);
-        return Some(Said::Done { package, fresh });
-    }
-    if line.contains(r#""reason":"build-finished""#) {
-        let success = line.contains(r#""success":true"#);
-        return Some(Said::Finished { success });
-    }
-    None
+    cargo_messages::crate_done(line)
+        .map(Said::Done)
+        .or_else(|| cargo_messages::build_finished(line).map(|success| Said::Finished { success }))
 }
 
 /// A line of cargo's stderr: a status (`   Compiling tokio v1.54.1`) or
@@ -267,55 +234,24 @@ pub fn status(line: &str) -> Option<Said> {
     Some(Said::Other(line.to_string()))
 }
 
-/// The string value of `"name":"…"` (package ids hold no escaped quotes).
-fn field(line: &str, name: &str) -> Option<String> {
-    let key = format!(r#""{name}":""#);
-    let start = line.find(&key)? + key.len();
-    let end = line[start..].find('"')?;
-    Some(line[start..start + end].to_string())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    // What a message says is read by cargo_messages, and tested there;
+    // here, what the launcher makes of it.
     #[test]
-    fn a_crate_done_is_read_from_cargos_json() {
-        let line = r#"{"reason":"compiler-artifact","package_id":"registry+https://github.com/rust-lang/crates.io-index#tokio@1.54.1","target":{"kind":["lib"],"name":"tokio"},"fresh":false}"#;
-        assert_eq!(
+    fn crates_done_and_the_end_are_told_apart_from_the_rest() {
+        let line = r#"{"reason":"compiler-artifact","package_id":"registry+https://github.com/rust-lang/crates.io-index#tokio@1.54.1","target":{"kind":["lib"],"name":"tokio"},"fresh":true}"#;
+        assert!(matches!(
             json(line),
-            Some(Said::Done {
-                package: "registry+https://github.com/rust-lang/crates.io-index#tokio@1.54.1"
-                    .to_string(),
-                fresh: false
-            })
-        );
-        let fresh = line.replace(r#""fresh":false"#, r#""fresh":true"#);
-        assert!(matches!(json(&fresh), Some(Said::Done { fresh: true, .. })));
-    }
-
-    #[test]
-    fn a_build_script_is_not_a_crate() {
-        let line = r#"{"reason":"compiler-artifact","package_id":"path+file:///w/rates#0.1.0","target":{"kind":["custom-build"]},"fresh":false}"#;
-        assert_eq!(json(line), None);
-    }
-
-    #[test]
-    fn the_end_says_whether_it_built() {
+            Some(Said::Done(CrateDone { fresh: true, .. }))
+        ));
         assert_eq!(
             json(r#"{"reason":"build-finished","success":false}"#),
             Some(Said::Finished { success: false })
         );
         assert_eq!(json(r#"{"reason":"compiler-message","message":{}}"#), None);
-    }
-
-    #[test]
-    fn a_runner_still_running_on_windows_is_told_apart() {
-        assert!(still_running("  Access is denied. (os error 5)"));
-        assert!(still_running(
-            "LINK : fatal error LNK1104: cannot open file 'xtask.exe'"
-        ));
-        assert!(!still_running("error[E0433]: cannot find crate"));
     }
 
     #[test]
@@ -329,11 +265,5 @@ mod tests {
             status("error[E0433]: cannot find crate"),
             Some(Said::Other("error[E0433]: cannot find crate".to_string()))
         );
-    }
-
-    #[test]
-    fn each_package_counts_once() {
-        let tree = "xtask v0.1.0 (/w/xtask)\nanyhow v1.0.100\nclap v4.6.0\nanyhow v1.0.100 (*)\n\n";
-        assert_eq!(unique_packages(tree), 3);
     }
 }
