@@ -491,8 +491,8 @@ mod tests {
 
     #[test]
     fn names_are_workshop_tomls_as_serve_names_them() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
-        let manifest = Manifest::load(root).expect("workshop.toml");
+        let root = workshop_core::manifest::workspace_root();
+        let manifest = Manifest::load(&root).expect("workshop.toml");
         let name = |part, code| server_name(&manifest, part, code).unwrap();
         assert_eq!(
             name("part2", Code::Solutions),

@@ -2,25 +2,20 @@
 //! (What each check says of right and wrong crates is proved through the
 //! runner, in `tools/tests/check.rs`.)
 
-use std::path::{Path, PathBuf};
 use std::thread;
 use std::time::Instant;
 
 use workshop_core::manifest::Manifest;
 use workshop_grader::{Options, Report, Whose, grade, prebuild};
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the workspace")
-        .to_path_buf()
-}
-
+/// The checks that failed, but for those Wine cannot run
+/// (`.ci/wine/cannot.txt`; none elsewhere).
 fn failures(report: &Report) -> Vec<String> {
+    let cannot = workshop_testkit::wine::cannot();
     report
         .checks
         .iter()
-        .filter(|check| !check.verdict.passed)
+        .filter(|check| !check.verdict.passed && !cannot.contains(&check.id.to_string()))
         .map(|check| format!("{}: {}", check.id, check.verdict.reason))
         .collect()
 }
@@ -31,7 +26,19 @@ fn failures(report: &Report) -> Vec<String> {
 /// part 4's servers would die mid-check and its checks fail.
 #[test]
 fn two_grades_at_once_do_not_stop_each_others_servers() {
-    let root = root();
+    // Found at run time (cargo runs a test in its package's folder), never
+    // where it was built: under Wine a Linux path baked in has no drive,
+    // and cargo, relayed, took `/w\target\grader` for a folder's name.
+    let root = workshop_core::manifest::workspace_root();
+    // Where the other tests' checks build (the runner's tests set it for
+    // the runner): the solutions are built once for all of them.
+    // SAFETY: the only test of this binary, and no thread runs yet.
+    unsafe {
+        std::env::set_var(
+            "WORKSHOP_GRADER_TARGET_DIR",
+            workshop_testkit::grader_target(),
+        )
+    };
     let manifest = Manifest::load(&root).expect("workshop.toml");
     let (short, long) = (
         manifest.part("part1").expect("part 1"),
@@ -66,7 +73,7 @@ fn two_grades_at_once_do_not_stop_each_others_servers() {
     });
     for report in [&short, &long] {
         assert!(
-            report.passed(),
+            failures(report).is_empty(),
             "{} failed beside the other grade:\n{}",
             report.part,
             failures(report).join("\n")

@@ -297,6 +297,10 @@ fn unix_in(arg: &str, prefix: Option<&std::path::Path>) -> String {
     {
         return format!("{flag}={}", unix_in(value, prefix));
     }
+    // Rooted on the current drive (Z:, Wine's `/`), no letter: `/w\target`.
+    if arg.starts_with(['/', '\\']) && arg.contains('\\') && !arg.starts_with(r"\\") {
+        return arg.replace('\\', "/");
+    }
     let bare = arg.strip_prefix(r"\\?\").unwrap_or(arg);
     let bytes = bare.as_bytes();
     let is_drive = bytes.len() >= 3
@@ -358,6 +362,9 @@ mod tests {
             "--manifest-path=/w/Cargo.toml"
         );
         assert_eq!(unix("--package"), "--package");
+        // A Unix path a Windows program joined to: on Z:, without its letter.
+        assert_eq!(unix(r"/w\target\grader"), "/w/target/grader");
+        assert_eq!(unix("/w/target"), "/w/target");
     }
 
     #[cfg(unix)]

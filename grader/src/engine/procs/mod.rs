@@ -292,14 +292,22 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-#[cfg(all(test, unix))]
+#[cfg(test)]
 mod tests {
     use super::*;
 
+    /// A child that sleeps 30 s on any system (Windows has no `sleep`):
+    /// this test binary, running only the ignored test below.
     fn sleep() -> Command {
-        let mut sleep = Command::new("sleep");
-        sleep.arg("30");
+        let mut sleep = Command::new(std::env::current_exe().expect("the test binary"));
+        sleep.args(["--ignored", "--exact", "engine::procs::tests::sleeps"]);
         sleep
+    }
+
+    #[test]
+    #[ignore = "the child the tests here start, not a test"]
+    fn sleeps() {
+        thread::sleep(Duration::from_secs(30));
     }
 
     #[test]
