@@ -93,10 +93,18 @@ fn the_runner_leaves_the_instructors_crates_out() {
 }
 
 /// The launcher is what a fresh clone compiles before its first line: it
-/// must stay without dependencies.
+/// must stay without dependencies from crates.io. Its one, the workspace's
+/// own reading of cargo's messages, has none either.
 #[test]
-fn the_launcher_has_no_dependencies() {
+fn the_launcher_has_no_dependencies_but_one_of_ours_that_has_none() {
     let launcher = features("workshop-launcher", false);
     let names: Vec<&String> = launcher.keys().collect();
-    assert_eq!(names, ["workshop-launcher v0.1.0"], "{names:?}");
+    assert_eq!(
+        names,
+        ["workshop-cargo-messages v0.1.0", "workshop-launcher v0.1.0"],
+        "{names:?}"
+    );
+    let messages = features("workshop-cargo-messages", false);
+    let names: Vec<&String> = messages.keys().collect();
+    assert_eq!(names, ["workshop-cargo-messages v0.1.0"], "{names:?}");
 }
