@@ -17,6 +17,11 @@ use common::{copy_tree, grader_target, root, workspace};
 
 /// `cargo xtask --root <root> <args>`, without colour, stdin not a
 /// terminal, building where the other tests build.
+/// How long `watch` may take to its first verdict (it may build part 1
+/// from cold), and to anything after that.
+const FIRST_VERDICT: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+const ANSWER: std::time::Duration = std::time::Duration::from_secs(60);
+
 fn xtask(root: &Path, args: &[&str]) -> Command {
     let mut command = common::xtask_command(root, args);
     command.env("WORKSHOP_GRADER_TARGET_DIR", grader_target());
@@ -785,8 +790,6 @@ mod keys {
     }
 
     /// The first check may build everything; a key is answered at once.
-    const FIRST_VERDICT: Duration = Duration::from_secs(15 * 60);
-    const ANSWER: Duration = Duration::from_secs(60);
     const KEYS: &str =
         "keys: h next hint · s solution · r reset the exercise · l list · c check now · q quit";
 
@@ -877,10 +880,6 @@ fn without_a_terminal_watch_shows_no_keys() {
     use std::sync::mpsc;
     use std::thread;
     use std::time::{Duration, Instant};
-
-    // The first verdict may build part 1 from cold; the stop is quick.
-    const FIRST_VERDICT: Duration = Duration::from_secs(15 * 60);
-    const ANSWER: Duration = Duration::from_secs(60);
 
     let copy = workspace("tools");
     let mut child = xtask(&copy, &["watch", "part1"])
