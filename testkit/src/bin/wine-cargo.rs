@@ -183,6 +183,10 @@ fn answer(stream: TcpStream) -> io::Result<()> {
         (program.to_string(), args)
     };
     let cwd = unix(request["cwd"].as_str().unwrap_or("."));
+    // One line per command on the server's stderr (CI's log): what the
+    // Windows side ran through the relay, and how long it took.
+    let started = std::time::Instant::now();
+    let said = format!("{program} {} (in {cwd})", args.join(" "));
     let mut command = std::process::Command::new(&program);
     command
         .args(&args)
@@ -262,6 +266,11 @@ fn answer(stream: TcpStream) -> io::Result<()> {
     for reader in readers {
         let _ = reader.join();
     }
+    let ended = status.map_or("stopped".to_string(), |status| status.to_string());
+    eprintln!(
+        "wine-cargo: {:.1} s, {ended}: {said}",
+        started.elapsed().as_secs_f64()
+    );
     if let Some(status) = status {
         let code = status.code().unwrap_or(101);
         let mut stream = writer.lock().unwrap_or_else(|e| e.into_inner());
