@@ -38,14 +38,17 @@ pub struct Failure {
     pub why: String,
     /// It was stopped at its deadline.
     pub hung: bool,
+    /// A `todo!()` left in a gap explains it (the panic said so, on any of
+    /// the test's threads): such failures are listed first.
+    pub gap: bool,
+    /// It never ran: a test before it hung, and the rest were given up.
+    pub not_run: bool,
 }
-
-const NOT_RUN: &str = "not run, since a test before them hung";
 
 impl Failure {
     /// `name failed: why`, one line.
     pub fn describe(&self) -> String {
-        if self.why == NOT_RUN {
+        if self.not_run {
             format!("{}: {}", self.name, self.why)
         } else {
             format!("{} failed: {}", self.name, self.why)
@@ -93,7 +96,13 @@ pub fn run(binary: &Path, env: &[(&str, &str)]) -> std::io::Result<Outcome> {
     for (_, name, result) in results {
         match result? {
             One::Passed => {}
-            One::Failed { why, hung } => failures.push(Failure { name, why, hung }),
+            One::Failed { why, hung, gap } => failures.push(Failure {
+                name,
+                why,
+                hung,
+                gap,
+                not_run: false,
+            }),
         }
     }
     if failures.is_empty() {
@@ -102,12 +111,14 @@ pub fn run(binary: &Path, env: &[(&str, &str)]) -> std::io::Result<Outcome> {
     if not_run > 0 {
         failures.push(Failure {
             name: format!("{not_run} more test{}", if not_run == 1 { "" } else { "s" }),
-            why: NOT_RUN.into(),
+            why: "not run, since a test before them hung".into(),
             hung: false,
+            gap: false,
+            not_run: true,
         });
     }
     // A gap not filled explains everything that follows from it: first.
-    failures.sort_by_key(|failure| !failure.why.contains("is not filled yet"));
+    failures.sort_by_key(|failure| !failure.gap);
     Ok(Outcome::Failed(failures))
 }
 
@@ -130,7 +141,7 @@ fn list(binary: &Path) -> std::io::Result<Vec<String>> {
 
 enum One {
     Passed,
-    Failed { why: String, hung: bool },
+    Failed { why: String, hung: bool, gap: bool },
 }
 
 /// Runs the test `name` alone, with its deadline.
@@ -149,23 +160,28 @@ fn run_one(binary: &Path, name: &str, env: &[(&str, &str)]) -> std::io::Result<O
     }
     proc.drain(Duration::from_secs(2));
     let output = format!("{}\n{}", proc.stderr(), proc.stdout());
+    // A gap explains a failure first, whatever else the test printed; a
+    // gap hit on another thread can leave the test waiting for it (hung).
+    let gap = explain::gap(&output);
+    let failed = |why: String, hung: bool| One::Failed {
+        gap: gap.is_some(),
+        why: gap.clone().unwrap_or(why),
+        hung,
+    };
     Ok(match status {
         Some(status) if status.success() => One::Passed,
-        Some(_) => One::Failed {
-            why: explain::first(&output).unwrap_or_else(|| crashed(&output)),
-            hung: false,
-        },
-        None => One::Failed {
-            // A gap hit on another thread can leave the test waiting for it.
-            why: explain::gap(&output).unwrap_or_else(|| {
-                format!(
-                    "it did not finish within {} s: an infinite loop, or a wait for \
-                     something that never comes?",
-                    DEADLINE.as_secs()
-                )
-            }),
-            hung: true,
-        },
+        Some(_) => failed(
+            explain::first(&output).unwrap_or_else(|| crashed(&output)),
+            false,
+        ),
+        None => failed(
+            format!(
+                "it did not finish within {} s: an infinite loop, or a wait for \
+                 something that never comes?",
+                DEADLINE.as_secs()
+            ),
+            true,
+        ),
     })
 }
 
