@@ -11,7 +11,7 @@ use proptest::test_runner::{Config, TestRunner};
 mod support;
 
 use support::solutions::Implementation;
-use workshop_tests::upstream::Upstream;
+use workshop_contract::upstream::Upstream;
 
 /// Inputs tried, per server.
 const CASES: u32 = 10_000;

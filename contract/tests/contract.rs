@@ -3,11 +3,11 @@
 
 use std::collections::BTreeMap;
 
-use workshop_tests::contract::{CASES, Case, DATED_CASES, mismatch, send};
+use workshop_contract::contract::{CASES, Case, DATED_CASES, mismatch, send};
 mod support;
 
 use support::solutions::Implementation;
-use workshop_tests::upstream::Upstream;
+use workshop_contract::upstream::Upstream;
 
 fn honours_the_contract(implementation: Implementation) {
     honours(implementation, CASES, "answers");

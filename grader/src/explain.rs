@@ -26,7 +26,7 @@ pub fn panics(stderr: &str) -> Vec<Panic> {
     found
 }
 
-/// `tests/client_tests/learner/../../../exercises/part1/tests/x.rs:3:5` →
+/// `contract/client_tests/learner/../../../exercises/part1/tests/x.rs:3:5` →
 /// `exercises/part1/tests/x.rs:3:5`: a harness that includes a learner's
 /// file by a relative path must not show that path to the learner.
 fn normalize(location: &str) -> String {
@@ -154,7 +154,7 @@ mod tests {
 
     #[test]
     fn relative_paths_in_locations_are_resolved() {
-        let stderr = "thread 'x' panicked at tests/client_tests/learner/../../../exercises/part1/tests/client_test.rs:12:5:\n\
+        let stderr = "thread 'x' panicked at contract/client_tests/learner/../../../exercises/part1/tests/client_test.rs:12:5:\n\
                       not yet implemented: gap 5: write the client's test\n";
         assert_eq!(
             first(stderr).unwrap(),

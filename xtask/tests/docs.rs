@@ -139,7 +139,7 @@ const HOW: &[(&str, How)] = &[
         "RATES_URL=http://127.0.0.1:8081 LOG=json cargo xtask serve part5 --solution",
         How::Skipped(
             "RATES_URL names the rates service's port, which moves here; the contract suite \
-             serves part 5 against its own (tests/tests/contract.rs)",
+             serves part 5 against its own (contract/tests/contract.rs)",
         ),
     ),
     (

@@ -19,7 +19,7 @@ use part5::dated::Dated;
 use part5::limit::Limit;
 use part5::options::MaxWait;
 
-use workshop_tests::upstream::UPSTREAM_TIMEOUT;
+use workshop_contract::upstream::UPSTREAM_TIMEOUT;
 
 /// The ways the workshop builds the same service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -124,7 +124,7 @@ impl Launch {
     fn command(&self, bin: &Path, rates_url: &str) -> Command {
         let timeout = self
             .upstream_timeout
-            .unwrap_or(workshop_tests::upstream::UPSTREAM_TIMEOUT);
+            .unwrap_or(workshop_contract::upstream::UPSTREAM_TIMEOUT);
         let mut command = Command::new(bin);
         command
             .args(["--port", "0", "--host", "127.0.0.1"])
@@ -356,7 +356,7 @@ mod tests {
     #[test]
     fn a_plain_launch_sets_the_contracts_timeout_and_nothing_of_part_4() {
         let command = Launch::new().command(Path::new("server"), "http://rates");
-        let timeout = millis(workshop_tests::upstream::UPSTREAM_TIMEOUT);
+        let timeout = millis(workshop_contract::upstream::UPSTREAM_TIMEOUT);
         assert_eq!(
             args(&command),
             [

@@ -122,7 +122,7 @@ pub fn wrong_answers<'a>(
 /// A request, what was expected and what came: how a wrong answer is shown
 /// (quoted, and the difference named, when it cannot be seen).
 pub fn mismatch(request: &str, expected: &str, actual: &str) -> String {
-    workshop_tests::difference::mismatch(request, expected, actual)
+    workshop_contract::difference::mismatch(request, expected, actual)
 }
 
 #[cfg(test)]

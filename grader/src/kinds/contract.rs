@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use workshop_tests::contract::{CASES, mismatch, send_within};
-use workshop_tests::upstream::Upstream;
+use workshop_contract::contract::{CASES, mismatch, send_within};
+use workshop_contract::upstream::Upstream;
 
 use super::{Machine, Subject};
 use crate::engine::launch::{Launch, Server};
