@@ -7,6 +7,7 @@ use rand::RngExt;
 use rust_decimal::Decimal;
 
 use crate::fixture;
+use crate::trouble::{Failures, Outage};
 
 /// Everything the rates service can be told. `RatesConfig::default()` is the
 /// fixture, answered at once, never failing.
@@ -18,8 +19,18 @@ pub struct RatesConfig {
     pub latency: Duration,
     /// Each answer's latency varies uniformly by up to this much either way.
     pub jitter: Duration,
-    /// The share of answers, from 0.0 to 1.0, that are a `500` instead of rates.
+    /// The share of answers, from 0.0 to 1.0, that are a `500` instead of
+    /// rates, after the latency: the simple flakiness of parts 1 to 5.
+    /// [`failures`](Self::failures) chooses how, and counts exactly.
     pub failure_rate: f64,
+    /// A share of the requests for rates failed in a chosen way (a `503`, a
+    /// `429` with `Retry-After`, a reset connection…), at once, as they
+    /// arrive: trouble for a retrying client.
+    /// [`RatesService::set_failures`](crate::RatesService::set_failures)
+    /// changes it while the service runs.
+    pub failures: Option<Failures>,
+    /// Down between two moments, then up again.
+    pub outage: Option<Outage>,
     /// A way to be broken on every answer, to test how clients cope.
     pub fault: Option<Fault>,
     /// At most this many requests for a date's rates (`GET /2016-10-14`)
@@ -72,6 +83,8 @@ impl Default for RatesConfig {
             latency: Duration::ZERO,
             jitter: Duration::ZERO,
             failure_rate: 0.0,
+            failures: None,
+            outage: None,
             fault: None,
             quota: None,
         }

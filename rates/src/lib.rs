@@ -14,6 +14,12 @@
 //! and its fault can be switched while it runs: the grader takes it down and
 //! brings it back in the middle of a check.
 //!
+//! For checking a client's retries it makes trouble on cue: a share of the
+//! requests (by chance, or exactly 1 in N) fails as a `500`, a `503` or a
+//! `429` with `Retry-After`, or a connection closed with no answer
+//! ([`Failures`]); it goes down between two moments ([`Outage`]); and it
+//! logs every request for rates with the moment it arrived ([`Arrival`]).
+//!
 //! ```no_run
 //! let rates = rates::RatesService::start(rates::RatesConfig::default())?;
 //! println!("RATES_URL={}", rates.url());
@@ -24,7 +30,12 @@ mod config;
 pub mod date;
 pub mod fixture;
 mod service;
+mod trouble;
 
 pub use config::{Fault, RatesConfig, TRICKLE_INTERVAL};
 pub use date::Date;
 pub use service::{QUOTA_GRACE, RatesService, router};
+pub use trouble::{
+    ARRIVALS_KEPT, Arrival, FailureKind, FailureKindError, Failures, Outage, Outcome, RetryAfter,
+    Share, ShareError, Target,
+};

@@ -1,17 +1,18 @@
 //! The HTTP side: `GET /latest` and `GET /{date}`, served by axum on its own
-//! thread, with the quota on the dated requests.
+//! thread, with the quota on the dated requests, and the trouble on cue
+//! (failures, outages, the log of arrivals) in front of both.
 
 use std::collections::BTreeMap;
 use std::io;
 use std::net::{SocketAddr, TcpListener};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant, SystemTime};
 
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path, Request, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -21,6 +22,7 @@ use tokio::sync::{Notify, oneshot};
 
 use crate::config::{TRICKLE_INTERVAL, delay};
 use crate::date::{self, Date};
+use crate::trouble::{Arrival, FailureKind, Failures, Outage, Outcome, Trouble};
 use crate::{Fault, RatesConfig, fixture};
 
 /// Distinct paths counted one by one; any more share one count, so that
@@ -49,6 +51,8 @@ struct Shared {
     /// Starts as `config.latency`; [`RatesService::set_latency`] changes it.
     latency: Mutex<Duration>,
     counts: Mutex<BTreeMap<String, u64>>,
+    /// The failures and the outage in force, and the log of arrivals.
+    trouble: Mutex<Trouble>,
     /// The requests for rates being answered, and the most there ever were.
     load: Mutex<Load>,
     /// Told each time a request for a date is done: a place in the quota
@@ -79,6 +83,7 @@ impl Shared {
             fault: Mutex::new(config.fault),
             latency: Mutex::new(config.latency),
             counts: Mutex::new(BTreeMap::new()),
+            trouble: Mutex::new(Trouble::new(config.failures, config.outage)),
             load: Mutex::new(Load::default()),
             freed: Notify::new(),
             config,
@@ -124,7 +129,6 @@ impl InFlight {
     /// A date's rates: counted in, or, past the quota for longer than
     /// [`QUOTA_GRACE`], `None`: refused, and counted as such.
     async fn dated(shared: Arc<Shared>) -> Option<Self> {
-        lock(&shared.load).dated_total += 1;
         let grace = tokio::time::sleep(QUOTA_GRACE);
         tokio::pin!(grace);
         loop {
@@ -189,10 +193,13 @@ pub fn router(config: RatesConfig) -> Router {
 fn routes(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/latest", get(latest))
-        .route("/health", get(|| async { "ok" }))
-        // The static routes above come first; anything else of one segment
-        // is asked as a date.
+        // `/health` is routed first whatever the order; anything else of
+        // one segment is asked as a date.
         .route("/{date}", get(dated))
+        // The requests for rates, and only they: `/health` stays up in an
+        // outage, as a process that is alive but failing does.
+        .route_layer(middleware::from_fn_with_state(Arc::clone(&shared), arrive))
+        .route("/health", get(|| async { "ok" }))
         // Counted as they arrive, before any latency: a check can tell how
         // many requests a server made while they are still being answered.
         .layer(middleware::from_fn_with_state(Arc::clone(&shared), count))
@@ -202,6 +209,94 @@ fn routes(shared: Arc<Shared>) -> Router {
 async fn count(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
     shared.count(request.uri().path());
     next.run(request).await
+}
+
+/// A request for rates, as it arrives: logged with the moment, counted if
+/// it is for a date, and, if a failure share or an outage strikes it,
+/// failed at once, before the quota and the latency.
+async fn arrive(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    // Only `/latest` and `/{date}` come through here.
+    let dated = path != "/latest";
+    if dated {
+        lock(&shared.load).dated_total += 1;
+    }
+    let (number, failure) = lock(&shared.trouble).arrive(path, dated);
+    let logged = Logged {
+        shared: Arc::clone(&shared),
+        number,
+        outcome: Outcome::Abandoned,
+    };
+    let (response, outcome) = match failure {
+        Some(kind) => failed(kind),
+        None => {
+            let response = next.run(request).await;
+            let status = Outcome::Status(response.status().as_u16());
+            (response, status)
+        }
+    };
+    logged.answered(outcome);
+    response
+}
+
+/// An arrival's entry in the log, filled in when it is dropped: with the
+/// answer, or, if hyper dropped the request first (its client hung up),
+/// as abandoned.
+struct Logged {
+    shared: Arc<Shared>,
+    number: u64,
+    outcome: Outcome,
+}
+
+impl Logged {
+    fn answered(mut self, outcome: Outcome) {
+        self.outcome = outcome;
+    }
+}
+
+impl Drop for Logged {
+    fn drop(&mut self) {
+        lock(&self.shared.trouble).answered(self.number, self.outcome);
+    }
+}
+
+/// The answer of a request struck by a failure share or an outage.
+fn failed(kind: FailureKind) -> (Response, Outcome) {
+    let (status, retry_after, line) = match kind {
+        FailureKind::Reset => return (reset(), Outcome::Reset),
+        FailureKind::ServerError => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            None,
+            "rates service: simulated failure\n",
+        ),
+        FailureKind::Unavailable(retry_after) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            retry_after,
+            "rates service: unavailable, try again later\n",
+        ),
+        FailureKind::TooManyRequests(retry_after) => (
+            StatusCode::TOO_MANY_REQUESTS,
+            Some(retry_after),
+            "rates service: too many requests, slow down\n",
+        ),
+    };
+    let mut response = (status, line).into_response();
+    let value = retry_after.map(|retry| retry.value_at(SystemTime::now()));
+    // Digits or an HTTP-date: always a valid header value.
+    if let Some(Ok(value)) = value.as_deref().map(HeaderValue::from_str) {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    (response, Outcome::Status(status.as_u16()))
+}
+
+/// A response that makes hyper close the connection without sending a byte
+/// of it. hyper buffers a response's head and polls its body before it
+/// writes anything; a body whose first poll is an error ends the connection
+/// there, the head unsent. The client, its request sent, sees the
+/// connection close: an error, not a status.
+fn reset() -> Response {
+    let broken = [Err::<Vec<u8>, _>(io::Error::other("reset on purpose"))];
+    Response::new(Body::from_stream(futures_util::stream::iter(broken)))
 }
 
 /// `{"base":"EUR","date":"…","rates":{…}}`, the shape api.fixer.io used to answer.
@@ -417,7 +512,8 @@ impl RatesService {
         lock(&self.shared.load).refused
     }
 
-    /// Requests for a date it received in all, refused ones included.
+    /// Requests for a date it received in all, refused ones included, and
+    /// failed ones (by a failure share or an outage).
     pub fn dated_requests(&self) -> u64 {
         lock(&self.shared.load).dated_total
     }
@@ -433,6 +529,38 @@ impl RatesService {
     /// latency is over.
     pub fn set_fault(&self, fault: Option<Fault>) {
         *lock(&self.shared.fault) = fault;
+    }
+
+    /// Fails a share of the requests for rates from the next one on, or,
+    /// with `None`, no more. A counted share starts its count afresh: with
+    /// `Share::one_in(3)`, the next request fails, then every third.
+    pub fn set_failures(&self, failures: Option<Failures>) {
+        lock(&self.shared.trouble).set_failures(failures);
+    }
+
+    /// Takes the service down between two moments (see [`Outage`]), or,
+    /// with `None`, calls off the outage set.
+    pub fn set_outage(&self, outage: Option<Outage>) {
+        lock(&self.shared.trouble).set_outage(outage);
+    }
+
+    /// A `503` for every request for rates arriving in `[from, until)`.
+    pub fn outage(&self, from: Instant, until: Instant) {
+        self.set_outage(Some(Outage::new(from, until)));
+    }
+
+    /// Every request for rates (`/latest`, a date) it has received, oldest
+    /// first, with the moment it arrived and what became of it: how a
+    /// check sees a client's attempts, and the gaps between them. The
+    /// latest [`ARRIVALS_KEPT`](crate::ARRIVALS_KEPT) only.
+    pub fn arrivals(&self) -> Vec<Arrival> {
+        lock(&self.shared.trouble).arrivals()
+    }
+
+    /// The same, and forgets them: a check reads one step at a time. A
+    /// request still pending when taken stays `Pending` in what it got.
+    pub fn take_arrivals(&self) -> Vec<Arrival> {
+        lock(&self.shared.trouble).take_arrivals()
     }
 
     /// Answers from the next request on after `latency` (± the configured

@@ -1,8 +1,11 @@
 //! The rates service over real HTTP.
 
-use std::time::{Duration, Instant};
+use std::io::{Read, Write};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use rates::{Fault, RatesConfig, RatesService};
+use rates::{
+    FailureKind, Failures, Fault, Outage, Outcome, RatesConfig, RatesService, RetryAfter, Share,
+};
 
 fn get(url: &str) -> reqwest::blocking::Response {
     reqwest::blocking::get(url).expect("the rates service answers")
@@ -318,4 +321,319 @@ fn a_request_a_moment_before_a_place_frees_waits_for_it_rather_than_a_429() {
     assert_eq!(second, 200, "refused {} times", service.refused());
     assert_eq!(service.refused(), 0);
     assert_eq!(service.most_at_once(), 1, "never two at once");
+}
+
+/// The status of each request, in turn, or `None` for an error.
+fn statuses(client: &reqwest::blocking::Client, url: &str, times: usize) -> Vec<Option<u16>> {
+    (0..times)
+        .map(|_| {
+            client
+                .get(url)
+                .send()
+                .ok()
+                .map(|response| response.status().as_u16())
+        })
+        .collect()
+}
+
+/// The outcomes of the arrivals so far, in order.
+fn outcomes(service: &RatesService) -> Vec<Outcome> {
+    service
+        .arrivals()
+        .iter()
+        .map(|arrival| arrival.outcome)
+        .collect()
+}
+
+#[test]
+fn one_request_in_three_fails_exactly_counted_from_when_it_is_set() {
+    let service = RatesService::start(RatesConfig::default()).unwrap();
+    let client = reqwest::blocking::Client::new();
+    let url = format!("{}/2016-10-14", service.url());
+    assert_eq!(statuses(&client, &url, 2), [Some(200), Some(200)]);
+    let unavailable = FailureKind::Unavailable(None);
+    service.set_failures(Some(Failures::new(Share::one_in(3).unwrap(), unavailable)));
+    let seen = statuses(&client, &url, 7);
+    let (ok, down) = (Some(200), Some(503));
+    assert_eq!(seen, [down, ok, ok, down, ok, ok, down]);
+    // What the log says is what the client got.
+    let logged: Vec<Option<u16>> = outcomes(&service)
+        .into_iter()
+        .map(|outcome| match outcome {
+            Outcome::Status(status) => Some(status),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(logged[2..], seen[..]);
+    // Two of three this time, and then none.
+    let failures = Failures::new(Share::counted(2, 3).unwrap(), FailureKind::ServerError);
+    service.set_failures(Some(failures));
+    assert_eq!(
+        statuses(&client, &url, 4),
+        [Some(500), Some(500), ok, Some(500)]
+    );
+    service.set_failures(None);
+    assert_eq!(statuses(&client, &url, 3), [ok, ok, ok]);
+}
+
+#[test]
+fn a_counted_share_is_exact_however_the_requests_interleave() {
+    let config = RatesConfig {
+        failures: Some(Failures::new(
+            Share::one_in(3).unwrap(),
+            FailureKind::ServerError,
+        )),
+        ..RatesConfig::with_latency(Duration::from_millis(100))
+    };
+    let service = RatesService::start(config).unwrap();
+    let url = format!("{}/latest", service.url());
+    let seen: Vec<u16> = std::thread::scope(|scope| {
+        let asking: Vec<_> = (0..30)
+            .map(|_| scope.spawn(|| get(&url).status().as_u16()))
+            .collect();
+        asking.into_iter().map(|one| one.join().unwrap()).collect()
+    });
+    assert_eq!(seen.iter().filter(|status| **status == 500).count(), 10);
+    assert_eq!(seen.iter().filter(|status| **status == 200).count(), 20);
+    // In the log, in the order they arrived, the 1st of each three.
+    let failed: Vec<bool> = outcomes(&service)
+        .iter()
+        .map(|outcome| *outcome == Outcome::Status(500))
+        .collect();
+    let expected: Vec<bool> = (0..30).map(|n| n % 3 == 0).collect();
+    assert_eq!(failed, expected);
+}
+
+#[test]
+fn a_429_says_when_to_retry_in_seconds_or_as_a_date() {
+    let config = RatesConfig {
+        failures: Some(Failures::new(
+            Share::ALL,
+            FailureKind::TooManyRequests(RetryAfter::Seconds(2)),
+        )),
+        ..RatesConfig::default()
+    };
+    let service = RatesService::start(config).unwrap();
+    let url = format!("{}/2016-10-14", service.url());
+    let retry_after = |response: &reqwest::blocking::Response| {
+        response
+            .headers()
+            .get("retry-after")
+            .map(|value| value.to_str().unwrap().to_string())
+    };
+
+    let seconds = get(&url);
+    assert_eq!(seconds.status(), 429);
+    assert_eq!(retry_after(&seconds).as_deref(), Some("2"));
+    assert_eq!(seconds.text().unwrap().lines().count(), 1);
+
+    let fail_as = |kind| service.set_failures(Some(Failures::new(Share::ALL, kind)));
+    fail_as(FailureKind::TooManyRequests(RetryAfter::DateIn(
+        Duration::from_secs(3),
+    )));
+    let sent = SystemTime::now();
+    let dated = get(&url);
+    let received = SystemTime::now();
+    assert_eq!(dated.status(), 429);
+    let text = retry_after(&dated).unwrap();
+    let date = httpdate::parse_http_date(&text).expect("an HTTP-date");
+    // Rounded up to the second: 3 s after the answer at least, 4 s at most.
+    assert!(date >= sent + Duration::from_secs(3), "{text}");
+    assert!(date <= received + Duration::from_secs(4), "{text}");
+
+    // A fixed date, past or not, goes out as it is.
+    let past = UNIX_EPOCH + Duration::from_secs(784_111_777);
+    fail_as(FailureKind::TooManyRequests(RetryAfter::DateAt(past)));
+    let fixed = get(&url);
+    assert_eq!(
+        retry_after(&fixed).as_deref(),
+        Some("Sun, 06 Nov 1994 08:49:37 GMT")
+    );
+
+    // A 503 with one, and without.
+    fail_as(FailureKind::Unavailable(Some(RetryAfter::Seconds(5))));
+    let with = get(&url);
+    assert_eq!(with.status(), 503);
+    assert_eq!(retry_after(&with).as_deref(), Some("5"));
+    fail_as(FailureKind::Unavailable(None));
+    let without = get(&url);
+    assert_eq!(without.status(), 503);
+    assert_eq!(retry_after(&without), None);
+}
+
+#[test]
+fn a_reset_is_a_connection_error_not_a_status() {
+    let config = RatesConfig {
+        failures: Some(Failures::new(Share::one_in(2).unwrap(), FailureKind::Reset)),
+        ..RatesConfig::default()
+    };
+    let service = RatesService::start(config).unwrap();
+    let url = format!("{}/latest", service.url());
+    let client = reqwest::blocking::Client::new();
+    let mut seen = Vec::new();
+    for _ in 0..4 {
+        match client.get(&url).send() {
+            Ok(response) => seen.push(Ok(response.status().as_u16())),
+            Err(err) => {
+                assert_eq!(err.status(), None, "{err:?}");
+                assert!(err.is_request() && !err.is_timeout(), "{err:?}");
+                // hyper's words for it, somewhere down the chain.
+                let mut chain = String::new();
+                let mut source: Option<&dyn std::error::Error> = Some(&err);
+                while let Some(cause) = source {
+                    chain.push_str(&format!("{cause}; "));
+                    source = cause.source();
+                }
+                assert!(chain.contains("connection closed"), "{chain}");
+                seen.push(Err(()));
+            }
+        }
+    }
+    // The pooled connection a reset closed is not reused, and the client
+    // does not quietly send it again: 4 requests, 4 arrivals.
+    assert_eq!(seen, [Err(()), Ok(200), Err(()), Ok(200)]);
+    let reset = Outcome::Reset;
+    let ok = Outcome::Status(200);
+    assert_eq!(outcomes(&service), [reset, ok, reset, ok]);
+
+    // On the wire: the request goes out, and not one byte comes back.
+    let mut stream = std::net::TcpStream::connect(service.addr()).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    stream
+        .write_all(b"GET /latest HTTP/1.1\r\nHost: rates\r\n\r\n")
+        .unwrap();
+    let mut answer = Vec::new();
+    match stream.read_to_end(&mut answer) {
+        Ok(_) => assert!(answer.is_empty(), "{}", String::from_utf8_lossy(&answer)),
+        // Windows may say it with a reset rather than an end.
+        Err(err) => assert!(
+            matches!(
+                err.kind(),
+                std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::ConnectionAborted
+            ),
+            "{err:?}"
+        ),
+    }
+    assert_eq!(outcomes(&service)[4], Outcome::Reset);
+}
+
+#[test]
+fn an_outage_fails_what_arrives_inside_it_and_nothing_else() {
+    let service = RatesService::start(RatesConfig::default()).unwrap();
+    let url = format!("{}/latest", service.url());
+    let client = reqwest::blocking::Client::new();
+    let from = Instant::now() + Duration::from_millis(500);
+    let until = from + Duration::from_millis(500);
+    service.outage(from, until);
+    let health = format!("{}/health", service.url());
+    let mut healthy_inside = false;
+    while Instant::now() < until + Duration::from_millis(100) {
+        let status = client.get(&url).send().unwrap().status().as_u16();
+        if status == 503 {
+            healthy_inside |= client.get(&health).send().unwrap().status() == 200;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(healthy_inside, "/health answers in an outage");
+    // Judged by the moment each arrived, as the service saw it: no timing
+    // of this thread's can make a right service fail this.
+    let arrivals = service.arrivals();
+    for arrival in &arrivals {
+        let inside = (from..until).contains(&arrival.at);
+        let expected = Outcome::Status(if inside { 503 } else { 200 });
+        assert_eq!(
+            arrival.outcome, expected,
+            "{arrival:?} for {from:?}..{until:?}"
+        );
+    }
+    let before = arrivals.iter().filter(|arrival| arrival.at < from).count();
+    let inside = arrivals
+        .iter()
+        .filter(|arrival| arrival.at >= from && arrival.at < until);
+    let after = arrivals
+        .iter()
+        .filter(|arrival| arrival.at >= until)
+        .count();
+    assert!(
+        before > 0 && inside.count() > 0 && after > 0,
+        "{arrivals:?}"
+    );
+}
+
+#[test]
+fn an_outage_can_strike_dates_only_and_in_another_way() {
+    let now = Instant::now();
+    let outage = Outage::new(now, now + Duration::from_secs(60))
+        .failing_as(FailureKind::TooManyRequests(RetryAfter::Seconds(1)))
+        .dated_only();
+    let config = RatesConfig {
+        outage: Some(outage),
+        ..RatesConfig::default()
+    };
+    let service = RatesService::start(config).unwrap();
+    assert_eq!(get(&format!("{}/latest", service.url())).status(), 200);
+    assert_eq!(get(&format!("{}/2016-10-14", service.url())).status(), 429);
+    service.set_outage(None);
+    assert_eq!(get(&format!("{}/2016-10-14", service.url())).status(), 200);
+    assert_eq!(service.dated_requests(), 2, "failed ones count too");
+}
+
+#[test]
+fn arrivals_are_logged_in_order_with_their_moments_and_outcomes() {
+    let latency = Duration::from_millis(300);
+    let service = RatesService::start(RatesConfig::with_latency(latency)).unwrap();
+    let at = |path: &str| get(&format!("{}{path}", service.url())).status();
+    let started = Instant::now();
+    for path in ["/latest", "/2016-10-14", "/1998-12-31", "/yesterday"] {
+        at(path);
+    }
+    // Not requests for rates: not logged.
+    at("/health");
+    at("/no/where");
+    let ended = Instant::now();
+    let arrivals = service.take_arrivals();
+    let logged: Vec<(&str, Outcome)> = arrivals
+        .iter()
+        .map(|arrival| (arrival.path.as_str(), arrival.outcome))
+        .collect();
+    assert_eq!(
+        logged,
+        [
+            ("/latest", Outcome::Status(200)),
+            ("/2016-10-14", Outcome::Status(200)),
+            ("/1998-12-31", Outcome::Status(404)),
+            ("/yesterday", Outcome::Status(400)),
+        ]
+    );
+    assert!(
+        arrivals
+            .iter()
+            .all(|arrival| (started..ended).contains(&arrival.at))
+    );
+    // Each asked once the one before was answered: at least the latency
+    // apart when it had one to wait.
+    assert!(arrivals[1].at - arrivals[0].at >= latency, "{arrivals:?}");
+    assert!(arrivals[2].at - arrivals[1].at >= latency, "{arrivals:?}");
+    assert!(service.arrivals().is_empty(), "taken");
+
+    // Pending while it is answered, abandoned when its client hangs up:
+    // a connection of this test's own, closed once the service has the
+    // request, however long that took.
+    service.set_latency(Duration::from_secs(5));
+    let mut stream = std::net::TcpStream::connect(service.addr()).unwrap();
+    stream
+        .write_all(b"GET /latest HTTP/1.1\r\nHost: rates\r\n\r\n")
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while outcomes(&service) != [Outcome::Pending] {
+        assert!(Instant::now() < deadline, "{:?}", service.arrivals());
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    drop(stream);
+    while outcomes(&service) != [Outcome::Abandoned] {
+        assert!(Instant::now() < deadline, "{:?}", service.arrivals());
+        std::thread::sleep(Duration::from_millis(10));
+    }
 }

@@ -6,15 +6,15 @@ use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::process::ExitCode;
 use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use rates::{Fault, RatesConfig, RatesService};
+use rates::{FailureKind, Failures, Fault, Outage, RatesConfig, RatesService, Share};
 
 /// How to run the service.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Examples:\n  cargo xtask rates --latency 200ms --jitter 50ms --failure-rate 0.1\n  cargo xtask rates --latency 100ms --quota 8     part 5: 8 dated requests at once, 429 beyond"
+    after_help = "Examples:\n  cargo xtask rates --latency 200ms --jitter 50ms --failure-rate 0.1\n  cargo xtask rates --latency 100ms --quota 8     part 5: 8 dated requests at once, 429 beyond\n  cargo xtask rates --fail 1/3 --fail-with 429:2  the 1st of every 3 requests a 429, Retry-After: 2\n  cargo xtask rates --outage 10s..30s             503s from 10 s after the start until 30 s"
 )]
 pub struct RatesArgs {
     /// Port to listen on.
@@ -37,6 +37,19 @@ pub struct RatesArgs {
     /// (headers, then one byte every 100 ms).
     #[arg(long, value_parser = parse_fault)]
     fault: Option<Fault>,
+    /// A share of the requests for rates that fail at once, as --fail-with
+    /// says: a chance (0.2) or a count (1/3: the first of every 3, exactly).
+    #[arg(long, value_parser = parse_share)]
+    fail: Option<Share>,
+    /// How --fail fails: 500, 503, 503:SECS (with Retry-After: SECS),
+    /// 429:SECS, 503:date+SECS or 429:date+SECS (Retry-After as the HTTP-date
+    /// SECS on), or reset (the connection closed, no answer).
+    #[arg(long, default_value = "503", requires = "fail", value_parser = parse_failure_kind)]
+    fail_with: FailureKind,
+    /// Down, every request for rates a 503, from one moment after the start
+    /// until another, e.g. 10s..30s.
+    #[arg(long, value_parser = parse_outage)]
+    outage: Option<(Duration, Duration)>,
     /// At most this many requests for a date's rates (GET /2016-10-14) at
     /// once, as a paid plan allows; one more gets 429 Too Many Requests.
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
@@ -54,6 +67,30 @@ fn parse_fault(text: &str) -> Result<Fault, String> {
         })
 }
 
+fn parse_share(text: &str) -> Result<Share, String> {
+    text.parse()
+        .map_err(|err: rates::ShareError| err.to_string())
+}
+
+fn parse_failure_kind(text: &str) -> Result<FailureKind, String> {
+    text.parse()
+        .map_err(|err: rates::FailureKindError| err.to_string())
+}
+
+/// `10s..30s`: from 10 s after the start until 30 s after it.
+fn parse_outage(text: &str) -> Result<(Duration, Duration), String> {
+    let (from, until) = text
+        .split_once("..")
+        .ok_or("expected FROM..UNTIL after the start, like 10s..30s")?;
+    let from = humantime::parse_duration(from).map_err(|err| format!("{from:?}: {err}"))?;
+    let until = humantime::parse_duration(until).map_err(|err| format!("{until:?}: {err}"))?;
+    if from < until {
+        Ok((from, until))
+    } else {
+        Err("the outage must end after it starts, like 10s..30s".to_string())
+    }
+}
+
 fn parse_failure_rate(text: &str) -> Result<f64, String> {
     let rate: f64 = text
         .parse()
@@ -68,10 +105,15 @@ fn parse_failure_rate(text: &str) -> Result<f64, String> {
 
 /// Serves until Ctrl-C.
 pub fn run(args: RatesArgs) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
     let config = RatesConfig {
         latency: args.latency,
         jitter: args.jitter,
         failure_rate: args.failure_rate,
+        failures: args.fail.map(|share| Failures::new(share, args.fail_with)),
+        outage: args
+            .outage
+            .map(|(from, until)| Outage::new(started + from, started + until)),
         fault: args.fault,
         quota: args.quota.map(usize::from),
         ..RatesConfig::default()
@@ -106,6 +148,20 @@ pub fn run(args: RatesArgs) -> anyhow::Result<ExitCode> {
     println!("a date's rates: {url}/2016-10-14");
     if let Some(quota) = args.quota {
         println!("quota: {quota} requests for a date at once, 429 beyond");
+    }
+    if let Some(share) = args.fail {
+        println!(
+            "failing {share} of the requests for rates: {}",
+            args.fail_with
+        );
+    }
+    if let Some((from, until)) = args.outage {
+        let at = |time: Duration| humantime::format_duration(time).to_string();
+        println!(
+            "down (503) from {} to {} after the start",
+            at(from),
+            at(until)
+        );
     }
 
     // The service runs on its own thread; this one only waits. A closed
@@ -164,6 +220,27 @@ mod tests {
         assert_eq!(parse_failure_rate("1.0"), Ok(1.0));
         for bad in ["1.5", "-0.1", "NaN", "ten", ""] {
             assert!(parse_failure_rate(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn failures_are_a_share_and_a_kind() {
+        assert_eq!(parse_share("1/3"), Ok(Share::one_in(3).unwrap()));
+        assert_eq!(parse_share("0.2"), Ok(Share::random(0.2).unwrap()));
+        let err = parse_share("3/2").unwrap_err();
+        assert!(err.contains("like 1/3"), "{err}");
+        assert_eq!(parse_failure_kind("reset"), Ok(FailureKind::Reset));
+        let err = parse_failure_kind("429").unwrap_err();
+        assert!(err.contains("429:SECS"), "{err}");
+    }
+
+    #[test]
+    fn an_outage_is_two_moments_in_order() {
+        let secs = Duration::from_secs;
+        assert_eq!(parse_outage("10s..30s"), Ok((secs(10), secs(30))));
+        assert_eq!(parse_outage("0s..1m"), Ok((secs(0), secs(60))));
+        for bad in ["30s..10s", "5s..5s", "10s", "10..30", "..30s"] {
+            assert!(parse_outage(bad).is_err(), "{bad}");
         }
     }
 
