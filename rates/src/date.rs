@@ -92,11 +92,6 @@ impl Date {
         }
     }
 
-    /// Year, month (1 to 12) and day (1 to 31).
-    pub(crate) fn parts(self) -> (i32, u8, u8) {
-        (self.year, self.month, self.day)
-    }
-
     /// The day `days` later (or earlier, if negative).
     pub fn plus_days(self, days: i64) -> Self {
         Self::from_days(self.days() + days)

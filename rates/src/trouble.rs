@@ -15,8 +15,6 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use rand::RngExt;
 use thiserror::Error;
 
-use crate::date::Date;
-
 /// How many arrivals [`RatesService::arrivals`](crate::RatesService::arrivals)
 /// keeps: the latest, so that a service left running all day holds a few
 /// megabytes at most.
@@ -173,24 +171,10 @@ fn unix(at: SystemTime) -> Duration {
 }
 
 /// `secs` after the epoch as an HTTP-date (RFC 9110's IMF-fixdate):
-/// `Sun, 06 Nov 1994 08:49:37 GMT`.
+/// `Sun, 06 Nov 1994 08:49:37 GMT`. The httpdate crate writes it (hyper
+/// writes its `Date` header with it), so the form is a well-kept one's.
 pub(crate) fn http_date(secs: u64) -> String {
-    const WEEKDAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let days = i64::try_from(secs / 86_400).unwrap_or(i64::MAX / 2);
-    let (year, month, day) = Date::from_days(days).parts();
-    // 1970-01-01 was a Thursday.
-    let weekday = WEEKDAYS[usize::try_from((days + 4).rem_euclid(7)).unwrap_or(0)];
-    let month = MONTHS[usize::from(month.clamp(1, 12) - 1)];
-    let of_day = secs % 86_400;
-    format!(
-        "{weekday}, {day:02} {month} {year:04} {:02}:{:02}:{:02} GMT",
-        of_day / 3600,
-        of_day / 60 % 60,
-        of_day % 60
-    )
+    httpdate::fmt_http_date(UNIX_EPOCH + Duration::from_secs(secs))
 }
 
 /// How a request struck by a failure share or an outage fails. They all
