@@ -18,7 +18,7 @@ mod pack;
 mod tracked;
 mod vendor;
 
-use std::fs::{self, File};
+use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -129,41 +129,41 @@ impl Store {
     }
 
     /// The archive as the workspace is now, made again first if anything
-    /// changed, and opened. A check that started after `since` is trusted
-    /// (requests that arrive together check once); blocking: tokio callers
-    /// go through `spawn_blocking`.
-    pub fn fresh(&self, since: Instant) -> Result<(Archive, File), ArchiveError> {
+    /// changed. A check that started after `since` is trusted (requests
+    /// that arrive together check once); blocking: tokio callers go
+    /// through `spawn_blocking`.
+    pub fn fresh(&self, since: Instant) -> Result<Archive, ArchiveError> {
         let mut current = self.lock();
-        if let Some(known) = current
-            .as_ref()
-            .filter(|known| known.checked.is_some_and(|checked| checked >= since))
-        {
-            if let Some(file) = self.open(&known.archive) {
-                return Ok((known.archive.clone(), file));
-            }
+        if let Some(known) = current.as_ref().filter(|known| {
+            known.checked.is_some_and(|checked| checked >= since) && self.is_there(&known.archive)
+        }) {
+            return Ok(known.archive.clone());
         }
         let checked = Instant::now();
         let mut files = tracked::list(&self.root)?;
         tracked::withhold(&self.root, &mut files, &self.view_token)?;
         let fingerprint = tracked::fingerprint(&self.root, &files)?;
-        if let Some(known) = current.as_mut().filter(|k| k.fingerprint == fingerprint) {
-            if let Some(file) = self.open(&known.archive) {
-                known.checked = Some(checked);
-                return Ok((known.archive.clone(), file));
-            }
+        if let Some(known) = current
+            .as_mut()
+            .filter(|known| known.fingerprint == fingerprint && self.is_there(&known.archive))
+        {
+            known.checked = Some(checked);
+            return Ok(known.archive.clone());
         }
         if current.is_some() {
             eprintln!("offline: the workshop changed since its archive was made: making it again…");
         }
         *current = None;
         let made = self.build(checked)?;
+        if !self.is_there(&made.archive) {
+            return Err(ArchiveError::Io {
+                what: format!("{} vanished once made", self.path().display()),
+                source: io::ErrorKind::NotFound.into(),
+            });
+        }
         let archive = made.archive.clone();
-        let file = self.open(&archive).ok_or_else(|| ArchiveError::Io {
-            what: format!("{} vanished once made", self.path().display()),
-            source: io::ErrorKind::NotFound.into(),
-        })?;
         *current = Some(made);
-        Ok((archive, file))
+        Ok(archive)
     }
 
     fn lock(&self) -> MutexGuard<'_, Option<Current>> {
@@ -171,12 +171,10 @@ impl Store {
         self.current.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The archive's file, if it is the one recorded (its size says so:
+    /// Whether the archive's file is the one recorded (its size says so:
     /// anything else made it, and it is made again).
-    fn open(&self, archive: &Archive) -> Option<File> {
-        let file = File::open(self.path()).ok()?;
-        let size = file.metadata().ok()?.len();
-        (size == archive.size).then_some(file)
+    fn is_there(&self, archive: &Archive) -> bool {
+        fs::metadata(self.path()).is_ok_and(|meta| meta.len() == archive.size)
     }
 
     /// Makes the archive from the workspace as it is now; the fingerprint

@@ -1,9 +1,10 @@
 //! `GET /workshop.tar.gz`: the offline archive, to a room of laptops at
-//! once. Streamed from disk a chunk at a time (never whole in memory); at
-//! most `--downloads` bodies in flight, the others waiting their turn in
-//! order; a client that hangs up drops its body, and with it its slot.
-//! Ranges are served, so a broken download resumes (`curl -C -`); the
-//! sha256 goes in a header, so a learner can check what arrived.
+//! once. tower-http's `ServeFile` sends it: streamed from disk a chunk at a
+//! time (never whole in memory), ranges (a broken download resumes with
+//! `curl -C -`), conditional requests and HEAD. Ours around it: at most
+//! `--downloads` bodies in flight, the others waiting their turn in order
+//! (a client that hangs up drops its body, and with it its slot); the
+//! sha256 in a header, so a learner can check what arrived; the counts.
 //!
 //! The board shows the counts: downloaded, downloading, waiting. A download
 //! is counted once one laptop has had every byte of the archive: a body
@@ -12,18 +13,20 @@
 //! 10-byte `Range` request was counted).
 
 use std::collections::HashMap;
-use std::fs::File;
-use std::io::{self, Read, Seek, SeekFrom};
 use std::net::IpAddr;
+use std::path::Path;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
-use axum::body::{Body, Bytes};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::body::Body;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode, header};
 use axum::response::Response;
+use http_body_util::BodyExt;
+use http_range_header::{EndPosition, RangeUnsatisfiableError, StartPosition};
 use serde::Serialize;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
+use tower_http::services::ServeFile;
 
 use super::archive::{Archive, ArchiveError, FILE_NAME, Store};
 use super::page;
@@ -143,10 +146,8 @@ impl Downloads {
         headers: &HeaderMap,
     ) -> Result<Response, Refusal> {
         if head {
-            let (archive, _) = self.fresh().await?;
-            return headers_of(&archive, StatusCode::OK, archive.size, None)
-                .body(Body::empty())
-                .map_err(internal);
+            let archive = self.fresh().await?;
+            return serve(&self.store.path(), &archive, Method::HEAD, headers).await;
         }
         let waiting = Waiting::new(&self.tally);
         let permit = Arc::clone(&self.slots).acquire_owned().await.map_err(|_| {
@@ -157,41 +158,38 @@ impl Downloads {
         })?;
         drop(waiting);
         let in_flight = InFlight::new(Arc::clone(&self.tally), permit);
-        // Checked once its turn comes, not when it arrived: a wait may be long.
-        let (archive, mut file) = self.fresh().await?;
-        let (status, start, end) = match wanted(headers, &archive) {
-            Wanted::Whole => (StatusCode::OK, 0, archive.size.saturating_sub(1)),
-            Wanted::Part { start, end } => (StatusCode::PARTIAL_CONTENT, start, end),
-            Wanted::Unsatisfiable => {
-                return Response::builder()
-                    .status(StatusCode::RANGE_NOT_SATISFIABLE)
-                    .header(header::CONTENT_TYPE, "text/plain; charset=utf-8")
-                    .header(header::CONTENT_RANGE, format!("bytes */{}", archive.size))
-                    .body(Body::from(format!(
-                        "no such range: the archive has {} bytes\n",
-                        archive.size
-                    )))
-                    .map_err(internal);
-            }
+        // Checked once its turn comes, not when it arrived: a wait may be
+        // long. ServeFile opens the file right after the check: a build
+        // that replaced it in between would have had to run whole in that
+        // moment, and a build takes seconds.
+        let archive = self.fresh().await?;
+        let response = serve(&self.store.path(), &archive, Method::GET, headers).await?;
+        // A 416, 304 or 412 sends none of the archive: its slot is free now.
+        let Some(start) = first_byte(&response) else {
+            return Ok(response);
         };
-        file.seek(SeekFrom::Start(start)).map_err(internal)?;
-        let range = (status == StatusCode::PARTIAL_CONTENT).then_some((start, end));
-        let body = Reading {
-            file: Some(file),
-            left: end - start + 1,
+        let mut sending = Sending {
             peer,
             start,
             at: start,
-            archive: archive.clone(),
+            archive,
             in_flight,
         };
-        headers_of(&archive, status, end - start + 1, range)
-            .body(Body::from_stream(body.stream()))
-            .map_err(internal)
+        Ok(response.map(|body| {
+            Body::new(body.map_frame(move |frame| {
+                // All of `sending` moves in, not its `at` alone: it ends
+                // with the body.
+                let sending = &mut sending;
+                if let Some(data) = frame.data_ref() {
+                    sending.at += data.len() as u64;
+                }
+                frame
+            }))
+        }))
     }
 
     /// The archive as the workspace is now (made again if it changed).
-    async fn fresh(&self) -> Result<(Archive, File), Refusal> {
+    async fn fresh(&self) -> Result<Archive, Refusal> {
         let store = Arc::clone(&self.store);
         let since = Instant::now();
         let made = tokio::task::spawn_blocking(move || store.fresh(since))
@@ -211,104 +209,110 @@ fn internal(err: impl std::fmt::Display) -> Refusal {
     (StatusCode::INTERNAL_SERVER_ERROR, err.to_string())
 }
 
-/// The headers of the archive, or of `range` of it.
-fn headers_of(
+/// `ServeFile`'s answer to `method` with `headers` for `archive` at
+/// `path`, with ours: its sha256 (and `ETag`), its name, no cache.
+async fn serve(
+    path: &Path,
     archive: &Archive,
-    status: StatusCode,
-    length: u64,
-    range: Option<(u64, u64)>,
-) -> axum::http::response::Builder {
-    let mut builder = Response::builder()
-        .status(status)
-        .header(header::CONTENT_TYPE, "application/gzip")
-        .header(header::CONTENT_LENGTH, length)
-        .header(header::ACCEPT_RANGES, "bytes")
-        .header(header::ETAG, format!("\"{}\"", archive.sha256))
-        .header("x-workshop-sha256", &archive.sha256)
-        .header(
+    method: Method,
+    headers: &HeaderMap,
+) -> Result<Response, Refusal> {
+    let mut request = Request::new(());
+    *request.method_mut() = method;
+    *request.headers_mut() = headers.clone();
+    pass_range(request.headers_mut(), archive);
+    let response = ServeFile::new(path)
+        .with_buf_chunk_size(CHUNK)
+        .try_call(request)
+        .await
+        .map_err(internal)?;
+    let (mut response, kind) = if response.status() == StatusCode::RANGE_NOT_SATISFIABLE {
+        let why = format!("no such range: the archive has {} bytes\n", archive.size);
+        (
+            response.map(|_| Body::from(why)),
+            "text/plain; charset=utf-8",
+        )
+    } else {
+        (response.map(Body::new), "application/gzip")
+    };
+    let headers = response.headers_mut();
+    for (name, value) in [
+        (header::CONTENT_TYPE, kind.to_string()),
+        (header::ETAG, etag(archive)),
+        (
+            HeaderName::from_static("x-workshop-sha256"),
+            archive.sha256.clone(),
+        ),
+        (
             header::CONTENT_DISPOSITION,
             format!("attachment; filename=\"{FILE_NAME}\""),
-        );
-    if let Some((start, end)) = range {
-        builder = builder.header(
-            header::CONTENT_RANGE,
-            format!("bytes {start}-{end}/{}", archive.size),
-        );
+        ),
+    ] {
+        headers.insert(name, HeaderValue::try_from(value).map_err(internal)?);
     }
     // The token is in the URL: no referrer, no cache.
-    for (name, value) in page::private() {
-        builder = builder.header(name, value);
+    headers.extend(page::private());
+    Ok(response)
+}
+
+fn etag(archive: &Archive) -> String {
+    format!("\"{}\"", archive.sha256)
+}
+
+/// Which `Range` ServeFile gets. HTTP lets a server ignore a range and
+/// send the whole archive (200), which every client can use, where
+/// ServeFile would refuse (416) what it does not serve: so several ranges,
+/// another unit, nonsense or a range that ends before it starts get the
+/// whole archive, as they always did here. So does a range whose `If-Range`
+/// names another archive than this one (resuming it would splice two
+/// archives; ServeFile reads no `If-Range`). A suffix longer than the
+/// archive is all of it, as HTTP says.
+fn pass_range(headers: &mut HeaderMap, archive: &Archive) {
+    let Some(range) = headers.remove(header::RANGE) else {
+        return;
+    };
+    if headers
+        .get(header::IF_RANGE)
+        .is_some_and(|tag| tag.as_bytes() != etag(archive).as_bytes())
+    {
+        return;
     }
-    builder
-}
-
-/// What a request asks for.
-#[derive(Debug, PartialEq, Eq)]
-enum Wanted {
-    Whole,
-    /// Bytes `start..=end`.
-    Part {
-        start: u64,
-        end: u64,
-    },
-    Unsatisfiable,
-}
-
-/// `Range: bytes=N-`, `bytes=N-M` or `bytes=-N` (the last N). Anything
-/// else (several ranges, another unit, nonsense) is ignored, as HTTP
-/// allows: the whole archive. So is a range whose `If-Range` names another
-/// archive than this one: resuming it would splice two archives.
-fn wanted(headers: &HeaderMap, archive: &Archive) -> Wanted {
-    let Some(range) = headers
-        .get(header::RANGE)
-        .and_then(|value| value.to_str().ok())
-    else {
-        return Wanted::Whole;
+    let Ok(parsed) = range.to_str().map(http_range_header::parse_range_header) else {
+        return;
     };
-    if let Some(tag) = headers.get(header::IF_RANGE) {
-        if tag.as_bytes() != format!("\"{}\"", archive.sha256).as_bytes() {
-            return Wanted::Whole;
-        }
-    }
-    parse_range(range, archive.size)
-}
-
-fn parse_range(range: &str, size: u64) -> Wanted {
-    let Some(spec) = range.trim().strip_prefix("bytes=") else {
-        return Wanted::Whole;
-    };
-    let Some((first, last)) = spec.trim().split_once('-') else {
-        return Wanted::Whole;
-    };
-    let number = |text: &str| -> Option<u64> {
-        let text = text.trim();
-        (!text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()))
-            .then(|| text.parse().ok())
-            .flatten()
-    };
-    match (first.trim().is_empty(), number(first), number(last)) {
-        // `bytes=-N`: the last N bytes.
-        (true, _, Some(0)) => Wanted::Unsatisfiable,
-        (true, _, Some(suffix)) => Wanted::Part {
-            start: size.saturating_sub(suffix),
-            end: size - 1,
-        },
-        (false, Some(start), _) if start >= size => {
-            if last.trim().is_empty() || number(last).is_some_and(|end| end >= start) {
-                Wanted::Unsatisfiable
-            } else {
-                Wanted::Whole
+    let passed = match parsed.as_ref().map(|parsed| &parsed.ranges[..]) {
+        // `bytes=-0`: none of it, a 416.
+        Err(RangeUnsatisfiableError::ZeroSuffix) => Some(range),
+        Ok([one]) => match (one.start, one.end) {
+            (StartPosition::Index(start), EndPosition::Index(end)) if end < start => None,
+            (StartPosition::FromLast(last), _) if last > archive.size => {
+                Some(HeaderValue::from_static("bytes=0-"))
             }
-        }
-        (false, Some(start), None) if last.trim().is_empty() => Wanted::Part {
-            start,
-            end: size - 1,
+            _ => Some(range),
         },
-        (false, Some(start), Some(end)) if end >= start => Wanted::Part {
-            start,
-            end: end.min(size - 1),
-        },
-        _ => Wanted::Whole,
+        _ => None,
+    };
+    if let Some(range) = passed {
+        headers.insert(header::RANGE, range);
+    }
+}
+
+/// The archive's byte that `response`'s body starts at: the first for the
+/// whole, the range's first for a part; none for any other answer.
+fn first_byte(response: &Response) -> Option<u64> {
+    match response.status() {
+        StatusCode::OK => Some(0),
+        StatusCode::PARTIAL_CONTENT => response
+            .headers()
+            .get(header::CONTENT_RANGE)?
+            .to_str()
+            .ok()?
+            .strip_prefix("bytes ")?
+            .split_once('-')?
+            .0
+            .parse()
+            .ok(),
+        _ => None,
     }
 }
 
@@ -352,11 +356,8 @@ impl Drop for InFlight {
     }
 }
 
-/// The body: what is left to send, read a chunk at a time.
-struct Reading {
-    /// Away while a chunk is read.
-    file: Option<File>,
-    left: u64,
+/// What a body has handed to the connection; dropped with the body.
+struct Sending {
     /// Who asked, and from which byte: a download is counted from these.
     peer: IpAddr,
     start: u64,
@@ -366,34 +367,7 @@ struct Reading {
     in_flight: InFlight,
 }
 
-impl Reading {
-    fn stream(self) -> impl futures_util::Stream<Item = io::Result<Bytes>> {
-        futures_util::stream::try_unfold(self, |mut reading| async move {
-            if reading.left == 0 {
-                return Ok(None);
-            }
-            let want = usize::try_from(reading.left.min(CHUNK as u64)).unwrap_or(CHUNK);
-            let mut file = reading
-                .file
-                .take()
-                .ok_or_else(|| io::Error::other("the archive was lost mid-way"))?;
-            // tokio's `fs` would do the same (and is a feature this
-            // workspace's tokio, shared with every part, does not have).
-            let (file, chunk) = tokio::task::spawn_blocking(move || {
-                let mut chunk = vec![0; want];
-                file.read_exact(&mut chunk).map(|()| (file, chunk))
-            })
-            .await
-            .map_err(io::Error::other)??;
-            reading.file = Some(file);
-            reading.left -= want as u64;
-            reading.at += want as u64;
-            Ok(Some((Bytes::from(chunk), reading)))
-        })
-    }
-}
-
-impl Drop for Reading {
+impl Drop for Sending {
     fn drop(&mut self) {
         // At its end or at a hang-up: counted, or kept for a resume, before
         // the slot is given back (the slot goes with `in_flight`, after this).
@@ -407,7 +381,6 @@ impl Drop for Reading {
 mod tests {
     use super::*;
     use crate::room::archive;
-    use axum::http::HeaderValue;
     use sha2::{Digest, Sha256};
 
     /// Every download checks the workspace first: a change made between two
@@ -495,9 +468,58 @@ mod tests {
         assert_eq!(count(), 3);
     }
 
-    #[test]
-    fn ranges_are_read_as_http_says() {
-        let size = 1000;
+    /// What a request for the archive is answered with.
+    #[derive(Debug, PartialEq, Eq)]
+    enum Wanted {
+        Whole,
+        /// Bytes `start..=end`.
+        Part {
+            start: u64,
+            end: u64,
+        },
+        Unsatisfiable,
+    }
+
+    /// The answer to `headers` for a 1000-byte archive whose sha256 is
+    /// `ab`, as the status and `Content-Range` say.
+    async fn wanted(headers: &HeaderMap) -> Wanted {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let path = dir.path().join(FILE_NAME);
+        std::fs::write(&path, [7; 1000]).expect("written");
+        let archive = Archive {
+            size: 1000,
+            sha256: "ab".into(),
+            files: 1,
+            crates: 0,
+        };
+        let response = serve(&path, &archive, Method::GET, headers)
+            .await
+            .expect("an answer");
+        let range = response
+            .headers()
+            .get(header::CONTENT_RANGE)
+            .map(|value| value.to_str().expect("text").to_string())
+            .unwrap_or_default();
+        let range = range
+            .strip_prefix("bytes ")
+            .and_then(|r| r.strip_suffix("/1000"));
+        match (response.status(), range) {
+            (StatusCode::OK, None) => Wanted::Whole,
+            (StatusCode::RANGE_NOT_SATISFIABLE, Some("*")) => Wanted::Unsatisfiable,
+            (StatusCode::PARTIAL_CONTENT, Some(part)) => {
+                let (start, end) = part.split_once('-').expect("N-M");
+                let number = |text: &str| text.parse().expect("a number");
+                Wanted::Part {
+                    start: number(start),
+                    end: number(end),
+                }
+            }
+            answer => panic!("{answer:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn ranges_are_read_as_http_says() {
         let part = |start, end| Wanted::Part { start, end };
         for (range, want) in [
             ("bytes=0-", part(0, 999)),
@@ -518,22 +540,18 @@ mod tests {
             ("bytes=+1-", Wanted::Whole),
             ("bytes=", Wanted::Whole),
         ] {
-            assert_eq!(parse_range(range, size), want, "{range}");
+            let mut headers = HeaderMap::new();
+            headers.insert(header::RANGE, HeaderValue::from_static(range));
+            assert_eq!(wanted(&headers).await, want, "{range}");
         }
     }
 
-    #[test]
-    fn a_range_of_another_archive_is_the_whole_of_this_one() {
-        let archive = Archive {
-            size: 1000,
-            sha256: "ab".into(),
-            files: 1,
-            crates: 0,
-        };
+    #[tokio::test]
+    async fn a_range_of_another_archive_is_the_whole_of_this_one() {
         let mut headers = HeaderMap::new();
         headers.insert(header::RANGE, HeaderValue::from_static("bytes=10-"));
         assert_eq!(
-            wanted(&headers, &archive),
+            wanted(&headers).await,
             Wanted::Part {
                 start: 10,
                 end: 999
@@ -541,13 +559,13 @@ mod tests {
         );
         headers.insert(header::IF_RANGE, HeaderValue::from_static("\"ab\""));
         assert_eq!(
-            wanted(&headers, &archive),
+            wanted(&headers).await,
             Wanted::Part {
                 start: 10,
                 end: 999
             }
         );
         headers.insert(header::IF_RANGE, HeaderValue::from_static("\"cd\""));
-        assert_eq!(wanted(&headers, &archive), Wanted::Whole);
+        assert_eq!(wanted(&headers).await, Wanted::Whole);
     }
 }

@@ -76,7 +76,7 @@ pub fn run(root: &Path, args: &ServeArgs) -> anyhow::Result<ExitCode> {
     // Before the board opens: learners must not get a half-made archive.
     let offline = if args.offline {
         let store = Arc::new(Store::new(root, &view_token));
-        let (archive, _) = store
+        let archive = store
             .fresh(Instant::now())
             .context("cannot make the offline archive")?;
         Some((store, archive))

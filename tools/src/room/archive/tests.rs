@@ -54,9 +54,8 @@ fn git(root: &Path, args: &[&str]) {
 }
 
 /// The archive's files, by path.
-fn unpack(mut file: File) -> BTreeMap<String, Vec<u8>> {
-    let mut bytes = Vec::new();
-    file.read_to_end(&mut bytes).expect("the archive reads");
+fn unpack(path: &Path) -> BTreeMap<String, Vec<u8>> {
+    let bytes = fs::read(path).expect("the archive reads");
     let mut tar = tar::Archive::new(GzDecoder::new(&bytes[..]));
     tar.entries()
         .expect("a tar")
@@ -81,9 +80,10 @@ fn made_once_reused_made_again_on_a_change_and_never_stale() {
     let dir = workspace();
     let root = dir.path();
     let store = Store::new(root, VIEW);
-    let (first, file) = store.fresh(Instant::now()).expect("an archive");
-    assert_eq!(file.metadata().expect("metadata").len(), first.size);
-    let files = unpack(file);
+    let first = store.fresh(Instant::now()).expect("an archive");
+    let file = fs::metadata(store.path()).expect("metadata");
+    assert_eq!(file.len(), first.size);
+    let files = unpack(&store.path());
     let names: Vec<&str> = files.keys().map(String::as_str).collect();
     assert_eq!(
         names,
@@ -108,11 +108,11 @@ fn made_once_reused_made_again_on_a_change_and_never_stale() {
     let made_at = modified(&store.path());
     fs::write(root.join("notes.txt"), "mine").expect("written");
     fs::create_dir_all(root.join("target")).expect("target");
-    let (again, _) = store.fresh(Instant::now()).expect("an archive");
+    let again = store.fresh(Instant::now()).expect("an archive");
     assert_eq!(again, first);
     assert_eq!(modified(&store.path()), made_at, "made again for nothing");
     // Nor does a new store, reading the record of the first.
-    let (kept, _) = Store::new(root, VIEW)
+    let kept = Store::new(root, VIEW)
         .fresh(Instant::now())
         .expect("an archive");
     assert_eq!(kept, first);
@@ -120,10 +120,10 @@ fn made_once_reused_made_again_on_a_change_and_never_stale() {
 
     // A tracked file changed, even keeping its size: made again.
     fs::write(root.join("src/main.rs"), "fn main() {/**/}\n").expect("written");
-    let (second, file) = store.fresh(Instant::now()).expect("an archive");
+    let second = store.fresh(Instant::now()).expect("an archive");
     assert_ne!(second.sha256, first.sha256);
     assert_eq!(
-        unpack(file)["async-workshop/src/main.rs"],
+        unpack(&store.path())["async-workshop/src/main.rs"],
         b"fn main() {/**/}\n"
     );
 
@@ -133,7 +133,7 @@ fn made_once_reused_made_again_on_a_change_and_never_stale() {
     assert!(
         matches!(failed, Err(ArchiveError::Vendor(_))),
         "{:?}",
-        failed.map(|(archive, _)| archive)
+        failed
     );
     assert!(store.fresh(Instant::now()).is_err(), "still nothing served");
     let leftovers: Vec<_> = fs::read_dir(root.join("target/room-offline"))
@@ -149,7 +149,7 @@ fn made_once_reused_made_again_on_a_change_and_never_stale() {
         "[package]\nname = \"tiny\"\nversion = \"0.1.0\"\nedition = \"2024\"\n",
     )
     .expect("written");
-    let (third, _) = store.fresh(Instant::now()).expect("an archive");
+    let third = store.fresh(Instant::now()).expect("an archive");
     assert_eq!(third, second, "the same workshop packs to the same bytes");
 }
 
@@ -158,13 +158,13 @@ fn a_check_is_shared_by_the_requests_that_came_before_it() {
     let dir = workspace();
     let store = Store::new(dir.path(), VIEW);
     let asked = Instant::now();
-    let (first, _) = store.fresh(asked).expect("an archive");
+    let first = store.fresh(asked).expect("an archive");
     // Changed after the check: a request from before it is answered with
     // that check, one from after is checked again.
     fs::write(dir.path().join("src/main.rs"), "fn main() { }\n").expect("written");
-    let (same, _) = store.fresh(asked).expect("an archive");
+    let same = store.fresh(asked).expect("an archive");
     assert_eq!(same, first);
-    let (after, _) = store.fresh(Instant::now()).expect("an archive");
+    let after = store.fresh(Instant::now()).expect("an archive");
     assert_ne!(after, first);
 }
 
@@ -203,8 +203,8 @@ fn a_file_holding_the_rooms_secrets_is_never_packed_nor_suggested() {
     .expect("written");
     git(root, &["add", "room.json", "slide.md"]);
     let store = Store::new(root, VIEW);
-    let (archive, file) = store.fresh(Instant::now()).expect("an archive");
-    let files = unpack(file);
+    let archive = store.fresh(Instant::now()).expect("an archive");
+    let files = unpack(&store.path());
     assert!(
         !files.contains_key("async-workshop/room.json"),
         "{:?}",
