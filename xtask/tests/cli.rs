@@ -89,6 +89,22 @@ fn a_failure_rate_is_between_0_and_1() {
     );
 }
 
+/// Part 6's trouble on cue, asked for wrongly: refused with what would do.
+#[test]
+fn the_rates_service_refuses_trouble_it_cannot_make() {
+    for (args, says) in [
+        (&["--fail", "4/3"][..], "N at most M, like 1/3"),
+        (&["--fail", "1/3", "--fail-with", "teapot"][..], "429:SECS"),
+        (&["--outage", "10s"][..], "like 10s..30s"),
+        (&["--outage", "30s..10s"][..], "must end after it starts"),
+    ] {
+        let output = xtask(&[&["rates"][..], args].concat());
+        assert!(!output.status.success(), "{args:?} was taken");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+    }
+}
+
 #[test]
 fn the_rates_service_answers_where_it_says() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_xtask"))
