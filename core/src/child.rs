@@ -9,6 +9,10 @@ use std::time::{Duration, Instant};
 
 use process_wrap::std::{ChildWrapper, CommandWrap};
 
+/// The exit code of a program stopped by Ctrl-C: 128 + SIGINT, as a shell
+/// reports it. Everything the runner starts and stops exits with it.
+pub const INTERRUPTED: u8 = 130;
+
 /// `command`, to be started in a group of its own, so that stopping it
 /// stops everything it started: a process group that it leads (Unix), or a
 /// job object and a console process group (Windows: the job is what a kill

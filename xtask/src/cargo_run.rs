@@ -18,10 +18,11 @@ use std::time::Duration;
 
 use anyhow::Context;
 use process_wrap::std::CommandWrap;
-use workshop_core::child::{self, Ask};
+use workshop_core::child::{self, Ask, INTERRUPTED};
 
 /// `cargo run --quiet --package <package> [--release] [--bin <bin>] -- <args>`
-/// in `root`, until it ends; its exit code becomes ours (0 after Ctrl-C).
+/// in `root`, until it ends; its exit code becomes ours (130 after Ctrl-C,
+/// as the shell's and the grader's: interrupted, not done).
 /// After an interrupt the child has `grace` to stop before it is killed.
 pub fn run(
     root: &Path,
@@ -79,13 +80,18 @@ fn run_with(
 
     let status = loop {
         if let Some(status) = child.try_wait().context("cannot wait for the child")? {
+            // A child that stopped on the same Ctrl-C (a terminal sends it
+            // to the whole group) ends with its own code: ours is 130 still.
+            if interrupted.load(Ordering::SeqCst) {
+                return Ok(ExitCode::from(INTERRUPTED));
+            }
             break status;
         }
         if interrupted.load(Ordering::SeqCst) {
             // From a terminal it has had the interrupt already; a second
             // changes nothing. Past its grace, it is killed.
             child::stop(child.as_mut(), Ask::Interrupt, grace);
-            return Ok(ExitCode::SUCCESS);
+            return Ok(ExitCode::from(INTERRUPTED));
         }
         thread::sleep(Duration::from_millis(50));
     };

@@ -32,7 +32,9 @@ use crate::engine::numbers::PATIENT;
 use crate::engine::numbers::part5::{
     OBSERVE_LIMIT, OBSERVED_QUOTA, OBSERVED_ROUND_TRIP, OBSERVED_WAIT, SPAN_GRAIN, SPAN_TOLERANCE,
 };
-use crate::engine::requests::{Deadline, REQUEST_TIMEOUT, Reply, each_at_once_while, get_within};
+use crate::engine::requests::{
+    Deadline, REQUEST_TIMEOUT, Reply, each_at_once_while, get_within, wait_until,
+};
 use crate::verdict::{Checked, Failed};
 
 pub const SUBJECT: Subject = Subject::Server;
@@ -50,7 +52,8 @@ const FAILING: usize = 2;
 /// How long each may take: the rates service answers 503 at once, and the
 /// server a 502 then.
 const FAILED_WITHIN: Duration = Duration::from_secs(1);
-/// How long the last lines are given to reach us once their answers came.
+/// How long the last lines are given to reach us once their answers came,
+/// at most: the check goes on as soon as they are all there.
 const LINES_IN: Duration = Duration::from_millis(200);
 
 pub fn check(bin: &Path) -> Checked {
@@ -89,8 +92,17 @@ pub fn check(bin: &Path) -> Checked {
         asked.push((path(n), reply));
     }
     // A span's line is written when it closes, a moment after its answer
-    // left: let the last ones reach us.
-    std::thread::sleep(LINES_IN);
+    // left: wait for as many lines that name an outcome as requests asked,
+    // or LINES_IN at most (a server that writes fewer is judged below).
+    wait_until(LINES_IN, || {
+        server
+            .proc()
+            .stderr()
+            .lines()
+            .filter(|line| line.contains(OUTCOME))
+            .count()
+            >= asked.len()
+    });
     if let Some(why) = server.trouble() {
         return Err(why.into());
     }

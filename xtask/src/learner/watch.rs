@@ -202,7 +202,7 @@ fn interrupted(child: &Child) -> ! {
         stop(&mut check);
     }
     eprintln!("\nwatch stopped: no check is left running");
-    std::process::exit(130);
+    std::process::exit(i32::from(workshop_core::child::INTERRUPTED));
 }
 
 /// What ends a wait.

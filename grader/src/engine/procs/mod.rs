@@ -249,7 +249,7 @@ pub fn exit_on_interrupt() {
             kill(&child);
         }
         eprintln!("\ninterrupted: every process the check started is stopped");
-        std::process::exit(130);
+        std::process::exit(i32::from(workshop_core::child::INTERRUPTED));
     });
 }
 
