@@ -169,7 +169,10 @@ mod tests {
         assert_eq!(densest(&[], ms(10)), (0, ms(0)));
         assert_eq!(densest(&[ms(7)], Duration::ZERO), (1, ms(7)));
         // Equal times are all in a window of no width.
-        assert_eq!(densest(&[ms(9), ms(3), ms(9), ms(9)], Duration::ZERO), (3, ms(9)));
+        assert_eq!(
+            densest(&[ms(9), ms(3), ms(9), ms(9)], Duration::ZERO),
+            (3, ms(9))
+        );
     }
 
     #[test]

@@ -562,7 +562,11 @@ mod tests {
         let full = Launch::new()
             .retries(Retries::Full)
             .command(Path::new("server"), "http://rates");
-        assert!(args(&full).windows(2).any(|pair| pair == ["--retries", "full"]));
+        let full: Vec<String> = full
+            .get_args()
+            .map(|arg| arg.to_string_lossy().into_owned())
+            .collect();
+        assert!(full.windows(2).any(|pair| pair == ["--retries", "full"]));
         // The shell's settings never reach a server under grading.
         assert!(
             command
