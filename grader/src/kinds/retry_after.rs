@@ -12,7 +12,7 @@
 //! - **date**: `503` with `Retry-After` the HTTP-date a second on (rounded
 //!   up to the whole second, so a wait of 1 to 2 s), a deadline of 2.5 s:
 //!   the same, 100 ms allowed for a date read to the second;
-//! - **past the deadline**: `429` with `Retry-After: 5`, a deadline of 1 s:
+//! - **past the deadline**: `429` with `Retry-After: 5`, a deadline of 2 s:
 //!   each conversion reaches the rates service once, and is answered `503`
 //!   within half the deadline, with a `Retry-After` that asks for what is
 //!   left of the 5 s, rounded up (an HTTP-date: to the second), and one line.
@@ -163,10 +163,14 @@ impl Scenario {
         {
             return Err(server.trouble_or(|| {
                 format!(
-                    "{failing}: a conversion {} the rates service and was answered {} after \
-                     {}, though the deadline had room for the wait asked: wait as long as the \
-                     rates service asks, then try again",
-                    if made(once) == 0 { "never reached" } else { "reached once only" },
+                    "{failing}: a conversion {}, and was answered {} after {}, though the \
+                     deadline had room for the wait asked: wait as long as the rates service \
+                     asks, then try again",
+                    if made(once) == 0 {
+                        "never reached the rates service"
+                    } else {
+                        "reached the rates service once only"
+                    },
                     answer.reply.quoted(),
                     secs(answer.reply.took)
                 )
@@ -211,7 +215,7 @@ fn past_the_deadline(
             format!(
                 "{failing}: the rates service saw {} tries for one conversion, the second {second} \
                  ms after the first, and it was answered {}: a wait of 5 s does not fit in a \
-                 deadline of 1 s, so no retry can honour it. Answer at once, 503 with a \
+                 deadline of 2 s, so no retry can honour it. Answer at once, 503 with a \
                  Retry-After of our own: waiting, or retrying sooner, is load for nothing",
                 made(one),
                 answer.reply.quoted()
