@@ -207,6 +207,21 @@ check_kinds! {
     /// One span per request as a JSON line: its outcome, its wait for a
     /// permit, its time upstream, all true (part 5).
     Observe => observe,
+    /// A failure of the moment (a 5xx, no answer) is tried again, and the
+    /// conversion answered 200; a 4xx never; nothing past the deadline
+    /// (part 6).
+    Retries => retries,
+    /// Retries of conversions that failed together are spread (full
+    /// jitter), each later than the last (exponential), and capped (part 6).
+    Jitter => jitter,
+    /// No retry sooner than `Retry-After` says; one past the deadline is
+    /// not waited for, but passed on at once, 503 with `Retry-After`
+    /// (part 6).
+    RetryAfter => retry_after,
+    /// In an outage, retries stay within one budget for the server (a
+    /// tenth of the fetches, and a floor); conversions succeed again as
+    /// soon as it ends (part 6).
+    Budget => budget,
 }
 
 impl fmt::Display for CheckKind {

@@ -16,8 +16,8 @@
 //!
 //! For checking a client's retries it makes trouble on cue: a share of the
 //! requests (by chance, or exactly 1 in N) fails as a `500`, a `503` or a
-//! `429` with `Retry-After`, or a connection closed with no answer
-//! ([`Failures`]); it goes down between two moments ([`Outage`]); and it
+//! `429` with `Retry-After`, a connection closed with no answer, or a `4xx`
+//! that no retry will change ([`Failures`]); it goes down between two moments ([`Outage`]); and it
 //! logs every request for rates with the moment it arrived ([`Arrival`]).
 //!
 //! ```no_run

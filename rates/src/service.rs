@@ -279,6 +279,16 @@ fn failed(kind: FailureKind) -> (Response, Outcome) {
             Some(retry_after),
             "rates service: too many requests, slow down\n",
         ),
+        FailureKind::ClientError(status) => (
+            // `FailureKind::client_error` makes only 4xx; one made by hand
+            // with something else is a 400 still.
+            StatusCode::from_u16(status)
+                .ok()
+                .filter(StatusCode::is_client_error)
+                .unwrap_or(StatusCode::BAD_REQUEST),
+            None,
+            "rates service: refused, and it will be however often it is asked\n",
+        ),
     };
     let mut response = (status, line).into_response();
     let value = retry_after.map(|retry| retry.value_at(SystemTime::now()));

@@ -193,6 +193,19 @@ pub enum FailureKind {
     /// response, as when a server crashes or a proxy drops it. A client
     /// sees an error, not a status.
     Reset,
+    /// A `4xx` other than `429` (a `404 Not Found`, a `400 Bad Request`),
+    /// with one line: a request the service refuses however often it is
+    /// asked, which a client must not try again. Made with
+    /// [`FailureKind::client_error`], which takes only such a status.
+    ClientError(u16),
+}
+
+impl FailureKind {
+    /// A [`FailureKind::ClientError`] with `status`, if it is a `4xx` other
+    /// than `429` (which says when to ask again: a failure of the moment).
+    pub fn client_error(status: u16) -> Option<Self> {
+        ((400..500).contains(&status) && status != 429).then_some(Self::ClientError(status))
+    }
 }
 
 /// A `503` without `Retry-After`: what an outage is unless told otherwise.
@@ -205,13 +218,13 @@ impl Default for FailureKind {
 /// Why a text is not a [`FailureKind`].
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[error(
-    "expected 500, 503, 503:SECS, 503:date+SECS, 429:SECS, 429:date+SECS or reset (SECS: the Retry-After, in whole seconds)"
+    "expected 500, 503, 503:SECS, 503:date+SECS, 429:SECS, 429:date+SECS, reset, or a 4xx other than 429 like 404 (SECS: the Retry-After, in whole seconds)"
 )]
 pub struct FailureKindError;
 
 /// `500`, `503`, `503:2` (`Retry-After: 2`), `503:date+2` (the HTTP-date
-/// 2 s on), `429:2`, `429:date+2` or `reset`: how `cargo xtask rates
-/// --fail-with` takes it.
+/// 2 s on), `429:2`, `429:date+2`, `reset`, or a `4xx` other than `429`
+/// (`404`, `400`): how `cargo xtask rates --fail-with` takes it.
 impl FromStr for FailureKind {
     type Err = FailureKindError;
 
@@ -239,6 +252,11 @@ impl FromStr for FailureKind {
             ("503", retry) => Ok(Self::Unavailable(retry)),
             ("429", Some(retry)) => Ok(Self::TooManyRequests(retry)),
             ("reset", None) => Ok(Self::Reset),
+            (status, None) if status.len() == 3 => status
+                .parse()
+                .ok()
+                .and_then(Self::client_error)
+                .ok_or(FailureKindError),
             _ => Err(FailureKindError),
         }
     }
@@ -257,6 +275,13 @@ impl fmt::Display for FailureKind {
                 write!(f, "429 Too Many Requests, Retry-After: {retry}")
             }
             Self::Reset => f.write_str("the connection closed, no answer"),
+            Self::ClientError(status) => match axum::http::StatusCode::from_u16(*status)
+                .ok()
+                .and_then(|code| code.canonical_reason())
+            {
+                Some(reason) => write!(f, "{status} {reason}"),
+                None => write!(f, "{status}"),
+            },
         }
     }
 }
@@ -526,6 +551,8 @@ mod tests {
             ),
             ("429:date+2", FailureKind::TooManyRequests(date(2))),
             ("reset", FailureKind::Reset),
+            ("404", FailureKind::ClientError(404)),
+            ("400", FailureKind::ClientError(400)),
         ] {
             assert_eq!(text.parse(), Ok(kind), "{text}");
         }
@@ -536,10 +563,31 @@ mod tests {
             "503:",
             "503:date+",
             "503:-1",
-            "404",
+            "404:1",
+            "399",
+            "502",
+            "+40",
+            "4040",
         ] {
             assert_eq!(bad.parse::<FailureKind>(), Err(FailureKindError), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_client_error_is_a_4xx_other_than_429() {
+        assert_eq!(
+            FailureKind::client_error(404),
+            Some(FailureKind::ClientError(404))
+        );
+        assert_eq!(
+            FailureKind::client_error(499),
+            Some(FailureKind::ClientError(499))
+        );
+        for not_one in [429, 399, 500, 200, 0] {
+            assert_eq!(FailureKind::client_error(not_one), None, "{not_one}");
+        }
+        assert_eq!(FailureKind::ClientError(404).to_string(), "404 Not Found");
+        assert_eq!(FailureKind::ClientError(499).to_string(), "499");
     }
 
     #[test]

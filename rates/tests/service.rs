@@ -462,6 +462,43 @@ fn a_429_says_when_to_retry_in_seconds_or_as_a_date() {
 }
 
 #[test]
+fn a_client_error_on_cue_is_a_4xx_for_a_date_that_has_rates() {
+    // A date that has rates, refused anyway: what a converter cannot tell
+    // from its own checks, so that only its retries decide what it sends.
+    let refused = FailureKind::client_error(404).unwrap();
+    let config = RatesConfig {
+        failures: Some(Failures::new(Share::ALL, refused).dated_only()),
+        ..RatesConfig::default()
+    };
+    let service = RatesService::start(config).unwrap();
+    let not_found = get(&format!("{}/2016-10-14", service.url()));
+    assert_eq!(not_found.status(), 404);
+    assert!(not_found.headers().get("retry-after").is_none());
+    assert_eq!(not_found.text().unwrap().lines().count(), 1);
+    assert_eq!(get(&format!("{}/latest", service.url())).status(), 200);
+    service.set_failures(Some(Failures::new(
+        Share::ALL,
+        FailureKind::client_error(400).unwrap(),
+    )));
+    assert_eq!(get(&format!("{}/2016-10-14", service.url())).status(), 400);
+    // One made by hand with a status that is not a 4xx is a 400 still.
+    service.set_failures(Some(Failures::new(
+        Share::ALL,
+        FailureKind::ClientError(200),
+    )));
+    assert_eq!(get(&format!("{}/2016-10-14", service.url())).status(), 400);
+    assert_eq!(
+        outcomes(&service),
+        [
+            Outcome::Status(404),
+            Outcome::Status(200),
+            Outcome::Status(400),
+            Outcome::Status(400)
+        ]
+    );
+}
+
+#[test]
 fn a_reset_is_a_connection_error_not_a_status() {
     let config = RatesConfig {
         failures: Some(Failures::new(Share::one_in(2).unwrap(), FailureKind::Reset)),

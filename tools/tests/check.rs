@@ -45,7 +45,7 @@ fn copy_of(part: &str) -> &'static str {
 #[test]
 fn every_solution_passes() {
     let _turn = solution_binaries();
-    for part in ["part1", "part2", "part3", "part4", "part5"] {
+    for part in ["part1", "part2", "part3", "part4", "part5", "part6"] {
         let (passed, output) = check(&root(), &[part, "--solution"]);
         let failed = wine::failed_but_for_wine(passed, &output);
         assert!(
@@ -60,7 +60,7 @@ fn every_solution_passes() {
 
 #[test]
 fn every_pristine_exercise_fails_and_names_exactly_its_gaps() {
-    for part in ["part1", "part2", "part3", "part4", "part5"] {
+    for part in ["part1", "part2", "part3", "part4", "part5", "part6"] {
         let copy = workspace(copy_of(part));
         let (passed, output) = check(&copy, &[part]);
         assert!(!passed, "the pristine {part} passes:\n{output}");

@@ -43,7 +43,8 @@ pub struct RatesArgs {
     fail: Option<Share>,
     /// How --fail fails: 500, 503, 503:SECS (with Retry-After: SECS),
     /// 429:SECS, 503:date+SECS or 429:date+SECS (Retry-After as the HTTP-date
-    /// SECS on), or reset (the connection closed, no answer).
+    /// SECS on), reset (the connection closed, no answer), or a 4xx other
+    /// than 429, like 404 (refused however often asked: never to retry).
     #[arg(long, default_value = "503", requires = "fail", value_parser = parse_failure_kind)]
     fail_with: FailureKind,
     /// Down, every request for rates a 503, from one moment after the start

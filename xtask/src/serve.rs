@@ -95,6 +95,14 @@ pub fn run(root: &Path, args: &ServeArgs) -> anyhow::Result<ExitCode> {
 /// learner gives them: a first try by hand must run what is written so far,
 /// not the next exercise's `todo!()`. Part 5's default `--max-wait` (10 ms)
 /// takes the budget's branch of `Limit::admit` on every dated request;
-/// `unbounded` takes the first exercise's.
-const WHILE_LEFT: &[(&str, (&str, &str), &str)] =
-    &[("part5.shed.budget", ("--max-wait", "MAX_WAIT"), "unbounded")];
+/// `unbounded` takes the first exercise's. Part 6's default `--retries
+/// full` asks the retry budget before every retry; `backoff` retries
+/// without it, so the backoff and Retry-After exercises run before the
+/// budget's is filled. (One flag for any of a part's gaps: once the first
+/// left adds it, it is given.)
+const WHILE_LEFT: &[(&str, (&str, &str), &str)] = &[
+    ("part5.shed.budget", ("--max-wait", "MAX_WAIT"), "unbounded"),
+    ("part6.budget.settle", ("--retries", "RETRIES"), "backoff"),
+    ("part6.budget.withdraw", ("--retries", "RETRIES"), "backoff"),
+    ("part6.budget.ask", ("--retries", "RETRIES"), "backoff"),
+];

@@ -737,7 +737,7 @@ fn table(text: &str, header: &str) -> Vec<Vec<String>> {
 fn the_decks_and_the_days_timing_are_as_rendered_and_as_the_manifest_says() {
     let out = tempfile::tempdir().expect("a directory for the decks");
     let decks = rendered(&common::root(), out.path());
-    assert_eq!(decks.len(), 5, "{decks:?}");
+    assert_eq!(decks.len(), 6, "{decks:?}");
     let page = fs::read_to_string(common::root().join("docs/instructors.md")).expect("the page");
 
     let rows = table(&page, "| deck | slides | rendered |");

@@ -56,6 +56,8 @@ fn the_runner_and_the_graded_crates_resolve_common_crates_alike() {
         "part2-solution",
         "part5",
         "part5-solution",
+        "part6",
+        "part6-solution",
     ] {
         for (package, theirs) in features(graded, true) {
             if let Some(ours) = runner.get(&package)

@@ -40,6 +40,40 @@ pub struct Launch {
     log_json: bool,
     /// `--stubborn-task` (part 4): a background task that ignores the stop.
     stubborn_task: bool,
+    /// Part 6's retries: `--retries`, `--max-tries`, the backoff and the
+    /// budget.
+    retry: RetrySettings,
+}
+
+/// `--retries` (part 6): how a failed fetch of a date's rates is tried again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Retries {
+    /// Backoff with jitter and `Retry-After`, no budget: what the first two
+    /// exercises' checks run, so the budget's gaps never run before theirs.
+    Backoff,
+    /// All of it, within the server's retry budget.
+    Full,
+}
+
+impl Retries {
+    fn flag(self) -> &'static str {
+        match self {
+            Retries::Backoff => "backoff",
+            Retries::Full => "full",
+        }
+    }
+}
+
+/// Part 6's flags, each the server's default when unset.
+#[derive(Debug, Clone, Copy, Default)]
+struct RetrySettings {
+    retries: Option<Retries>,
+    max_tries: Option<u32>,
+    backoff_base: Option<Duration>,
+    backoff_cap: Option<Duration>,
+    /// `--retry-ratio`, in thousandths (the flag takes three decimals).
+    ratio_thousandths: Option<u32>,
+    floor: Option<u32>,
 }
 
 impl Launch {
@@ -120,6 +154,33 @@ impl Launch {
         }
     }
 
+    /// `--retries` (part 6).
+    pub fn retries(mut self, retries: Retries) -> Self {
+        self.retry.retries = Some(retries);
+        self
+    }
+
+    /// `--max-tries` (part 6): tries in all, the first included.
+    pub fn max_tries(mut self, tries: u32) -> Self {
+        self.retry.max_tries = Some(tries);
+        self
+    }
+
+    /// `--backoff-base` and `--backoff-cap` (part 6).
+    pub fn backoff(mut self, base: Duration, cap: Duration) -> Self {
+        self.retry.backoff_base = Some(base);
+        self.retry.backoff_cap = Some(cap);
+        self
+    }
+
+    /// `--retry-ratio` in thousandths (100 is `0.1`) and `--retry-floor`
+    /// (part 6): the retry budget.
+    pub fn retry_budget(mut self, ratio_thousandths: u32, floor: u32) -> Self {
+        self.retry.ratio_thousandths = Some(ratio_thousandths);
+        self.retry.floor = Some(floor);
+        self
+    }
+
     /// The command that starts `bin` against the rates service at `rates_url`.
     fn command(&self, bin: &Path, rates_url: &str) -> Command {
         let timeout = self
@@ -139,6 +200,17 @@ impl Launch {
             .env_remove("MAX_FETCHES")
             .env_remove("MAX_WAIT")
             .env_remove("LOG");
+        // Part 6's too.
+        for name in [
+            "RETRIES",
+            "MAX_TRIES",
+            "BACKOFF_BASE",
+            "BACKOFF_CAP",
+            "RETRY_RATIO",
+            "RETRY_FLOOR",
+        ] {
+            command.env_remove(name);
+        }
         if let Some(ttl) = self.rates_ttl {
             command.arg("--rates-ttl").arg(millis(ttl));
         }
@@ -163,6 +235,7 @@ impl Launch {
         if self.stubborn_task {
             command.arg("--stubborn-task");
         }
+        self.retry.add_to(&mut command);
         if let Some(workers) = self.worker_threads {
             command.env("TOKIO_WORKER_THREADS", workers.to_string());
         }
@@ -221,6 +294,37 @@ impl Launch {
             client,
         })
     }
+}
+
+impl RetrySettings {
+    fn add_to(&self, command: &mut Command) {
+        if let Some(retries) = self.retries {
+            command.args(["--retries", retries.flag()]);
+        }
+        if let Some(tries) = self.max_tries {
+            command.arg("--max-tries").arg(tries.to_string());
+        }
+        if let Some(base) = self.backoff_base {
+            command.arg("--backoff-base").arg(millis(base));
+        }
+        if let Some(cap) = self.backoff_cap {
+            command.arg("--backoff-cap").arg(millis(cap));
+        }
+        if let Some(ratio) = self.ratio_thousandths {
+            command.arg("--retry-ratio").arg(thousandths(ratio));
+        }
+        if let Some(floor) = self.floor {
+            command.arg("--retry-floor").arg(floor.to_string());
+        }
+    }
+}
+
+/// `0.1` for 100: a share in thousandths, as `--retry-ratio` reads it.
+fn thousandths(share: u32) -> String {
+    format!("{}.{:03}", share / 1000, share % 1000)
+        .trim_end_matches('0')
+        .trim_end_matches('.')
+        .to_string()
 }
 
 /// `1500ms`: how the servers' duration flags (humantime) read it exactly.
@@ -428,6 +532,56 @@ mod tests {
             args.windows(2)
                 .any(|pair| pair == ["--max-wait", "unbounded"])
         );
+    }
+
+    #[test]
+    fn part_6s_settings_reach_the_server() {
+        let plain = args(&Launch::new().command(Path::new("server"), "http://rates"));
+        assert!(
+            !plain
+                .iter()
+                .any(|arg| arg.starts_with("--retr") || arg.starts_with("--backoff"))
+        );
+        let command = Launch::new()
+            .retries(Retries::Backoff)
+            .max_tries(4)
+            .backoff(Duration::from_millis(400), Duration::from_millis(800))
+            .retry_budget(100, 5)
+            .command(Path::new("server"), "http://rates");
+        let args = args(&command);
+        let after = |flag: &str| {
+            let at = args.iter().position(|arg| arg == flag);
+            at.and_then(|at| args.get(at + 1)).cloned()
+        };
+        assert_eq!(after("--retries").as_deref(), Some("backoff"));
+        assert_eq!(after("--max-tries").as_deref(), Some("4"));
+        assert_eq!(after("--backoff-base").as_deref(), Some("400ms"));
+        assert_eq!(after("--backoff-cap").as_deref(), Some("800ms"));
+        assert_eq!(after("--retry-ratio").as_deref(), Some("0.1"));
+        assert_eq!(after("--retry-floor").as_deref(), Some("5"));
+        let full = Launch::new()
+            .retries(Retries::Full)
+            .command(Path::new("server"), "http://rates");
+        let full: Vec<String> = full
+            .get_args()
+            .map(|arg| arg.to_string_lossy().into_owned())
+            .collect();
+        assert!(full.windows(2).any(|pair| pair == ["--retries", "full"]));
+        // The shell's settings never reach a server under grading.
+        assert!(
+            command
+                .get_envs()
+                .any(|(key, value)| key == "RETRY_RATIO" && value.is_none())
+        );
+    }
+
+    #[test]
+    fn a_ratio_is_written_as_the_flag_reads_it() {
+        assert_eq!(thousandths(100), "0.1");
+        assert_eq!(thousandths(125), "0.125");
+        assert_eq!(thousandths(1000), "1");
+        assert_eq!(thousandths(0), "0");
+        assert_eq!(thousandths(50), "0.05");
     }
 
     #[test]

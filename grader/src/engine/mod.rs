@@ -13,6 +13,8 @@
 //!   cause;
 //! - `open_loop`: requests at a constant rate, whatever the server does
 //!   (part 5's overload), and the quantiles of their times;
+//! - `arrivals`: what the rates service saw, a conversion's tries at a
+//!   time, and how bunched a set of times is (part 6's retries);
 //! - `sustained`: hundreds of conversions, checked, on kept-alive and new
 //!   connections, within a deadline; `hang_ups`: clients that leave
 //!   mid-request, with a reset;
@@ -32,6 +34,7 @@
 //! with `?`; or a `Failed` with details (`wrong_answers`), or a whole
 //! `Checked` (`both`).
 
+pub mod arrivals;
 pub mod hang_ups;
 pub mod launch;
 pub mod libtest;

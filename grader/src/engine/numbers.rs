@@ -342,3 +342,177 @@ pub mod part5 {
     pub const SPAN_TOLERANCE: Duration = Duration::from_millis(400);
     pub const SPAN_GRAIN: Duration = Duration::from_millis(20);
 }
+
+/// Part 6: retries, judged by what the rates service saw arrive.
+pub mod part6 {
+    use std::time::Duration;
+
+    // The retries check.
+
+    /// Conversions one after the other against a rates service that fails
+    /// exactly the first of every 3 requests for a date. One at a time, so a
+    /// failed try's retry is the next request the service counts, and it
+    /// goes through: a right server answers every one 200, and the rates
+    /// service sees 3 requests for every 2 conversions. Counts, not times.
+    pub const FLAKY_CONVERSIONS: usize = 100;
+    /// The share of them that must be answered 200: all but one. A right
+    /// server answers all; one that does not retry a failure of that kind
+    /// fails a third of them.
+    pub const FLAKY_SHARE: f64 = 0.99;
+    /// The server's `--upstream-timeout` there: its default.
+    pub const FLAKY_DEADLINE: Duration = Duration::from_secs(2);
+    /// Each conversion's answer within its deadline and this: a right one
+    /// takes milliseconds (a wait of 50 ms at most for its one retry).
+    pub const ANSWER_MARGIN: Duration = Duration::from_secs(1);
+    /// All of them, one after the other, within this: a right server takes
+    /// about a second (100 answers of a few milliseconds, 33 waits of 25 ms
+    /// on average); the check stops asking then, and says how far it got.
+    pub const FLAKY_LIMIT: Duration = Duration::from_secs(6);
+    /// Conversions at once on dates the rates service refuses with a 404,
+    /// then as many with a 400: each must reach it once, and only once.
+    pub const REFUSED: usize = 5;
+    /// How long the rates service takes to answer a 500 in the deadline
+    /// scenario, every time: most of the deadline, so that the second try
+    /// starts with a quarter of it left.
+    pub const FAIL_AFTER: Duration = Duration::from_millis(1500);
+    /// The server's `--upstream-timeout` there: the whole fetch's deadline.
+    pub const WHOLE_DEADLINE: Duration = Duration::from_secs(2);
+    /// The deadline scenario's answers within this. A right server answers
+    /// 504 at the deadline, 2 s (its second try cut short by the time
+    /// left); one whose tries each have the whole deadline, or none, waits
+    /// for the second try's 500, at 1.5 + 1.5 s and more. 3 s sits a
+    /// second above the right answer, and the wrong one cannot come sooner:
+    /// noise only adds time.
+    pub const LATE_LIMIT: Duration = Duration::from_secs(3);
+    /// Conversions at once in the deadline scenario.
+    pub const LATE_CONVERSIONS: usize = 3;
+
+    // The jitter check.
+
+    /// Conversions at once whose every try fails at once (a 503): all fail
+    /// together, so their retries meet if they are not spread.
+    pub const STORM: usize = 80;
+    /// `--max-tries` there: three retries each, the third capped.
+    pub const STORM_TRIES: u32 = 4;
+    /// `--backoff-base` and `--backoff-cap` there: the retries may wait up
+    /// to 600, 1200 and 1200 ms (2400 without the cap). Long, so that what
+    /// the machine adds to a wait is small beside them: 80 retries made at
+    /// once with no wait at all reached the rates service 8 to 68 ms after
+    /// their failures on this 2-core machine, beside the part's other
+    /// checks and another work tree's builds, where a right server's first
+    /// retries spread over 600.
+    pub const STORM_BASE: Duration = Duration::from_millis(600);
+    pub const STORM_CAP: Duration = Duration::from_millis(1200);
+    /// The server's `--upstream-timeout` there: past every try, uncapped
+    /// waits included (4.2 s at most), so that only the waits decide.
+    pub const STORM_DEADLINE: Duration = Duration::from_millis(4500);
+    /// The window the retries must not crowd into: a tenth of the first
+    /// retry's range.
+    pub const WINDOW: Duration = Duration::from_millis(60);
+    /// At most this share of one retry's waits (the first retries', the
+    /// second's, the third's) in any `WINDOW`. Full jitter puts about a
+    /// tenth of the first retries there (a twentieth of the later ones),
+    /// and more than half in one window is a chance of next to none (41 or
+    /// more of 80 draws with a chance of a tenth each: 12 standard
+    /// deviations); equal jitter (half the ceiling, and a random half) a
+    /// fifth. Equal waits put nearly all of them there (a fixed wait: all 80
+    /// within 602 to 662 ms, measured as above; retries at once, 71 of 80),
+    /// unless the machine spreads 80 requests sent at one moment over
+    /// 120 ms, and then the mean tells no wait apart (`NEXT_TO_NO_WAIT`). To crowd half of a right server's first retries
+    /// into one window, its process would have to stall 240 ms right then:
+    /// every retry due meanwhile fires when it wakes.
+    pub const MOST: f64 = 0.5;
+    /// A mean first wait under this is next to no wait: full jitter's is
+    /// half the first ceiling, 300 ms (± 19 over 80 conversions), and 80
+    /// retries made at once with no wait were seen 8 to 68 ms after their
+    /// failures on a busy machine. Said apart from a crowded window, which
+    /// a machine slow to send 80 requests at once could spread.
+    pub const NEXT_TO_NO_WAIT: Duration = Duration::from_millis(75);
+    /// The later retries' mean wait (the second's and the third's) must be
+    /// at least this many times the first's: full jitter under a doubling
+    /// ceiling gives 2 (600 ms against 300, ± 0.16 over 80 conversions: 1.4
+    /// is 3.8 standard deviations below), where a ceiling that does not
+    /// grow gives 1 (± 0.08: 1.4 is 5 above). Noise adds as much to both
+    /// means, which brings the ratio toward 1 only by a few percent.
+    pub const GROWTH: f64 = 1.4;
+    /// A third retry's wait past the cap by more than this is past the
+    /// cap: noise adds milliseconds to a wait, not a tenth of a second.
+    pub const PAST_CAP: Duration = Duration::from_millis(100);
+    /// At most this share of the third retries may wait past the cap and
+    /// `PAST_CAP` (a right server: none, unless it stalls); without the cap
+    /// their ceiling is 2400 ms, and 46 % of them do.
+    pub const PAST_CAP_SHARE: f64 = 0.10;
+
+    // The retry_after check.
+
+    /// What the rates service asks for in `Retry-After`, in whole seconds:
+    /// a second, far longer than any backoff of the server's defaults
+    /// (50 ms, then 100), so a retry that ignores it comes ten times sooner.
+    pub const ASKED_SECS: u32 = 1;
+    /// How much sooner than asked a retry may come in the seconds form: a
+    /// timer's grain. The server reads the header after the rates service
+    /// logged the request, so a right server's next try comes a second or
+    /// more after it, exactly.
+    pub const SECONDS_GRAIN: Duration = Duration::from_millis(20);
+    /// The same for the HTTP-date form, which the rates service rounds up
+    /// to the next whole second (a right client waits 1 to 2 s): the two
+    /// clocks, the wall's and the monotonic one, and a date read to the
+    /// second. A retry that ignores the header comes after 100 ms at most.
+    pub const DATE_GRAIN: Duration = Duration::from_millis(100);
+    /// The server's `--upstream-timeout` against `Retry-After: 1`: room for
+    /// one wait of a second, and not for two.
+    pub const SECONDS_DEADLINE: Duration = Duration::from_millis(1500);
+    /// Against the HTTP-date 1 s on (a wait of 1 to 2 s): room for one.
+    pub const DATE_DEADLINE: Duration = Duration::from_millis(2500);
+    /// A `Retry-After` past the deadline, and that deadline: the server
+    /// must not wait, nor retry, but answer at once, 503 with its own
+    /// `Retry-After`.
+    pub const FAR_SECS: u32 = 5;
+    pub const NEAR_DEADLINE: Duration = Duration::from_secs(2);
+    /// "At once": half the deadline. A right server answers in milliseconds
+    /// (up to 268 ms measured beside the part's other checks and another
+    /// work tree's builds); one that waits answers at the deadline or later.
+    pub const AT_ONCE: Duration = Duration::from_secs(1);
+    /// Conversions at once in each scenario.
+    pub const POLITE: usize = 4;
+
+    // The budget check.
+
+    /// Conversions on a date a second, in an open loop, each a date of its
+    /// own: a tenth of what the server can fetch (16 at once ÷ 50 ms).
+    pub const BUDGET_RATE: f64 = 50.0;
+    /// The rates service's round trip there, and the server's
+    /// `--max-fetches`: a capacity of 320 a second.
+    pub const BUDGET_ROUND_TRIP: Duration = Duration::from_millis(50);
+    pub const BUDGET_FETCHES: usize = 16;
+    /// The load before the outage (the budget earns its tokens), the
+    /// outage (every request for a date a 503 at once), and after it.
+    pub const BEFORE: Duration = Duration::from_secs(1);
+    pub const OUTAGE: Duration = Duration::from_secs(2);
+    pub const AFTER: Duration = Duration::from_secs(1);
+    /// The server's `--retry-ratio`, in thousandths (0.1), and
+    /// `--retry-floor` (5 a second): its defaults, said so that the
+    /// check's arithmetic is the server's.
+    pub const RATIO_THOUSANDTHS: u32 = 100;
+    pub const FLOOR: u32 = 5;
+    /// The retries during the outage may be this many times what the budget
+    /// allows at most (10 % of the first tries so far, and the floor in
+    /// every second the outage touches: about 30): a budget counted a
+    /// little otherwise (retries that earn too, a burst saved) passes. A
+    /// server without one retries every failure twice: about 200, four
+    /// times the limit. Counts, not times: no noise can change them.
+    pub const BUDGET_MARGIN: f64 = 1.5;
+    /// Of the conversions sent in the second after the outage, this share
+    /// must be answered 200: a right server answers all of them (their
+    /// first try finds the service up).
+    pub const RECOVERED: f64 = 0.90;
+    /// The server's `--upstream-timeout` there, and how long the load's
+    /// requests wait for an answer: the deadline and a second.
+    pub const BUDGET_DEADLINE: Duration = Duration::from_secs(2);
+    pub const BUDGET_TIMEOUT: Duration = Duration::from_secs(3);
+    const _: () = assert!(
+        BEFORE.as_millis() + OUTAGE.as_millis() + AFTER.as_millis() + BUDGET_TIMEOUT.as_millis()
+            <= 8000,
+        "the budget check's load and its last answer leave its launch no time within 10 s"
+    );
+}

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::Barrier;
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 /// The request most checks time: a conversion the fixture rates answer
 /// `GBP 88.4`.
@@ -335,6 +335,26 @@ pub fn wait_until(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
     }
 }
 
+/// What a client can read in `Retry-After` (RFC 9110, 10.2.3): delay-seconds,
+/// one or more digits, or an HTTP-date (the three formats a recipient must
+/// accept, which `httpdate` parses). `1.5`, `1s`, `soon` or an empty value
+/// are neither: a client that cannot read the header retries at once.
+pub fn readable_retry_after(value: &str) -> bool {
+    retry_after_wait(value, SystemTime::now()).is_some()
+}
+
+/// How long a `Retry-After` asks a client to wait, read at `now`: its
+/// seconds, or the time until its HTTP-date (none if that is past); `None`
+/// if it is neither.
+pub fn retry_after_wait(value: &str, now: SystemTime) -> Option<Duration> {
+    if !value.is_empty() && value.bytes().all(|byte| byte.is_ascii_digit()) {
+        // Too many digits for a u64 is still a (very) long wait.
+        return Some(Duration::from_secs(value.parse().unwrap_or(u64::MAX)));
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(at.duration_since(now).unwrap_or_default())
+}
+
 /// `1.23 s`
 pub fn secs(duration: Duration) -> String {
     format!("{:.2} s", duration.as_secs_f64())
@@ -349,6 +369,44 @@ mod tests {
             answer: answer.map(|(status, body)| (status, body.to_string())),
             took: Duration::from_millis(10),
         }
+    }
+
+    #[test]
+    fn retry_after_is_seconds_or_an_http_date() {
+        for readable in [
+            "1",
+            "0",
+            "120",
+            "Sun, 06 Nov 1994 08:49:37 GMT",
+            "Sunday, 06-Nov-94 08:49:37 GMT",
+            "Sun Nov  6 08:49:37 1994",
+        ] {
+            assert!(readable_retry_after(readable), "{readable:?}");
+        }
+        for unreadable in ["soon", "", "1.5", "1s", "-1", " 1", "06 Nov 1994"] {
+            assert!(!readable_retry_after(unreadable), "{unreadable:?}");
+        }
+    }
+
+    #[test]
+    fn a_retry_after_is_a_wait_from_now() {
+        // 784111777 is RFC 9110's example date.
+        let at = |secs| SystemTime::UNIX_EPOCH + Duration::from_secs(secs);
+        let date = "Sun, 06 Nov 1994 08:49:37 GMT";
+        assert_eq!(
+            retry_after_wait(date, at(784_111_772)),
+            Some(Duration::from_secs(5))
+        );
+        assert_eq!(
+            retry_after_wait(date, at(784_111_800)),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(retry_after_wait("5", at(0)), Some(Duration::from_secs(5)));
+        assert_eq!(
+            retry_after_wait("99999999999999999999999", at(0)),
+            Some(Duration::from_secs(u64::MAX))
+        );
+        assert_eq!(retry_after_wait("in a bit", at(0)), None);
     }
 
     #[test]

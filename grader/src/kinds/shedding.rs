@@ -37,7 +37,7 @@ use crate::engine::numbers::part5::{
     SHED_ROUND_TRIP as ROUND_TRIP,
 };
 use crate::engine::open_loop::{Load, Sent, offer, over, quantile};
-use crate::engine::requests::{Reply, get_within, http_client};
+use crate::engine::requests::{Reply, get_within, http_client, readable_retry_after};
 use crate::verdict::Checked;
 
 pub const SUBJECT: Subject = Subject::Server;
@@ -345,15 +345,6 @@ fn retry_after(sent: &Sent) -> Option<&str> {
     sent.answer.as_ref().ok()?.retry_after.as_deref()
 }
 
-/// What a client can read in `Retry-After` (RFC 9110, 10.2.3): delay-seconds,
-/// one or more digits, or an HTTP-date (the three formats a recipient must
-/// accept, which `httpdate` parses). `1.5`, `1s`, `soon` or an empty value
-/// are neither: a client that cannot read the header retries at once.
-fn readable_retry_after(value: &str) -> bool {
-    let seconds = !value.is_empty() && value.bytes().all(|byte| byte.is_ascii_digit());
-    seconds || httpdate::parse_http_date(value).is_ok()
-}
-
 fn body(sent: &Sent) -> Option<&str> {
     sent.answer.as_ref().ok().map(|got| got.body.as_str())
 }
@@ -367,27 +358,5 @@ fn shown(sent: &Sent) -> String {
     match &sent.answer {
         Ok(got) => format!("a {} ({})", got.status, got.body.trim_end()),
         Err(why) => why.to_string(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn retry_after_is_seconds_or_an_http_date() {
-        for readable in [
-            "1",
-            "0",
-            "120",
-            "Sun, 06 Nov 1994 08:49:37 GMT",
-            "Sunday, 06-Nov-94 08:49:37 GMT",
-            "Sun Nov  6 08:49:37 1994",
-        ] {
-            assert!(readable_retry_after(readable), "{readable:?}");
-        }
-        for unreadable in ["soon", "", "1.5", "1s", "-1", " 1", "06 Nov 1994"] {
-            assert!(!readable_retry_after(unreadable), "{unreadable:?}");
-        }
     }
 }

@@ -94,8 +94,8 @@ fn program(deck: &Path, block: &CodeBlock) -> (String, usize) {
 }
 
 /// `[dependencies]` for the snippets: the workspace's own entries, with
-/// paths made absolute, and the solutions of parts 3 to 5 as `part3`,
-/// `part4` and `part5`.
+/// paths made absolute, and the solutions of parts 3 to 6 as `part3` to
+/// `part6`.
 fn manifest(root: &Path, dir: &Path) -> String {
     let root_from_dir = root_from(dir, root);
     let text = fs::read_to_string(root.join("Cargo.toml")).expect("the workspace's Cargo.toml");
@@ -117,7 +117,7 @@ fn manifest(root: &Path, dir: &Path) -> String {
         relocate(&root_from_dir, &mut spec);
         dependencies.insert(name.to_string(), spec);
     }
-    for part in ["part3", "part4", "part5"] {
+    for part in ["part3", "part4", "part5", "part6"] {
         let mut solution = toml::Table::new();
         solution.insert("package".into(), format!("{part}-solution").into());
         solution.insert(

@@ -178,13 +178,18 @@ pub fn mutants(
 /// The checks that measure time. A busy machine only ever slows a server
 /// down, so noise can make one of these fail, never pass: a mutant caught by
 /// them alone is graded a second time, and counts as caught only if it fails
-/// again.
-const TIMED_CHECKS: [&str; 5] = [
+/// again. Part 6's retries check is counts but for its deadline scenario
+/// (an answer at the deadline, a second before the limit), the jitter check
+/// times waits, and retry_after times them against what was asked.
+const TIMED_CHECKS: [&str; 8] = [
     ".concurrency",
     ".threads",
     ".shedding",
     ".no_leak",
     ".observe",
+    ".retries",
+    ".jitter",
+    ".retry_after",
 ];
 
 /// Grades the solution in the copy; a second time when only timed checks
