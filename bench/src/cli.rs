@@ -10,10 +10,13 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 use crate::overload::{self, OverloadConfig, OverloadReport};
-use crate::{BenchConfig, BenchError, Code, GeneratorKind, Profile, overload_chart, report};
+use crate::retries::{self, RetriesConfig, RetriesReport};
+use crate::{
+    BenchConfig, BenchError, Code, GeneratorKind, Profile, overload_chart, report, retries_chart,
+};
 
-/// The four implementations side by side, each against its bound; or part
-/// 5 under overload.
+/// The four implementations side by side, each against its bound; part 5
+/// under overload; or part 6 through an outage.
 #[derive(Debug, Parser)]
 #[command(
     name = "workshop-bench",
@@ -27,6 +30,8 @@ Examples:
   cargo xtask bench sweep --json > results.json       for machines: share it with the room
   cargo xtask bench overload                          part 5: what shedding buys, at 0.5× to 10× capacity
   cargo xtask bench overload --latency 100ms --multiples 1,10 --run-for 10s
+  cargo xtask bench retries                           part 6: what a retry storm costs, through a 3 s outage
+  cargo xtask bench retries --outage-at 5s --outage 10s --run-for 20s
 
 The JSON and the SVG chart are written to bench/ in the target directory (or --out), and their
 paths printed. Ctrl-C stops the run and every server it started, and exits 0, as every command
@@ -51,6 +56,11 @@ enum Command {
     /// to 10× the rates service's capacity (its --quota ÷ --latency), in an
     /// open loop. Writes overload.json and .svg.
     Overload(OverloadArgs),
+    /// Part 6's server through an outage of the rates service, at 0.8× its
+    /// capacity in an open loop: without retries, with naive ones (3 tries
+    /// at once), and with part 6's (backoff, jitter, a retry budget). Writes
+    /// retries.json and .svg.
+    Retries(RetriesArgs),
 }
 
 /// What both commands take.
@@ -124,6 +134,59 @@ struct OverloadArgs {
     client_timeout: Duration,
 }
 
+#[derive(Debug, Clone, Args)]
+struct RetriesArgs {
+    #[command(flatten)]
+    shared: Shared,
+    /// The rates service's quota, and the server's --max-fetches.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..))]
+    quota: u16,
+    /// The server's --max-wait (part 5's shed).
+    #[arg(long, default_value = "10ms", value_parser = humantime::parse_duration)]
+    max_wait: Duration,
+    /// The offered rate, as a multiple of the capacity.
+    #[arg(long, default_value_t = 0.8)]
+    multiple: f64,
+    /// How long the rate is offered, the outage included.
+    #[arg(long, default_value = "10s", value_parser = humantime::parse_duration)]
+    run_for: Duration,
+    /// When the rates service goes down, from the start of the load.
+    #[arg(long, default_value = "3s", value_parser = humantime::parse_duration)]
+    outage_at: Duration,
+    /// How long it stays down (every request for rates: 503, no
+    /// Retry-After).
+    #[arg(long, default_value = "3s", value_parser = humantime::parse_duration)]
+    outage: Duration,
+    /// A 200 later than this, from when it was due, is no good to its
+    /// client; goodput counts the others.
+    #[arg(long, default_value = "1s", value_parser = humantime::parse_duration)]
+    client_timeout: Duration,
+    /// The server's --retry-floor (retries a second its budget always
+    /// allows) [default: the server's own, 5].
+    #[arg(long)]
+    retry_floor: Option<u32>,
+    /// Draw retries.svg again from this retries.json, beside it, and run
+    /// nothing.
+    #[arg(long, value_name = "JSON", hide = true)]
+    redraw: Option<PathBuf>,
+}
+
+impl RetriesArgs {
+    fn settings(&self) -> RetriesConfig {
+        RetriesConfig {
+            quota: usize::from(self.quota),
+            max_wait: self.max_wait,
+            multiple: self.multiple,
+            run_for: self.run_for,
+            outage_at: self.outage_at,
+            outage_for: self.outage,
+            client_timeout: self.client_timeout,
+            retry_floor: self.retry_floor,
+            ..RetriesConfig::default()
+        }
+    }
+}
+
 impl Shared {
     fn config(&self, root: &Path) -> BenchConfig {
         let mut config = BenchConfig::new(root);
@@ -177,6 +240,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command.unwrap_or_else(default_command) {
         Command::Sweep(args) => sweep(&root, &args),
         Command::Overload(args) => overload(&root, &args),
+        Command::Retries(args) => retries(&root, &args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -236,6 +300,31 @@ fn overload(root: &Path, args: &OverloadArgs) -> Result<u8, BenchError> {
         Ok(Printed {
             json: serde_json::to_string_pretty(&outcome.report)?,
             table: overload::table(&outcome.report),
+            results: outcome.json,
+            chart: outcome.svg,
+            wall_seconds: outcome.report.wall_seconds,
+        })
+    });
+    print_outcome(args.shared.json, run)
+}
+
+/// Part 6's server through an outage, with each of three clients.
+fn retries(root: &Path, args: &RetriesArgs) -> Result<u8, BenchError> {
+    if let Some(json) = &args.redraw {
+        let text = std::fs::read_to_string(json)
+            .map_err(|err| BenchError::Config(format!("cannot read {}: {err}", json.display())))?;
+        let report: RetriesReport = serde_json::from_str(&text)?;
+        let svg = json.with_extension("svg");
+        retries_chart::write_svg(&report, &svg)?;
+        println!("chart: {}", svg.display());
+        return Ok(0);
+    }
+    let mut config = args.shared.config(root);
+    config.stop = stop_on_ctrl_c()?;
+    let run = retries::run(&config, &args.settings()).and_then(|outcome| {
+        Ok(Printed {
+            json: serde_json::to_string_pretty(&outcome.report)?,
+            table: retries::table(&outcome.report),
             results: outcome.json,
             chart: outcome.svg,
             wall_seconds: outcome.report.wall_seconds,
@@ -305,7 +394,7 @@ mod tests {
     fn sweep_config(args: &[&str]) -> BenchConfig {
         match parse(args) {
             Command::Sweep(args) => args.config(Path::new("/w")),
-            Command::Overload(_) => panic!("{args:?} is not the sweep"),
+            Command::Overload(_) | Command::Retries(_) => panic!("{args:?} is not the sweep"),
         }
     }
 
@@ -359,6 +448,59 @@ mod tests {
             &["overload", "--connections", "8"][..],
             &["sweep", "--multiples", "1"],
             &["sweep", "--profile", "fast"],
+        ] {
+            let parsed = Cli::try_parse_from(std::iter::once("bench").chain(wrong.iter().copied()));
+            assert!(parsed.is_err(), "{wrong:?} parsed");
+        }
+    }
+
+    #[test]
+    fn retries_takes_its_own_flags_with_the_issues_defaults() {
+        let Command::Retries(args) = parse(&["retries"]) else {
+            panic!("not retries");
+        };
+        let settings = args.settings();
+        assert_eq!(settings.multiple, 0.8);
+        assert_eq!(settings.run_for, Duration::from_secs(10));
+        assert_eq!(
+            (settings.outage_at, settings.outage_for),
+            (Duration::from_secs(3), Duration::from_secs(3))
+        );
+        assert_eq!((settings.quota, settings.retry_floor), (8, None));
+        let Command::Retries(args) = parse(&[
+            "retries",
+            "--outage-at",
+            "5s",
+            "--outage",
+            "10s",
+            "--run-for",
+            "20s",
+            "--retry-floor",
+            "0",
+            "--latency",
+            "20ms",
+        ]) else {
+            panic!("not retries");
+        };
+        let settings = args.settings();
+        assert_eq!(
+            (settings.outage_at, settings.outage_for, settings.run_for),
+            (
+                Duration::from_secs(5),
+                Duration::from_secs(10),
+                Duration::from_secs(20)
+            )
+        );
+        assert_eq!(settings.retry_floor, Some(0));
+        assert_eq!(
+            args.shared.config(Path::new("/w")).latency,
+            Duration::from_millis(20)
+        );
+        for wrong in [
+            &["retries", "--multiples", "1,10"][..],
+            &["retries", "--connections", "8"],
+            &["overload", "--outage", "3s"],
+            &["retries", "--retries"],
         ] {
             let parsed = Cli::try_parse_from(std::iter::once("bench").chain(wrong.iter().copied()));
             assert!(parsed.is_err(), "{wrong:?} parsed");

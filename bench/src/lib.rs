@@ -11,7 +11,10 @@
 //!
 //! `bench overload` is the other comparison (part 5's finale): a server with a
 //! queue that ends and the same server without, offered constant rates up to
-//! 10× their capacity in an open loop (see [`overload`]).
+//! 10× their capacity in an open loop (see [`overload`]). `bench retries`
+//! is part 6's: the same open loop through an outage of the rates service,
+//! against part 6's server without retries, with naive ones, and with its
+//! own (see [`retries`]).
 //!
 //! ```no_run
 //! let config = workshop_bench::BenchConfig::new("/path/to/async-workshop");
@@ -39,6 +42,9 @@ mod overload;
 mod overload_chart;
 mod overload_report;
 pub mod report;
+pub mod retries;
+mod retries_chart;
+pub mod retries_report;
 mod servers;
 mod sweep;
 mod wrk;

@@ -150,7 +150,12 @@ pub fn run(config: &BenchConfig, overload: &OverloadConfig) -> Result<OverloadOu
         runs,
         wall_seconds: began.elapsed().as_secs_f64(),
     };
-    let (json, svg) = write(&report, &config.out_dir)?;
+    let (json, svg) = write_results(
+        &report,
+        &config.out_dir,
+        "overload",
+        overload_chart::write_svg,
+    )?;
     Ok(OverloadOutcome { report, json, svg })
 }
 
@@ -216,14 +221,17 @@ fn one_run(
 }
 
 /// A conversion on the k-th date from the first rates: each its own fetch.
-fn dated_path(k: usize) -> String {
+pub(crate) fn dated_path(k: usize) -> String {
     let span = (Date::today().days() - FIRST.days()).max(1);
     let day = i64::try_from(k).unwrap_or(0) % span;
     format!("/convert/GBP/100/{}", FIRST.plus_days(day))
 }
 
 /// The round trip of a request for a date's rates, as measured.
-fn measure_round_trip(generator: &Generator, latency: Duration) -> Result<Duration, BenchError> {
+pub(crate) fn measure_round_trip(
+    generator: &Generator,
+    latency: Duration,
+) -> Result<Duration, BenchError> {
     let rates =
         RatesService::start(RatesConfig::with_latency(latency)).map_err(BenchError::Rates)?;
     let addr: SocketAddr = rates.addr();
@@ -394,20 +402,26 @@ pub fn verdicts(report: &OverloadReport) -> Vec<String> {
     ]
 }
 
-/// `overload.json` and `overload.svg` in `out_dir`.
-fn write(report: &OverloadReport, out_dir: &Path) -> Result<(PathBuf, PathBuf), BenchError> {
+/// `{name}.json` and `{name}.svg` in `out_dir`: the report, and its chart
+/// drawn by `draw` (`bench overload`'s and `bench retries`').
+pub(crate) fn write_results<R: serde::Serialize>(
+    report: &R,
+    out_dir: &Path,
+    name: &str,
+    draw: impl FnOnce(&R, &Path) -> Result<(), BenchError>,
+) -> Result<(PathBuf, PathBuf), BenchError> {
     fs::create_dir_all(out_dir).map_err(|source| BenchError::Write {
         path: out_dir.to_path_buf(),
         source,
     })?;
-    let json = out_dir.join("overload.json");
+    let json = out_dir.join(format!("{name}.json"));
     let text = serde_json::to_string_pretty(report)? + "\n";
     fs::write(&json, text).map_err(|source| BenchError::Write {
         path: json.clone(),
         source,
     })?;
-    let svg = out_dir.join("overload.svg");
-    overload_chart::write_svg(report, &svg)?;
+    let svg = out_dir.join(format!("{name}.svg"));
+    draw(report, &svg)?;
     Ok((json, svg))
 }
 

@@ -324,6 +324,12 @@ impl ServerProcess {
             .env_remove("GRACE")
             .env_remove("MAX_FETCHES")
             .env_remove("MAX_WAIT")
+            .env_remove("RETRIES")
+            .env_remove("MAX_TRIES")
+            .env_remove("BACKOFF_BASE")
+            .env_remove("BACKOFF_CAP")
+            .env_remove("RETRY_RATIO")
+            .env_remove("RETRY_FLOOR")
             .env_remove("LOG")
             // A panic's message, not its backtrace, is what fits in the tail.
             .env("RUST_BACKTRACE", "0")

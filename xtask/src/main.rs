@@ -78,13 +78,14 @@ enum Cmd {
     /// Run the rates service until Ctrl-C.
     Rates(rates::RatesArgs),
     /// The four implementations side by side, each against its bound
-    /// (`sweep`); part 5 under overload (`overload`).
+    /// (`sweep`); part 5 under overload (`overload`); part 6 through an
+    /// outage (`retries`).
     #[command(
         disable_help_flag = true,
         after_help = "Example: cargo xtask bench sweep --connections 32,256 --duration 2s"
     )]
     Bench {
-        /// What `cargo xtask bench --help` lists: sweep, overload, …
+        /// What `cargo xtask bench --help` lists: sweep, overload, retries, …
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
