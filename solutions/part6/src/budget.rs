@@ -18,13 +18,13 @@
 //!   earned tokens, at most [`MAX_EARNED`] (10, gRPC's `maxTokens`), so
 //!   that a quiet hour cannot save up a storm for the next outage;
 //! - every **retry** spends one whole token;
-//! - and a **floor**: `floor` retries a second are always allowed (5), so
+//! - and a **floor**: `floor` retries a second are always allowed (2), so
 //!   a server that has made few fetches yet may still retry its rare
 //!   failure. They come first, each second afresh, and the earned tokens
 //!   are kept for what is past the floor.
 //!
 //! So in a steady outage the rates service gets at most 1.1 times the
-//! fetches (and 5 a second), not 3 times. The earned tokens start at none,
+//! fetches (and 2 a second), not 3 times. The earned tokens start at none,
 //! as tower's do: the floor is what a server starts with.
 //!
 //! It counts in thousandths of a token, in integers: ten first tries of
