@@ -17,7 +17,10 @@
 //! - during the outage, retries at most 1.5 times what the budget allows:
 //!   a tenth of the first tries so far, and the floor in every second the
 //!   outage touches (a right server: within it; one without a budget, or
-//!   with one for each request: two retries for every first try);
+//!   with one for each request: two retries for every first try), and at
+//!   least the floor of its whole seconds and half of what the first tries
+//!   earned (a budget that never earns, or never lets a retry through,
+//!   makes fewer);
 //! - of the conversions sent in the second after the outage, 90 % answered
 //!   200 at least (a right server: all of them).
 //!
@@ -35,7 +38,7 @@ use crate::engine::arrivals::{by_path, share};
 use crate::engine::launch::{Launch, Retries};
 use crate::engine::numbers::part6::{
     AFTER, BEFORE, BUDGET_DEADLINE, BUDGET_FETCHES, BUDGET_MARGIN, BUDGET_RATE,
-    BUDGET_ROUND_TRIP, BUDGET_TIMEOUT, FLOOR, OUTAGE, RATIO_THOUSANDTHS, RECOVERED,
+    BUDGET_ROUND_TRIP, BUDGET_TIMEOUT, BUDGET_USED, FLOOR, OUTAGE, RATIO_THOUSANDTHS, RECOVERED,
 };
 use crate::engine::open_loop::{Load, Sent, offer};
 use crate::verdict::Checked;
@@ -109,6 +112,27 @@ pub fn check(bin: &Path) -> Checked {
                     first_during + retries_during,
                     first_during,
                     (first_during + retries_during) as f64 / first_during.max(1) as f64,
+                    ratio * 100.0
+                )
+            })
+            .into());
+    }
+
+    // And what the budget allows is made: a budget that refuses retries it
+    // holds turns each failure of the moment into a failed conversion.
+    let floor_whole = FLOOR * OUTAGE.as_secs() as u32;
+    let used = (BUDGET_USED * ratio * first_so_far as f64).floor() as usize + floor_whole as usize;
+    if retries_during < used {
+        return Err(server
+            .trouble_or(|| {
+                format!(
+                    "{offered}: during the outage only {retries_during} retries reached the \
+                     rates service, where the budget allows about {allowed:.0} ({:.0} % of \
+                     the {first_so_far} first tries so far, and {FLOOR} a second): a retry \
+                     the budget allows must be made. Each first try earns its share of a \
+                     retry (settle what was earned before spending), a retry spends from the \
+                     floor first, then one earned token, and is refused only when both are \
+                     gone",
                     ratio * 100.0
                 )
             })
