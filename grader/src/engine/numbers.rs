@@ -509,6 +509,10 @@ pub mod part6 {
     /// earns (the floor alone: 15 at most, in the 3 seconds the outage
     /// touches) or never lets a retry through is below it.
     pub const BUDGET_USED: f64 = 0.5;
+    /// The floor of the second run, with no ratio: one retry a second, so
+    /// that a floor counted one too many (two: four or more in a 2 s
+    /// outage) is told from a right one (two, three at most). A count.
+    pub const FLOOR_ALONE: u32 = 1;
     /// Of the conversions sent in the second after the outage, this share
     /// must be answered 200: a right server answers all of them (their
     /// first try finds the service up).

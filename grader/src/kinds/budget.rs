@@ -28,7 +28,7 @@
 //! service saw; it runs beside the part's other checks.
 
 use std::path::Path;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use rates::date::FIRST;
 use rates::{Outage, RatesConfig};
@@ -38,7 +38,8 @@ use crate::engine::arrivals::{by_path, share};
 use crate::engine::launch::{Launch, Retries};
 use crate::engine::numbers::part6::{
     AFTER, BEFORE, BUDGET_DEADLINE, BUDGET_FETCHES, BUDGET_MARGIN, BUDGET_RATE,
-    BUDGET_ROUND_TRIP, BUDGET_TIMEOUT, BUDGET_USED, FLOOR, OUTAGE, RATIO_THOUSANDTHS, RECOVERED,
+    BUDGET_ROUND_TRIP, BUDGET_TIMEOUT, BUDGET_USED, FLOOR, FLOOR_ALONE, OUTAGE, RATIO_THOUSANDTHS,
+    RECOVERED,
 };
 use crate::engine::open_loop::{Load, Sent, offer};
 use crate::verdict::Checked;
@@ -165,11 +166,68 @@ pub fn check(bin: &Path) -> Checked {
             })
             .into());
     }
+    let floor_only = floor_alone(bin)?;
     Ok(format!(
         "{offered}: during it the rates service saw {first_during} first tries and \
          {retries_during} retries ({:.2} times the load; the budget allows about {allowed:.0}); \
-         {served} of the {} conversions sent in the second after it answered 200",
+         {served} of the {} conversions sent in the second after it answered 200; {floor_only}",
         (first_during + retries_during) as f64 / first_during.max(1) as f64,
         after.len()
     ))
+}
+
+/// The floor alone (`--retry-ratio 0 --retry-floor 1`), through an outage
+/// from the start: a second of the floor allows one retry, and a 2 s
+/// outage sees two seconds of it start, three at most (a second starts
+/// with the first retry after the last one ended). Off by one (two a
+/// second: four or more), or a second that never starts again (the floor
+/// spent once), or one that starts with every retry (no floor at all), is
+/// counted here; the earned tokens of the first run would hide them.
+fn floor_alone(bin: &Path) -> Result<String, crate::verdict::Failed> {
+    let stage = Launch::new()
+        .retries(Retries::Full)
+        .retry_budget(0, FLOOR_ALONE)
+        .max_fetches(BUDGET_FETCHES)
+        .max_wait(None)
+        .upstream_timeout(BUDGET_DEADLINE)
+        .stage(bin, RatesConfig::with_latency(BUDGET_ROUND_TRIP))?;
+    let server = &stage.server;
+    let base = server.url.clone();
+    let dated = move |n: usize| format!("{base}/convert/GBP/100/{}", FIRST.plus_days(n as i64));
+    let outage = Outage::starting_in(Duration::ZERO, OUTAGE).dated_only();
+    stage.service.set_outage(Some(outage));
+    let load = Load {
+        rate: BUDGET_RATE,
+        duration: OUTAGE,
+        timeout: BUDGET_TIMEOUT,
+    };
+    offer(load, dated, || ())?;
+    if let Some(gap) = server.unfilled_gap() {
+        return Err(gap.into());
+    }
+    let retries = by_path(&stage.service.arrivals())
+        .values()
+        .flat_map(|tries| tries.at.iter().skip(1))
+        .filter(|at| outage.covers(**at))
+        .count();
+    let most = FLOOR_ALONE as usize * (OUTAGE.as_secs() as usize + 1);
+    let said = format!(
+        "with the floor alone ({FLOOR_ALONE} a second, --retry-ratio 0) through a {} s outage, \
+         {retries} retries",
+        OUTAGE.as_secs()
+    );
+    if retries > most {
+        return Err(server
+            .trouble_or(|| {
+                format!(
+                    "{said} reached the rates service, where {FLOOR_ALONE} a second allows \
+                     {most} at most: the floor is {FLOOR_ALONE} retries in each second, counted \
+                     afresh only once that second has passed (spent while fewer than the \
+                     floor were spent; a new second when a whole one has gone by since the last \
+                     began)"
+                )
+            })
+            .into());
+    }
+    Ok(said)
 }
