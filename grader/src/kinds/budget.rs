@@ -130,7 +130,8 @@ pub fn check(bin: &Path) -> Checked {
                     "{offered}: during the outage only {retries_during} retries reached the \
                      rates service, where the budget allows about {allowed:.0} ({:.0} % of \
                      the {first_so_far} first tries so far, and {FLOOR} a second): a retry \
-                     the budget allows must be made. Each first try earns its share of a \
+                     the budget allows must be made. Is a 503 tried again at all (the \
+                     retries check says)? Then the budget: each first try earns its share of a \
                      retry (settle what was earned before spending), a retry spends from the \
                      floor first, then one earned token, and is refused only when both are \
                      gone",
