@@ -18,6 +18,8 @@
 //!   (now the whole fetch's), each try holding one of part 5's permits.
 //! - [`dated`], [`server`], [`observe`]: part 5's route, routes and spans,
 //!   with the fetch retried, and the tries counted in the span.
+//! - [`refused`]: every way a conversion on a date is refused, answering
+//!   for itself.
 //! - [`options`]: the command line, on top of parts 1, 4 and 5's.
 
 pub mod backoff;
@@ -25,6 +27,7 @@ pub mod budget;
 pub mod dated;
 pub mod observe;
 pub mod options;
+pub mod refused;
 pub mod retry;
 pub mod retry_after;
 pub mod server;

@@ -49,9 +49,9 @@ use tokio::time::Instant;
 
 use crate::backoff::Backoff;
 use crate::budget::RetryBudget;
-use crate::dated::Refused;
 use crate::observe;
 use crate::options::{Retries, RetryOptions};
+use crate::refused::Refused;
 use crate::retry_after::{self, PassedOn};
 
 /// How a failed fetch is tried again.
