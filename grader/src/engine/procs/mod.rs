@@ -16,7 +16,7 @@ use std::cell::RefCell;
 use std::io::{self, BufRead, BufReader, Read};
 use std::process::{Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::thread::{self, JoinHandle, Scope, ScopedJoinHandle};
 use std::time::{Duration, Instant};
 
@@ -37,6 +37,12 @@ static LIVE: Mutex<Vec<Shared>> = Mutex::new(Vec::new());
 /// Set once Ctrl-C came: no new child may start after that, or it could
 /// outlive the kill that was meant for it.
 static STOPPING: AtomicBool = AtomicBool::new(false);
+
+/// Held (shared) from a child's start until it is registered, and taken
+/// whole by Ctrl-C's handler before it stops everything and exits: a child
+/// started a moment before the interrupt is then registered and killed, or
+/// killed by its starter, never left running by the process's exit.
+static STARTING: RwLock<()> = RwLock::new(());
 
 /// The children of one grade, and whether it has ended.
 #[derive(Default)]
@@ -141,6 +147,7 @@ impl Proc {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
+        let _starting = STARTING.read().unwrap_or_else(PoisonError::into_inner);
         let mut child = workshop_core::child::grouped(command).spawn()?;
         let stdout = Arc::new(Mutex::new(String::new()));
         let stderr = Arc::new(Mutex::new(String::new()));
@@ -240,6 +247,10 @@ impl Drop for Proc {
 pub fn exit_on_interrupt() {
     // If a handler is already set (tests calling twice), the first one stays.
     let _ = ctrlc::set_handler(|| {
+        // The children being started finish their start first: each is
+        // then registered (and killed below) or sees STOPPING and kills
+        // itself; none is left running when the process exits.
+        let _starting = STARTING.write().unwrap_or_else(PoisonError::into_inner);
         let live: Vec<Shared> = {
             let live = lock(&LIVE);
             STOPPING.store(true, Ordering::SeqCst);
