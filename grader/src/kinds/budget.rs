@@ -35,29 +35,22 @@ use rates::{Outage, RatesConfig};
 
 use super::{Machine, Subject};
 use crate::engine::arrivals::{by_path, share};
-use crate::engine::launch::{Launch, Retries};
+use crate::engine::launch::{Launch, Retries, Server, Stage};
 use crate::engine::numbers::part6::{
     AFTER, BEFORE, BUDGET_DEADLINE, BUDGET_FETCHES, BUDGET_MARGIN, BUDGET_RATE,
     BUDGET_ROUND_TRIP, BUDGET_TIMEOUT, BUDGET_USED, FLOOR, FLOOR_ALONE, OUTAGE, RATIO_THOUSANDTHS,
     RECOVERED,
 };
 use crate::engine::open_loop::{Load, Sent, offer};
-use crate::verdict::Checked;
+use crate::verdict::{Checked, Failed};
 
 pub const SUBJECT: Subject = Subject::Server;
 pub const MACHINE: Machine = Machine::Shared;
 
 pub fn check(bin: &Path) -> Checked {
-    let stage = Launch::new()
-        .retries(Retries::Full)
-        .retry_budget(RATIO_THOUSANDTHS, FLOOR)
-        .max_fetches(BUDGET_FETCHES)
-        .max_wait(None)
-        .upstream_timeout(BUDGET_DEADLINE)
-        .stage(bin, RatesConfig::with_latency(BUDGET_ROUND_TRIP))?;
+    let stage = staged(bin, RATIO_THOUSANDTHS, FLOOR)?;
     let server = &stage.server;
-    let base = server.url.clone();
-    let dated = move |n: usize| format!("{base}/convert/GBP/100/{}", FIRST.plus_days(n as i64));
+    let dated = dated_on(server);
     let load = Load {
         rate: BUDGET_RATE,
         duration: BEFORE + OUTAGE + AFTER,
@@ -177,6 +170,25 @@ pub fn check(bin: &Path) -> Checked {
     ))
 }
 
+/// The server with every retry asked of the budget (`--retries full`),
+/// this one, against a rates service a round trip away.
+fn staged(bin: &Path, ratio_thousandths: u32, floor: u32) -> Result<Stage, String> {
+    Launch::new()
+        .retries(Retries::Full)
+        .retry_budget(ratio_thousandths, floor)
+        .max_fetches(BUDGET_FETCHES)
+        .max_wait(None)
+        .upstream_timeout(BUDGET_DEADLINE)
+        .stage(bin, RatesConfig::with_latency(BUDGET_ROUND_TRIP))
+}
+
+/// The URL of the `n`th conversion, each on a date of its own: each its
+/// own fetch, its first request a first try and the others its retries.
+fn dated_on(server: &Server) -> impl Fn(usize) -> String + Send + Sync + 'static {
+    let base = server.url.clone();
+    move |n: usize| format!("{base}/convert/GBP/100/{}", FIRST.plus_days(n as i64))
+}
+
 /// The floor alone (`--retry-ratio 0 --retry-floor 1`), through an outage
 /// from the start: a second of the floor allows one retry, and a 2 s
 /// outage sees two seconds of it start, three at most (a second starts
@@ -184,17 +196,10 @@ pub fn check(bin: &Path) -> Checked {
 /// second: four or more), or a second that never starts again (the floor
 /// spent once), or one that starts with every retry (no floor at all), is
 /// counted here; the earned tokens of the first run would hide them.
-fn floor_alone(bin: &Path) -> Result<String, crate::verdict::Failed> {
-    let stage = Launch::new()
-        .retries(Retries::Full)
-        .retry_budget(0, FLOOR_ALONE)
-        .max_fetches(BUDGET_FETCHES)
-        .max_wait(None)
-        .upstream_timeout(BUDGET_DEADLINE)
-        .stage(bin, RatesConfig::with_latency(BUDGET_ROUND_TRIP))?;
+fn floor_alone(bin: &Path) -> Result<String, Failed> {
+    let stage = staged(bin, 0, FLOOR_ALONE)?;
     let server = &stage.server;
-    let base = server.url.clone();
-    let dated = move |n: usize| format!("{base}/convert/GBP/100/{}", FIRST.plus_days(n as i64));
+    let dated = dated_on(server);
     let outage = Outage::starting_in(Duration::ZERO, OUTAGE).dated_only();
     stage.service.set_outage(Some(outage));
     let load = Load {
