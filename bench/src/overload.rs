@@ -79,12 +79,7 @@ pub fn run(config: &BenchConfig, overload: &OverloadConfig) -> Result<OverloadOu
     let connections = limits
         .max_connections()
         .map_or(overload.connections, |most| most.min(overload.connections));
-    // Part 5's server, by workshop.toml's name.
-    let manifest = workshop_core::manifest::Manifest::load(&config.root)?;
-    let bin = servers::server_name(&manifest, "part5", config.code)?;
-    let binary = servers::build_bins(&config.root, &config.target_dir, config.profile, &[bin])?
-        .pop()
-        .ok_or_else(|| BenchError::Config("nothing was built".into()))?;
+    let binary = servers::build_server(config, "part5")?;
 
     let generator = Generator::new()?;
     let open_loop = OpenLoop::new()?;

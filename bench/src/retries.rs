@@ -92,11 +92,7 @@ pub fn run(config: &BenchConfig, retries: &RetriesConfig) -> Result<RetriesOutco
     let connections = limits
         .max_connections()
         .map_or(retries.connections, |most| most.min(retries.connections));
-    let manifest = workshop_core::manifest::Manifest::load(&config.root)?;
-    let bin = servers::server_name(&manifest, "part6", config.code)?;
-    let binary = servers::build_bins(&config.root, &config.target_dir, config.profile, &[bin])?
-        .pop()
-        .ok_or_else(|| BenchError::Config("nothing was built".into()))?;
+    let binary = servers::build_server(config, "part6")?;
 
     let generator = Generator::new()?;
     let open_loop = OpenLoop::new()?;

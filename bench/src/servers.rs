@@ -140,6 +140,16 @@ pub fn build(
     build_bins(root, target_dir, profile, &bins)
 }
 
+/// `part`'s server, by workshop.toml's name, built as `config` says: the
+/// one binary `bench overload` (part 5) and `bench retries` (part 6) run.
+pub fn build_server(config: &crate::BenchConfig, part: &str) -> Result<PathBuf, BenchError> {
+    let manifest = Manifest::load(&config.root)?;
+    let bin = server_name(&manifest, part, config.code)?;
+    build_bins(&config.root, &config.target_dir, config.profile, &[bin])?
+        .pop()
+        .ok_or_else(|| BenchError::Config("nothing was built".into()))
+}
+
 /// Builds the binaries named `bins` with one cargo call, and returns their
 /// paths, in order. In release the runner is built in the same call: one
 /// feature resolution, so no dependency is compiled twice.
