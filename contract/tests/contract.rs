@@ -1,5 +1,5 @@
 //! The contract, checked against each solution server over real HTTP: the
-//! same requests get the same status, content type and body from all four.
+//! same requests get the same status, content type and body from all of them.
 
 use std::collections::BTreeMap;
 
@@ -87,6 +87,16 @@ fn part5_limited_server_honours_the_contract() {
 #[test]
 fn part5_limited_server_converts_on_a_date() {
     honours(Implementation::Limited, DATED_CASES, "dated_answers");
+}
+
+#[test]
+fn part6_retrying_server_honours_the_contract() {
+    honours_the_contract(Implementation::Retrying);
+}
+
+#[test]
+fn part6_retrying_server_converts_on_a_date() {
+    honours(Implementation::Retrying, DATED_CASES, "dated_answers");
 }
 
 #[test]

@@ -18,6 +18,8 @@ use part4::stats::Stats;
 use part5::dated::Dated;
 use part5::limit::Limit;
 use part5::options::MaxWait;
+use part6::options::RetryOptions;
+use part6::retry::{Policy, Retrying};
 
 use workshop_contract::upstream::UPSTREAM_TIMEOUT;
 
@@ -35,20 +37,29 @@ pub enum Implementation {
     /// Part 5: part 4, and the conversion on a date, at most 8 fetches of
     /// a date's rates at once, shed past 10 ms of waiting.
     Limited,
+    /// Part 6: part 5, whose fetch of a date's rates is tried again, with
+    /// backoff and jitter, within a retry budget.
+    Retrying,
 }
 
 impl Implementation {
-    pub const ALL: [Implementation; 5] = [
+    pub const ALL: [Implementation; 6] = [
         Self::Async,
         Self::ForceAsync,
         Self::Sync,
         Self::Cached,
         Self::Limited,
+        Self::Retrying,
     ];
 
-    /// Whether it keeps the rates it fetched for an hour (parts 4 and 5).
+    /// Whether it keeps the rates it fetched for an hour (parts 4 to 6).
     pub fn caches(self) -> bool {
-        matches!(self, Self::Cached | Self::Limited)
+        matches!(self, Self::Cached | Self::Limited | Self::Retrying)
+    }
+
+    /// Whether it converts on a date (parts 5 and 6).
+    pub fn dated(self) -> bool {
+        matches!(self, Self::Limited | Self::Retrying)
     }
 
     /// Starts this implementation's solution against the rates service at
@@ -107,6 +118,19 @@ impl Implementation {
                 let router = part5::server::router(converter, dated, limit);
                 tokio::runtime::Runtime::new()?.block_on(server::serve(listener, router))
             }),
+            Self::Retrying => Box::new(move || {
+                let stats = Arc::new(Stats::default());
+                let fetcher = Fetcher::new(&rates_url, upstream_timeout, Arc::clone(&stats))
+                    .map_err(io::Error::other)?;
+                let converter =
+                    Converter::new(fetcher, Duration::from_secs(3600), Arc::clone(&stats));
+                let limit = Limit::new(8, MaxWait(Some(Duration::from_millis(10))));
+                let policy = Policy::new(&binary_defaults()?);
+                let retrying = Retrying::new(&rates_url, upstream_timeout, stats, limit, policy)
+                    .map_err(io::Error::other)?;
+                let router = part6::server::router(converter, retrying);
+                tokio::runtime::Runtime::new()?.block_on(server::serve(listener, router))
+            }),
         };
         thread::Builder::new().name(name.clone()).spawn(move || {
             if let Err(err) = run() {
@@ -115,4 +139,18 @@ impl Implementation {
         })?;
         Ok(base_url)
     }
+}
+
+/// Part 6's retry options as its binary has them with no flags: full
+/// retries, 3 tries, the budget. Read from its command line's own
+/// defaults, so they are never copied here.
+fn binary_defaults() -> io::Result<RetryOptions> {
+    #[derive(clap::Parser)]
+    struct Defaults {
+        #[command(flatten)]
+        retry: RetryOptions,
+    }
+    let defaults = <Defaults as clap::Parser>::try_parse_from(["webserver_retrying"])
+        .map_err(io::Error::other)?;
+    Ok(defaults.retry)
 }
