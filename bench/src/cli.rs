@@ -162,9 +162,14 @@ struct RetriesArgs {
     #[arg(long, default_value = "1s", value_parser = humantime::parse_duration)]
     client_timeout: Duration,
     /// The server's --retry-floor (retries a second its budget always
-    /// allows) [default: the server's own, 5].
+    /// allows) [default: the server's own, 2].
     #[arg(long)]
     retry_floor: Option<u32>,
+    /// The rates service's plan: at most this multiple of the capacity in
+    /// requests for a date a second, every request counted, refused ones
+    /// too (`cargo xtask rates --rate-limit`); 0: no plan.
+    #[arg(long, default_value_t = 1.0)]
+    plan: f64,
     /// Draw retries.svg again from this retries.json, beside it, and run
     /// nothing.
     #[arg(long, value_name = "JSON", hide = true)]
@@ -182,6 +187,7 @@ impl RetriesArgs {
             outage_for: self.outage,
             client_timeout: self.client_timeout,
             retry_floor: self.retry_floor,
+            plan: self.plan,
             ..RetriesConfig::default()
         }
     }

@@ -46,6 +46,10 @@ pub struct RetriesReport {
     /// server's default).
     #[serde(default)]
     pub retry_floor: Option<u32>,
+    /// The rates service's plan: requests for a date a second, refused
+    /// ones counted too (`None`: no plan).
+    #[serde(default)]
+    pub plan_per_second: Option<u32>,
     pub runs: Vec<RetriesRun>,
     pub wall_seconds: f64,
 }
@@ -153,6 +157,7 @@ pub(crate) mod sample {
             client_timeout_ms: 1000.0,
             connections: 1024,
             retry_floor: None,
+            plan_per_second: Some(100),
             runs,
             wall_seconds: 0.0,
         }

@@ -7,6 +7,7 @@ use rand::RngExt;
 use rust_decimal::Decimal;
 
 use crate::fixture;
+use crate::plan::RateLimit;
 use crate::trouble::{Failures, Outage};
 
 /// Everything the rates service can be told. `RatesConfig::default()` is the
@@ -41,6 +42,11 @@ pub struct RatesConfig {
     /// not counted against it: in this workshop the history is the metered
     /// part, and part 4's cache asks `/latest` once an hour.
     pub quota: Option<usize>,
+    /// At most this many requests for a date a second on average, as a
+    /// plan meters them: every request counts, refused ones too, and one
+    /// past the plan gets `429 Too Many Requests` with `Retry-After`, at
+    /// once. `None`: no rate.
+    pub rate_limit: Option<RateLimit>,
 }
 
 /// Broken answers a remote API gives, besides errors and slowness.
@@ -87,6 +93,7 @@ impl Default for RatesConfig {
             outage: None,
             fault: None,
             quota: None,
+            rate_limit: None,
         }
     }
 }

@@ -17,8 +17,10 @@
 //! For checking a client's retries it makes trouble on cue: a share of the
 //! requests (by chance, or exactly 1 in N) fails as a `500`, a `503` or a
 //! `429` with `Retry-After`, a connection closed with no answer, or a `4xx`
-//! that no retry will change ([`Failures`]); it goes down between two moments ([`Outage`]); and it
-//! logs every request for rates with the moment it arrived ([`Arrival`]).
+//! that no retry will change ([`Failures`]); it goes down between two moments ([`Outage`]); it
+//! meters the requests for a date at a plan's rate, refused ones counted
+//! too ([`RateLimit`]); and it logs every request for rates with the
+//! moment it arrived ([`Arrival`]).
 //!
 //! ```no_run
 //! let rates = rates::RatesService::start(rates::RatesConfig::default())?;
@@ -29,11 +31,13 @@
 mod config;
 pub mod date;
 pub mod fixture;
+mod plan;
 mod service;
 mod trouble;
 
 pub use config::{Fault, RatesConfig, TRICKLE_INTERVAL};
 pub use date::Date;
+pub use plan::RateLimit;
 pub use service::{QUOTA_GRACE, RatesService, router};
 pub use trouble::{
     ARRIVALS_KEPT, Arrival, FailureKind, FailureKindError, Failures, Outage, Outcome, RetryAfter,

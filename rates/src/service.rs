@@ -78,12 +78,14 @@ struct Load {
 
 impl Shared {
     fn new(config: RatesConfig) -> Self {
+        let mut trouble = Trouble::new(config.failures, config.outage);
+        trouble.set_rate_limit(config.rate_limit);
         Self {
             body: rates_body(&config.rates, fixture::DATE),
             fault: Mutex::new(config.fault),
             latency: Mutex::new(config.latency),
             counts: Mutex::new(BTreeMap::new()),
-            trouble: Mutex::new(Trouble::new(config.failures, config.outage)),
+            trouble: Mutex::new(trouble),
             load: Mutex::new(Load::default()),
             freed: Notify::new(),
             config,

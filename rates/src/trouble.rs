@@ -15,6 +15,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use rand::RngExt;
 use thiserror::Error;
 
+use crate::plan::{Bucket, RateLimit};
+
 /// How many arrivals [`RatesService::arrivals`](crate::RatesService::arrivals)
 /// keeps: the latest, so that a service left running all day holds a few
 /// megabytes at most.
@@ -396,6 +398,8 @@ pub(crate) struct Trouble {
     /// where a counted share is in its cycle.
     seen: u64,
     outage: Option<Outage>,
+    /// The plan's rate on the requests for a date, if it has one.
+    plan: Option<Bucket>,
     arrivals: VecDeque<Arrival>,
     /// The number of the oldest arrival kept: every arrival is numbered,
     /// so that its outcome can be filled in once known.
@@ -408,6 +412,7 @@ impl Trouble {
             failures,
             seen: 0,
             outage,
+            plan: None,
             arrivals: VecDeque::new(),
             first: 0,
         }
@@ -420,6 +425,11 @@ impl Trouble {
 
     pub(crate) fn set_outage(&mut self, outage: Option<Outage>) {
         self.outage = outage;
+    }
+
+    /// Meters the requests for a date at `limit` from now on, or no more.
+    pub(crate) fn set_rate_limit(&mut self, limit: Option<RateLimit>) {
+        self.plan = limit.map(Bucket::new);
     }
 
     /// A request for `path` arrives now: it is logged, and told whether it
@@ -437,6 +447,13 @@ impl Trouble {
             }
             _ => None,
         };
+        // Every request for a date takes its token from the plan, failed
+        // or not: a plan meters what is asked, not what is served.
+        let metered = match self.plan.as_mut() {
+            Some(plan) if dated => plan.take(at),
+            _ => None,
+        };
+        let failure = failure.or(metered.map(FailureKind::TooManyRequests));
         if self.arrivals.len() >= ARRIVALS_KEPT {
             self.arrivals.pop_front();
             self.first += 1;

@@ -4,7 +4,8 @@ use std::io::{Read, Write};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use rates::{
-    FailureKind, Failures, Fault, Outage, Outcome, RatesConfig, RatesService, RetryAfter, Share,
+    FailureKind, Failures, Fault, Outage, Outcome, RateLimit, RatesConfig, RatesService,
+    RetryAfter, Share,
 };
 
 fn get(url: &str) -> reqwest::blocking::Response {
@@ -673,4 +674,61 @@ fn arrivals_are_logged_in_order_with_their_moments_and_outcomes() {
         assert!(Instant::now() < deadline, "{:?}", service.arrivals());
         std::thread::sleep(Duration::from_millis(10));
     }
+}
+
+/// A plan's rate meters the requests for a date, refused ones too, and
+/// says when to come back; `/latest` is not metered.
+#[test]
+fn past_its_rate_a_date_is_refused_with_retry_after_and_still_counted() {
+    let service = RatesService::start(RatesConfig {
+        rate_limit: Some(RateLimit { per_second: 5 }),
+        ..RatesConfig::default()
+    })
+    .unwrap();
+    let client = reqwest::blocking::Client::new();
+    let dated = format!("{}/2016-10-14", service.url());
+    // Within well under a second: the burst of 5, then refusals. A slow
+    // machine refills a token in 200 ms; 12 asked leave room for that.
+    let started = Instant::now();
+    let answers: Vec<reqwest::blocking::Response> = (0..12)
+        .map(|_| client.get(&dated).send().unwrap())
+        .collect();
+    let took = started.elapsed();
+    let served = answers
+        .iter()
+        .filter(|answer| answer.status() == 200)
+        .count();
+    let refused: Vec<&reqwest::blocking::Response> = answers
+        .iter()
+        .filter(|answer| answer.status() == 429)
+        .collect();
+    let refills = (took.as_secs_f64() * 5.0).ceil() as usize;
+    assert!(
+        (5..=5 + refills).contains(&served),
+        "{served} served in {took:?}"
+    );
+    assert_eq!(served + refused.len(), 12);
+    // When a token is back if nobody asks before: 0.4 s after the first
+    // refusal, 1.2 s after the fifth (a second's worth below zero, the
+    // most a plan remembers), in whole seconds rounded up.
+    let waits: Vec<&str> = refused
+        .iter()
+        .map(|answer| answer.headers()["retry-after"].to_str().unwrap())
+        .collect();
+    assert!(
+        waits.iter().all(|wait| ["1", "2"].contains(wait)),
+        "{waits:?}"
+    );
+    // The refusals were counted (plan.rs's tests show how): asking again
+    // at once is refused too.
+    assert_eq!(client.get(&dated).send().unwrap().status(), 429);
+    assert_eq!(
+        client
+            .get(format!("{}/latest", service.url()))
+            .send()
+            .unwrap()
+            .status(),
+        200,
+        "/latest is not metered"
+    );
 }

@@ -9,12 +9,12 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use rates::{FailureKind, Failures, Fault, Outage, RatesConfig, RatesService, Share};
+use rates::{FailureKind, Failures, Fault, Outage, RateLimit, RatesConfig, RatesService, Share};
 
 /// How to run the service.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Examples:\n  cargo xtask rates --latency 200ms --jitter 50ms --failure-rate 0.1\n  cargo xtask rates --latency 100ms --quota 8     part 5: 8 dated requests at once, 429 beyond\n  cargo xtask rates --fail 1/3 --fail-with 429:2  the 1st of every 3 requests a 429, Retry-After: 2\n  cargo xtask rates --outage 10s..30s             503s from 10 s after the start until 30 s"
+    after_help = "Examples:\n  cargo xtask rates --latency 200ms --jitter 50ms --failure-rate 0.1\n  cargo xtask rates --latency 100ms --quota 8     part 5: 8 dated requests at once, 429 beyond\n  cargo xtask rates --fail 1/3 --fail-with 429:2  the 1st of every 3 requests a 429, Retry-After: 2\n  cargo xtask rates --outage 10s..30s             503s from 10 s after the start until 30 s\n  cargo xtask rates --rate-limit 100              100 dated requests a second, refused ones counted"
 )]
 pub struct RatesArgs {
     /// Port to listen on.
@@ -55,6 +55,12 @@ pub struct RatesArgs {
     /// once, as a paid plan allows; one more gets 429 Too Many Requests.
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
     quota: Option<u16>,
+    /// At most this many requests for a date's rates a second on average
+    /// (a second's worth at once), as a plan meters them: every request
+    /// counts, refused ones too; one past the plan gets 429 Too Many
+    /// Requests with Retry-After.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    rate_limit: Option<u32>,
 }
 
 fn parse_fault(text: &str) -> Result<Fault, String> {
@@ -117,6 +123,7 @@ pub fn run(args: RatesArgs) -> anyhow::Result<ExitCode> {
             .map(|(from, until)| Outage::new(started + from, started + until)),
         fault: args.fault,
         quota: args.quota.map(usize::from),
+        rate_limit: args.rate_limit.map(|per_second| RateLimit { per_second }),
         ..RatesConfig::default()
     };
     // The handler is installed before the port is taken: nothing can be left

@@ -97,6 +97,7 @@ fn the_rates_service_refuses_trouble_it_cannot_make() {
         (&["--fail", "1/3", "--fail-with", "teapot"][..], "429:SECS"),
         (&["--outage", "10s"][..], "like 10s..30s"),
         (&["--outage", "30s..10s"][..], "must end after it starts"),
+        (&["--rate-limit", "0"][..], "0 is not in 1.."),
     ] {
         let output = xtask(&[&["rates"][..], args].concat());
         assert!(!output.status.success(), "{args:?} was taken");
