@@ -11,8 +11,6 @@
 
 use std::time::{Duration, Instant};
 
-use crate::trouble::RetryAfter;
-
 /// `--rate-limit N`: N requests for a date a second on average, and a burst
 /// of as many.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,9 +40,9 @@ impl Bucket {
     }
 
     /// A request arrives at `now` and takes its token: `None` if the plan
-    /// had one for it, or the `Retry-After` of its `429`: when a token will
-    /// be there again, if nobody asks before.
-    pub(crate) fn take(&mut self, now: Instant) -> Option<RetryAfter> {
+    /// had one for it, or the seconds its `429`'s `Retry-After` says: when
+    /// a token will be there again, if nobody asks before.
+    pub(crate) fn take(&mut self, now: Instant) -> Option<u32> {
         if let Some(at) = self.at {
             let refilled = self.rate * now.saturating_duration_since(at).as_secs_f64();
             self.level = (self.level + refilled).min(self.rate);
@@ -59,9 +57,7 @@ impl Bucket {
         // Whole seconds, rounded up: a client that waits as asked finds a
         // token there.
         let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-        Some(RetryAfter::Seconds(
-            u32::try_from(secs.max(1)).unwrap_or(u32::MAX),
-        ))
+        Some(u32::try_from(secs.max(1)).unwrap_or(u32::MAX))
     }
 }
 
@@ -117,8 +113,8 @@ mod tests {
         assert_eq!(bucket.take(start), None);
         assert_eq!(bucket.take(start), None);
         // Level 0, then -1 after this one: back to 1 in 1 s.
-        assert_eq!(bucket.take(start), Some(RetryAfter::Seconds(1)));
+        assert_eq!(bucket.take(start), Some(1));
         // -2 (the floor): 1.5 s, rounded up.
-        assert_eq!(bucket.take(start), Some(RetryAfter::Seconds(2)));
+        assert_eq!(bucket.take(start), Some(2));
     }
 }

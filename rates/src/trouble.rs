@@ -453,7 +453,8 @@ impl Trouble {
             Some(plan) if dated => plan.take(at),
             _ => None,
         };
-        let failure = failure.or(metered.map(FailureKind::TooManyRequests));
+        let failure =
+            failure.or(metered.map(|secs| FailureKind::TooManyRequests(RetryAfter::Seconds(secs))));
         if self.arrivals.len() >= ARRIVALS_KEPT {
             self.arrivals.pop_front();
             self.first += 1;
