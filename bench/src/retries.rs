@@ -185,14 +185,14 @@ pub fn run(config: &BenchConfig, retries: &RetriesConfig) -> Result<RetriesOutco
 /// within the run with a second left after it (recovery is looked for in
 /// the second after the outage, and goodput before it is its measure).
 fn validate(retries: &RetriesConfig) -> Result<(), BenchError> {
-    let multiple = retries.multiple.is_finite()
+    let rates = retries.multiple.is_finite()
         && retries.multiple > 0.0
         && retries.plan.is_finite()
         && retries.plan >= 0.0;
     let outage = !retries.outage_at.is_zero()
         && !retries.outage_for.is_zero()
         && retries.outage_at + retries.outage_for + Duration::from_secs(1) <= retries.run_for;
-    if !multiple || retries.quota == 0 {
+    if !rates || retries.quota == 0 {
         return Err(BenchError::Config(
             "the multiple must be finite and above zero, the plan finite and not below zero, \
              and the quota above zero"
@@ -432,13 +432,6 @@ pub fn line(run: &RetriesRun) -> String {
     )
 }
 
-/// `0.3 s after the outage's end`, or, never back, `not within the run`.
-fn after_the_end(recovery: Option<f64>) -> String {
-    recovery.map_or("not within the run".to_string(), |s| {
-        format!("{s:.1} s after the outage's end")
-    })
-}
-
 fn seconds(recovery: Option<f64>) -> String {
     recovery.map_or("none in the run".to_string(), |s| format!("{s:.1} s"))
 }
@@ -516,9 +509,10 @@ pub fn verdicts(report: &RetriesReport) -> Vec<String> {
             naive.amplification
         ),
         format!(
-            "{} naive: goodput back to 90 % {} (target: later than its end)",
+            "{} naive: goodput back to 90 % after the outage's end: {} (target: later than \
+             its end)",
             mark(lags(naive)),
-            after_the_end(naive.recovery_s)
+            seconds(naive.recovery_s)
         ),
         format!(
             "{} part6: {:.2}× the requests for rates during the outage (target: 1.15× at most)",
@@ -526,9 +520,9 @@ pub fn verdicts(report: &RetriesReport) -> Vec<String> {
             part6.amplification
         ),
         format!(
-            "{} part6: goodput back to 90 % {} (target: within 1 s)",
+            "{} part6: goodput back to 90 % after the outage's end: {} (target: within 1 s)",
             mark(part6.recovery_s.is_some_and(|s| s <= 1.0)),
-            after_the_end(part6.recovery_s)
+            seconds(part6.recovery_s)
         ),
     ]
 }

@@ -98,35 +98,21 @@ impl Implementation {
                 sync_server::serve(server, 8, client)
             }),
             Self::Cached => Box::new(move || {
-                let stats = Arc::new(Stats::default());
-                let fetcher = Fetcher::new(&rates_url, upstream_timeout, Arc::clone(&stats))
-                    .map_err(io::Error::other)?;
-                // The TTL the binary defaults to.
-                let converter = Converter::new(fetcher, Duration::from_secs(3600), stats);
+                let (converter, _) = converter(&rates_url, upstream_timeout)?;
                 tokio::runtime::Runtime::new()?
                     .block_on(server::serve(listener, part4::server::router(converter)))
             }),
             Self::Limited => Box::new(move || {
-                let stats = Arc::new(Stats::default());
-                let fetcher = Fetcher::new(&rates_url, upstream_timeout, Arc::clone(&stats))
-                    .map_err(io::Error::other)?;
-                let dated = Dated::new(&rates_url, upstream_timeout, Arc::clone(&stats))
-                    .map_err(io::Error::other)?;
-                let converter = Converter::new(fetcher, Duration::from_secs(3600), stats);
-                // The binary's defaults.
-                let limit = Limit::new(8, MaxWait(Some(Duration::from_millis(10))));
-                let router = part5::server::router(converter, dated, limit);
+                let (converter, stats) = converter(&rates_url, upstream_timeout)?;
+                let dated =
+                    Dated::new(&rates_url, upstream_timeout, stats).map_err(io::Error::other)?;
+                let router = part5::server::router(converter, dated, limit());
                 tokio::runtime::Runtime::new()?.block_on(server::serve(listener, router))
             }),
             Self::Retrying => Box::new(move || {
-                let stats = Arc::new(Stats::default());
-                let fetcher = Fetcher::new(&rates_url, upstream_timeout, Arc::clone(&stats))
-                    .map_err(io::Error::other)?;
-                let converter =
-                    Converter::new(fetcher, Duration::from_secs(3600), Arc::clone(&stats));
-                let limit = Limit::new(8, MaxWait(Some(Duration::from_millis(10))));
+                let (converter, stats) = converter(&rates_url, upstream_timeout)?;
                 let policy = Policy::new(&binary_defaults()?);
-                let retrying = Retrying::new(&rates_url, upstream_timeout, stats, limit, policy)
+                let retrying = Retrying::new(&rates_url, upstream_timeout, stats, limit(), policy)
                     .map_err(io::Error::other)?;
                 let router = part6::server::router(converter, retrying);
                 tokio::runtime::Runtime::new()?.block_on(server::serve(listener, router))
@@ -153,4 +139,21 @@ fn binary_defaults() -> io::Result<RetryOptions> {
     let defaults = <Defaults as clap::Parser>::try_parse_from(["webserver_retrying"])
         .map_err(io::Error::other)?;
     Ok(defaults.retry)
+}
+
+/// Part 4's converter of the latest rates, keeping them for the hour its
+/// binary defaults to, and the stats it counts in (parts 5 and 6 count
+/// their dated fetches there too).
+fn converter(rates_url: &str, upstream_timeout: Duration) -> io::Result<(Converter, Arc<Stats>)> {
+    let stats = Arc::new(Stats::default());
+    let fetcher =
+        Fetcher::new(rates_url, upstream_timeout, Arc::clone(&stats)).map_err(io::Error::other)?;
+    let converter = Converter::new(fetcher, Duration::from_secs(3600), Arc::clone(&stats));
+    Ok((converter, stats))
+}
+
+/// Part 5's limit as its binary defaults to: 8 fetches of a date's rates
+/// at once, shed past 10 ms of waiting.
+fn limit() -> Limit {
+    Limit::new(8, MaxWait(Some(Duration::from_millis(10))))
 }
