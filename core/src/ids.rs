@@ -218,6 +218,9 @@ check_kinds! {
     /// not waited for, but passed on at once, 503 with `Retry-After`
     /// (part 6).
     RetryAfter => retry_after,
+    /// A retry's wait holds no place of the limit: while conversions wait
+    /// out a `Retry-After`, as many others fetch at once (part 6).
+    Permits => permits,
     /// In an outage, retries stay within one budget for the server (a
     /// tenth of the fetches, and a floor); conversions succeed again as
     /// soon as it ends (part 6).

@@ -476,6 +476,25 @@ pub mod part6 {
     /// Conversions at once in each scenario.
     pub const POLITE: usize = 4;
 
+    // The permits check.
+
+    /// The server's `--max-fetches`, the conversions that wait out a
+    /// `Retry-After` (one per place), and the others that come meanwhile.
+    pub const HELD: usize = 8;
+    /// What the rates service asks the first ones to wait, in seconds: two,
+    /// so that a server whose waits hold the places answers the others two
+    /// seconds late (less the moments between the first tries and theirs).
+    pub const HELD_ASKED_SECS: u32 = 2;
+    /// The server's `--upstream-timeout` there: room for the wait and a try.
+    pub const HELD_DEADLINE: Duration = Duration::from_secs(4);
+    /// The first tries seen by the rates service within this, or the server
+    /// did not fetch.
+    pub const HELD_SEEN: Duration = Duration::from_secs(2);
+    /// The others answered within this: a right server takes a round trip
+    /// of milliseconds (8 free places); one whose waits hold them answers
+    /// after the wait, 1.9 s at the soonest. A second between the two.
+    pub const HELD_LIMIT: Duration = Duration::from_secs(1);
+
     // The budget check.
 
     /// Conversions on a date a second, in an open loop, each a date of its

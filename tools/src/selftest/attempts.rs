@@ -1,5 +1,6 @@
 //! Attempts a learner might make (`tools/selftest/attempts/*.toml`, one a
-//! file): each is the solution with some gaps filled differently, and the
+//! file): each is the solution with some gaps filled differently (and, for
+//! a mistake no gap can hold, some code outside them changed), and the
 //! verdict and reason the grader must give it. `cargo test` and `cargo
 //! xtask selftest` find, apply and judge them with this same code.
 
@@ -37,7 +38,24 @@ pub struct Attempt {
     /// A phrase the grader's output must contain: the reason it gives.
     pub says: String,
     /// Gap id → the code that fills it instead of the solution's.
+    #[serde(default)]
     pub gaps: BTreeMap<String, String>,
+    /// Code outside the gaps changed: a learner edits the whole file, and
+    /// some mistakes (a permit held through a wait) live in code the
+    /// exercise gives.
+    #[serde(default)]
+    pub outside: Vec<Outside>,
+}
+
+/// One change outside the gaps: in `file` (relative to the part's crate,
+/// one that holds a gap, so that every attempt writes it afresh), the text
+/// `find`, which must occur exactly once, becomes `with`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Outside {
+    pub file: PathBuf,
+    pub find: String,
+    pub with: String,
 }
 
 /// Every attempt in `root`'s attempts folder, in the order of their files'
@@ -67,19 +85,31 @@ pub fn load(root: &Path) -> Result<Vec<Attempt>, String> {
 
 impl Attempt {
     /// Writes the attempt into `root`'s exercise of its part: every file of
-    /// the solution that holds a gap, filled, renamed as the exercise.
+    /// the solution that holds a gap, changed outside its gaps as the
+    /// attempt says, filled, renamed as the exercise.
     pub fn apply(&self, root: &Path) -> io::Result<()> {
         let solution = root.join("solutions").join(&self.part);
         let exercise = root.join("exercises").join(&self.part);
+        let mut changed = 0;
         for file in rust_files(&solution)? {
-            let text = fs::read_to_string(&file)?;
+            let mut text = fs::read_to_string(&file)?;
             if !text.contains("// BEGIN GAP ") {
                 continue;
             }
             let relative = file.strip_prefix(&solution).unwrap_or(&file);
+            for outside in self.outside.iter().filter(|edit| edit.file == relative) {
+                text = outside.apply(&text)?;
+                changed += 1;
+            }
             let filled = fill(&text, &self.gaps);
             let renamed = filled.replace(&format!("{}_solution", self.part), &self.part);
             fs::write(exercise.join(relative), renamed)?;
+        }
+        if changed < self.outside.len() {
+            return Err(io::Error::other(format!(
+                "{}: an `outside` change names a file of {} that holds no gap",
+                self.name, self.part
+            )));
         }
         Ok(())
     }
@@ -146,6 +176,19 @@ impl Attempt {
     }
 }
 
+impl Outside {
+    fn apply(&self, text: &str) -> io::Result<String> {
+        match text.matches(&self.find).count() {
+            1 => Ok(text.replacen(&self.find, &self.with, 1)),
+            found => Err(io::Error::other(format!(
+                "{}: the text to change is there {found} times, not once: {:?}",
+                self.file.display(),
+                self.find
+            ))),
+        }
+    }
+}
+
 /// The `.rs` files under `dir`, sorted, `target/` left out.
 fn rust_files(dir: &Path) -> io::Result<Vec<PathBuf>> {
     let mut files = Vec::new();
@@ -164,4 +207,30 @@ fn rust_files(dir: &Path) -> io::Result<Vec<PathBuf>> {
     }
     files.sort();
     Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outside(find: &str) -> Outside {
+        Outside {
+            file: PathBuf::from("src").join("retry.rs"),
+            find: find.into(),
+            with: "held".into(),
+        }
+    }
+
+    #[test]
+    fn a_change_outside_the_gaps_finds_its_text_exactly_once() {
+        let text = "let permit = admit();\nsleep(wait);\n";
+        assert_eq!(
+            outside("sleep(wait);").apply(text).unwrap(),
+            "let permit = admit();\nheld\n"
+        );
+        let twice = outside(";\n").apply(text).unwrap_err().to_string();
+        assert!(twice.contains("2 times, not once"), "{twice}");
+        let never = outside("drop(permit)").apply(text).unwrap_err().to_string();
+        assert!(never.contains("0 times, not once"), "{never}");
+    }
 }

@@ -181,7 +181,7 @@ pub fn mutants(
 /// again. Part 6's retries check is counts but for its deadline scenario
 /// (an answer at the deadline, a second before the limit), the jitter check
 /// times waits, and retry_after times them against what was asked.
-const TIMED_CHECKS: [&str; 8] = [
+const TIMED_CHECKS: [&str; 9] = [
     ".concurrency",
     ".threads",
     ".shedding",
@@ -190,6 +190,7 @@ const TIMED_CHECKS: [&str; 8] = [
     ".retries",
     ".jitter",
     ".retry_after",
+    ".permits",
 ];
 
 /// Grades the solution in the copy; a second time when only timed checks
