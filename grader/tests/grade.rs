@@ -1,6 +1,6 @@
 //! The library as its callers use it: `grade`, from more than one thread.
 //! (What each check says of right and wrong crates is proved through the
-//! runner, in `tools/tests/check.rs`.)
+//! runner, in `tools/tests/grader.rs`.)
 
 use std::thread;
 

@@ -12,7 +12,7 @@
 
 use std::ffi::OsStr;
 use std::fs::{self, File};
-use std::io::ErrorKind;
+use std::io::{ErrorKind, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -61,6 +61,35 @@ pub fn find_chromium() -> Option<PathBuf> {
     std::env::split_paths(&path)
         .flat_map(|dir| ["chromium", "chromium-browser"].map(|name| dir.join(name)))
         .find(|candidate| candidate.is_file())
+}
+
+/// Whether a browser test must run (in CI, or with
+/// `WORKSHOP_REQUIRE_BROWSER` set): then what it needs and cannot find
+/// fails it; elsewhere the test is skipped, loudly.
+pub fn browser_required() -> bool {
+    ["CI", "WORKSHOP_REQUIRE_BROWSER"].iter().any(|name| {
+        std::env::var(name).is_ok_and(|value| !value.is_empty() && value != "0" && value != "false")
+    })
+}
+
+/// Chromium for `test` ("the room's browser test"), or `None` once the
+/// test is said to be skipped; where the browser is required, a panic.
+pub fn chromium_for(test: &str) -> Option<PathBuf> {
+    let found = find_chromium();
+    if found.is_none() {
+        let how = "install Debian's chromium (apt-get install --no-install-recommends chromium) or set CHROMIUM to a Chromium binary";
+        if browser_required() {
+            panic!("{test} needs chromium: {how}");
+        }
+        skipped(&format!("{test} found no chromium: {how}"));
+    }
+    found
+}
+
+/// Says on stderr, where the test harness does not swallow it, that a test
+/// or a part of one was skipped.
+pub fn skipped(message: &str) {
+    let _ = writeln!(std::io::stderr(), "\n!!! SKIPPED: {message}\n");
 }
 
 /// A `file://` URL for `path`, as the browser reads it: `file:///C:/…` on
@@ -290,6 +319,59 @@ impl Page {
 
     pub fn call(&self, browser: &mut Browser, method: &str, params: Value) -> Result<Value> {
         browser.call(Some(&self.session), method, params)
+    }
+
+    /// What the page did wrong since `browser.events[since]`: a request
+    /// for anything `local` refuses, a console error, assertion or
+    /// warning, an exception, a logged error or warning that `excused` does
+    /// not pardon, a dialog. Empty when it kept to itself, quietly.
+    pub fn problems(
+        &self,
+        browser: &Browser,
+        since: usize,
+        local: impl Fn(&str) -> bool,
+        excused: impl Fn(&str) -> bool,
+    ) -> Vec<String> {
+        let mut problems = Vec::new();
+        let events = browser.events.get(since..).unwrap_or_default();
+        for event in events {
+            if event["sessionId"].as_str() != Some(self.session.as_str()) {
+                continue;
+            }
+            let params = &event["params"];
+            let text = |value: &Value| value.as_str().unwrap_or_default().to_string();
+            match event["method"].as_str().unwrap_or_default() {
+                "Network.requestWillBeSent" => {
+                    let url = text(&params["request"]["url"]);
+                    if !local(&url) && !url.starts_with("data:") {
+                        problems.push(format!("requested {url}"));
+                    }
+                }
+                "Runtime.consoleAPICalled" => {
+                    let kind = text(&params["type"]);
+                    if ["error", "assert", "warning"].contains(&kind.as_str()) {
+                        problems.push(format!("console {kind}: {}", params["args"]));
+                    }
+                }
+                "Runtime.exceptionThrown" => {
+                    problems.push(format!("exception: {}", params["exceptionDetails"]));
+                }
+                "Log.entryAdded" => {
+                    let (level, entry) = (
+                        text(&params["entry"]["level"]),
+                        text(&params["entry"]["text"]),
+                    );
+                    if (level == "error" || level == "warning") && !excused(&entry) {
+                        problems.push(format!("log {level}: {entry:?}"));
+                    }
+                }
+                "Page.javascriptDialogOpening" => {
+                    problems.push(format!("a dialog opened: {}", params["message"]));
+                }
+                _ => {}
+            }
+        }
+        problems
     }
 
     /// Evaluates `expression` and returns its value.

@@ -3,9 +3,14 @@
 
 use std::collections::BTreeMap;
 use std::fs;
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Stdio};
 use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use workshop_core::child;
 
 /// The workspace the tests run in, found at run time (cargo runs each test
 /// in its package's folder), never where they were built: a workshop moved
@@ -91,16 +96,65 @@ pub fn check_with(root: &Path, args: &[&str], env: &[(&str, &str)]) -> (bool, St
     run(check_command(root, args).envs(env.iter().copied()))
 }
 
-/// Runs `command` to its end: whether it succeeded, and its stdout then
-/// its stderr.
+/// The longest one command of the tests may run. A grade takes seconds
+/// warm, a cold build minutes; past this the command is stuck (a grade
+/// under Wine once hung idle, and held CI until its own limit), and it is
+/// killed with everything it started, and fails with a reason.
+pub const COMMAND_LIMIT: Duration = Duration::from_secs(20 * 60);
+
+/// Runs `command` to its end, `COMMAND_LIMIT` at most: whether it
+/// succeeded, and its stdout then its stderr.
 pub fn run(command: &mut Command) -> (bool, String) {
-    let output: Output = command.output().expect("xtask runs");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    (output.status.success(), text)
+    run_within(command, COMMAND_LIMIT)
+}
+
+/// Runs `command` to its end, `within` at most, in a process group of its
+/// own: whether it succeeded, and its stdout then its stderr, then, if it
+/// was stopped, a line that says so. `command` is used up (left as a
+/// placeholder).
+pub fn run_within(command: &mut Command, within: Duration) -> (bool, String) {
+    let shown = format!("{command:?}");
+    command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let taken = std::mem::replace(command, Command::new(&shown));
+    let mut child = child::grouped(taken)
+        .spawn()
+        .unwrap_or_else(|err| panic!("cannot start {shown}: {err}"));
+    let read = |pipe: Option<Box<dyn Read + Send>>| {
+        thread::spawn(move || {
+            let mut bytes = Vec::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_end(&mut bytes);
+            }
+            bytes
+        })
+    };
+    let stdout = read(child.stdout().take().map(|pipe| Box::new(pipe) as _));
+    let stderr = read(child.stderr().take().map(|pipe| Box::new(pipe) as _));
+    let deadline = Instant::now() + within;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break Some(status),
+            Ok(None) if Instant::now() < deadline => thread::sleep(Duration::from_millis(50)),
+            _ => break None,
+        }
+    };
+    // Killed or not, the group goes: a server the command left running
+    // would hold its pipes open.
+    child::kill(&mut *child);
+    let text = |reader: thread::JoinHandle<Vec<u8>>| {
+        String::from_utf8_lossy(&reader.join().unwrap_or_default()).into_owned()
+    };
+    let mut output = format!("{}{}", text(stdout), text(stderr));
+    if status.is_none() {
+        output.push_str(&format!(
+            "\n!!! {shown} did not end within {} s: killed, with all it started\n",
+            within.as_secs()
+        ));
+    }
+    (status.is_some_and(|status| status.success()), output)
 }
 
 /// A copy of the workspace (without target/ and .git/), one per `name`,
@@ -199,4 +253,31 @@ pub fn processes_in(dir: &Path) -> Vec<String> {
         }
     }
     found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_command_that_ends_is_run_to_its_end() {
+        let (passed, said) = run(Command::new(env!("CARGO")).arg("--version"));
+        assert!(passed && said.starts_with("cargo "), "{said}");
+    }
+
+    /// A stuck command is stopped at its limit, with what it started: the
+    /// `sleep` its shell left behind would hold the pipes open.
+    #[cfg(unix)]
+    #[test]
+    fn a_stuck_command_is_killed_with_all_it_started() {
+        let started = Instant::now();
+        let (passed, said) = run_within(
+            Command::new("sh").args(["-c", "echo began; sleep 60 & sleep 60"]),
+            Duration::from_secs(1),
+        );
+        assert!(!passed, "{said}");
+        assert!(said.starts_with("began\n"), "{said}");
+        assert!(said.contains("did not end within 1 s: killed"), "{said}");
+        assert!(started.elapsed() < Duration::from_secs(10), "{said}");
+    }
 }

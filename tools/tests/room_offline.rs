@@ -15,10 +15,10 @@ use workshop_testkit::{cdp, docs};
 
 use std::collections::BTreeSet;
 use std::env;
-use std::fs::{self, File};
+use std::fs;
 use std::io::{Read, Write};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Barrier, OnceLock};
 use std::thread;
@@ -264,8 +264,8 @@ fn the_archive_needs_a_token_and_builds_with_no_network_to_a_first_verdict() {
     // Built with an empty cargo home and no network, to the first verdict.
     let home = tempfile::tempdir().expect("an empty cargo home");
     let started = Instant::now();
-    let (_, said) = run_within(
-        xtask_offline(&top, home.path(), &["check", "part1"]),
+    let (_, said) = common::run_within(
+        &mut xtask_offline(&top, home.path(), &["check", "part1"]),
         Duration::from_secs(25 * 60),
     );
     let built = started.elapsed();
@@ -283,7 +283,7 @@ fn the_archive_needs_a_token_and_builds_with_no_network_to_a_first_verdict() {
     // platform: from the vendored sources, offline, it has them all.
     let mut fetch = Command::new(env!("CARGO"));
     offline_env(&mut fetch, &top, home.path()).arg("fetch");
-    let (fetched, said) = run_within(fetch, Duration::from_secs(120));
+    let (fetched, said) = common::run_within(&mut fetch, Duration::from_secs(120));
     assert!(fetched, "cargo fetch, offline:\n{said}");
     let home_holds: Vec<_> = fs::read_dir(home.path())
         .expect("the cargo home")
@@ -295,8 +295,8 @@ fn the_archive_needs_a_token_and_builds_with_no_network_to_a_first_verdict() {
         "cargo used its registry cache: {home_holds:?}"
     );
     // `doctor` says where the crates come from.
-    let (_, said) = run_within(
-        xtask_offline(&top, home.path(), &["doctor"]),
+    let (_, said) = common::run_within(
+        &mut xtask_offline(&top, home.path(), &["doctor"]),
         Duration::from_secs(120),
     );
     assert!(
@@ -387,40 +387,6 @@ fn offline_env<'a>(command: &'a mut Command, dir: &Path, home: &Path) -> &'a mut
         command.env(proxy, refused);
     }
     command
-}
-
-/// Runs `command` for at most `within`: whether it succeeded, and its
-/// stdout then its stderr.
-fn run_within(mut command: Command, within: Duration) -> (bool, String) {
-    let out = tempfile::tempdir().expect("a directory for the output");
-    let (stdout, stderr) = (out.path().join("stdout"), out.path().join("stderr"));
-    let mut child = command
-        .stdin(Stdio::null())
-        .stdout(File::create(&stdout).expect("a file"))
-        .stderr(File::create(&stderr).expect("a file"))
-        .spawn()
-        .expect("cargo starts");
-    let deadline = Instant::now() + within;
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("its status") {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!(
-                "{command:?} did not finish within {within:?}:\n{}",
-                fs::read_to_string(&stderr).unwrap_or_default()
-            );
-        }
-        thread::sleep(Duration::from_millis(100));
-    };
-    let said = format!(
-        "{}{}",
-        fs::read_to_string(&stdout).unwrap_or_default(),
-        fs::read_to_string(&stderr).unwrap_or_default()
-    );
-    (status.success(), said)
 }
 
 // --- ranges, hang-ups, a room at once ---
@@ -609,24 +575,10 @@ fn rss(pid: u32) -> Option<u64> {
 
 // --- the page ---
 
-fn browser_required() -> bool {
-    ["CI", "WORKSHOP_REQUIRE_BROWSER"].iter().any(|name| {
-        env::var(name).is_ok_and(|value| !value.is_empty() && value != "0" && value != "false")
-    })
-}
-
 #[test]
 fn the_page_counts_the_downloads_live() {
     let _serial = serial();
-    let Some(chromium) = cdp::find_chromium() else {
-        let how = "install Debian's chromium (apt-get install --no-install-recommends chromium) or set CHROMIUM to a Chromium binary";
-        if browser_required() {
-            panic!("the page's test needs chromium: {how}");
-        }
-        let _ = writeln!(
-            std::io::stderr(),
-            "\n!!! SKIPPED: the offline room's page test found no chromium: {how}\n"
-        );
+    let Some(chromium) = cdp::chromium_for("the offline room's page test") else {
         return;
     };
     let archive = archive();
@@ -679,4 +631,8 @@ fn the_page_counts_the_downloads_live() {
     assert_eq!(second.join().expect("the second"), archive.bytes.len());
     let took = shows("archive: 2 downloaded, 0 downloading, 0 waiting");
     assert!(took < Duration::from_secs(1), "shown after {took:?}");
+    // Nothing asked of another host, nothing complained.
+    let local = format!("{}/", board.base);
+    let problems = page.problems(&browser, 0, |url| url.starts_with(&local), |_| false);
+    assert!(problems.is_empty(), "\n{}\n", problems.join("\n"));
 }

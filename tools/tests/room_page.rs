@@ -7,7 +7,6 @@
 //! Without chromium the test is skipped with a loud message, unless `CI` or
 //! `WORKSHOP_REQUIRE_BROWSER` is set: then it fails, saying how to install it.
 
-use std::env;
 use std::fs;
 use std::io::Write;
 use std::thread;
@@ -15,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use workshop_testkit::cdp::{Browser, Page, find_chromium};
+use workshop_testkit::cdp::{Browser, Page, chromium_for};
 
 mod support;
 
@@ -23,12 +22,6 @@ use support::{Board, exercise, learner, part, report, serial, target_dir};
 
 const SCRIPT_NAME: &str = "<script>alert(1)</script>";
 const MARKUP_REASON: &str = "<b>not bold</b>: the reply never came & nothing completed the future";
-
-fn required() -> bool {
-    ["CI", "WORKSHOP_REQUIRE_BROWSER"].iter().any(|name| {
-        env::var(name).is_ok_and(|value| !value.is_empty() && value != "0" && value != "false")
-    })
-}
 
 /// Ada: the client passes; 25 minutes on part 1's clock, past the 20 her
 /// test was due at, and it cannot fail yet; two hints asked for.
@@ -154,15 +147,7 @@ const NAMES: &str =
 #[test]
 fn the_board_renders_updates_live_escapes_names_and_stays_local() {
     let _serial = serial();
-    let Some(chromium) = find_chromium() else {
-        let how = "install Debian's chromium (apt-get install --no-install-recommends chromium) or set CHROMIUM to a Chromium binary";
-        if required() {
-            panic!("the room's browser test needs chromium: {how}");
-        }
-        let _ = writeln!(
-            std::io::stderr(),
-            "\n!!! SKIPPED: the room's browser test found no chromium: {how}\n"
-        );
+    let Some(chromium) = chromium_for("the room's browser test") else {
         return;
     };
     let board = Board::start(&[]);
@@ -316,39 +301,7 @@ fn drive(browser: &mut Browser, board: &Board) -> Result<Vec<String>, String> {
 
     // Nothing asked of another host, nothing complained.
     let local = format!("{}/", board.base);
-    for event in &browser.events[since..] {
-        if event["sessionId"].as_str() != Some(page.session.as_str()) {
-            continue;
-        }
-        let params = &event["params"];
-        match event["method"].as_str().unwrap_or_default() {
-            "Network.requestWillBeSent" => {
-                let url = params["request"]["url"].as_str().unwrap_or_default();
-                if !url.starts_with(&local) && !url.starts_with("data:") {
-                    problems.push(format!("requested {url}"));
-                }
-            }
-            "Runtime.consoleAPICalled" => {
-                let kind = params["type"].as_str().unwrap_or_default();
-                if ["error", "assert", "warning"].contains(&kind) {
-                    problems.push(format!("console {kind}: {}", params["args"]));
-                }
-            }
-            "Runtime.exceptionThrown" => {
-                problems.push(format!("exception: {}", params["exceptionDetails"]))
-            }
-            "Log.entryAdded" => {
-                let level = params["entry"]["level"].as_str().unwrap_or_default();
-                if level == "error" || level == "warning" {
-                    problems.push(format!("log {level}: {}", params["entry"]["text"]));
-                }
-            }
-            "Page.javascriptDialogOpening" => {
-                problems.push(format!("a dialog opened: {}", params["message"]))
-            }
-            _ => {}
-        }
-    }
+    problems.extend(page.problems(browser, since, |url| url.starts_with(&local), |_| false));
     page.call(browser, "Page.close", json!({})).ok();
     Ok(problems)
 }

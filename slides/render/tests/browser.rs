@@ -30,18 +30,12 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use support::fonts::{FONT_SETS, FontSet};
 use support::{decks, slides_dir, target_dir};
-use workshop_testkit::cdp::{Browser, Page, find_chromium};
+use workshop_testkit::cdp::{Browser, Page, browser_required, chromium_for, skipped};
 
 /// The smallest a slide may be shrunk to fit its frame, in percent. The
 /// deck shrinks further if it must, rather than cut a slide short in front
 /// of a room; below this, the slide is too long and the test says so.
 const FLOOR: u64 = 85;
-
-fn required() -> bool {
-    ["CI", "WORKSHOP_REQUIRE_BROWSER"].iter().any(|name| {
-        env::var(name).is_ok_and(|value| !value.is_empty() && value != "0" && value != "false")
-    })
-}
 
 /// Where the test is, as the page tells it.
 #[derive(Debug, PartialEq, Eq)]
@@ -422,40 +416,10 @@ fn check_deck(
         save_first_slide(browser, &page, name, screenshot, &mut problems)?;
     }
     // Nothing but the file itself was fetched, and nothing complained.
-    for event in &browser.events[since..] {
-        if event["sessionId"].as_str() != Some(page.session.as_str()) {
-            continue;
-        }
-        let params = &event["params"];
-        match event["method"].as_str().unwrap_or_default() {
-            "Network.requestWillBeSent" => {
-                let requested = params["request"]["url"].as_str().unwrap_or_default();
-                let local = requested.split('#').next() == Some(url.as_str())
-                    || requested.starts_with("data:");
-                if !local {
-                    problems.push(format!("{name}: requested {requested}"));
-                }
-            }
-            "Runtime.consoleAPICalled" => {
-                let kind = params["type"].as_str().unwrap_or_default();
-                if kind == "error" || kind == "assert" || kind == "warning" {
-                    problems.push(format!("{name}: console {kind}: {}", params["args"]));
-                }
-            }
-            "Runtime.exceptionThrown" => {
-                problems.push(format!("{name}: exception: {}", params["exceptionDetails"]));
-            }
-            "Log.entryAdded" => {
-                let level = params["entry"]["level"].as_str().unwrap_or_default();
-                let text = params["entry"]["text"].as_str().unwrap_or_default();
-                if (level == "error" || level == "warning")
-                    && !devtools_reading_the_page(text, &url)
-                {
-                    problems.push(format!("{name}: log {level}: {text:?}"));
-                }
-            }
-            _ => {}
-        }
+    let own = |requested: &str| requested.split('#').next() == Some(url.as_str());
+    let excused = |text: &str| devtools_reading_the_page(text, &url);
+    for problem in page.problems(browser, since, own, excused) {
+        problems.push(format!("{name}: {problem}"));
     }
     page.call(browser, "Page.close", json!({})).ok();
     Ok((problems, slides))
@@ -533,37 +497,20 @@ fn launch(chromium: &Path, set: &FontSet) -> Result<Session, String> {
     })
 }
 
-/// Chromium, or the reason the test does not run.
-fn chromium() -> Option<PathBuf> {
-    let found = find_chromium();
-    if found.is_none() {
-        let how = "install Debian's chromium (apt-get install --no-install-recommends chromium) or set CHROMIUM to a Chromium binary";
-        if required() {
-            panic!("the browser test needs chromium: {how}");
-        }
-        // Straight to stderr: the test harness would swallow an eprintln!.
-        let _ = writeln!(
-            std::io::stderr(),
-            "\n!!! SKIPPED: the slides' browser test found no chromium: {how}\n"
-        );
-    }
-    found
-}
-
 /// A font set missing from this machine fails the test where the browser
 /// test is required, and is skipped loudly elsewhere.
 fn missing_font_set(set: &FontSet, err: &str, problems: &mut Vec<String>) {
     let message = format!("font set {} ({}): {err}", set.name, set.about);
-    if required() {
+    if browser_required() {
         problems.push(message);
     } else {
-        let _ = writeln!(std::io::stderr(), "\n!!! SKIPPED: {message}\n");
+        skipped(&message);
     }
 }
 
 #[test]
 fn every_deck_works_offline_in_chromium_whatever_its_fonts() {
-    let Some(chromium) = chromium() else {
+    let Some(chromium) = chromium_for("the slides' browser test") else {
         return;
     };
     let target = target_dir();
@@ -654,7 +601,7 @@ fn numbered_lines(count: usize) -> String {
 
 #[test]
 fn a_slide_too_long_is_shrunk_to_fit_and_a_foreign_character_is_caught() {
-    let Some(chromium) = chromium() else {
+    let Some(chromium) = chromium_for("the slides' browser test") else {
         return;
     };
     let set = &FONT_SETS[0];

@@ -1,9 +1,9 @@
 //! Gap regions in a solution's source: where each gap's code is, and the
 //! same file with some gaps' code replaced.
 //!
-//! Plain `std`, no `crate::` paths: the grader's tests include this file by
-//! path (`xtask/tests/check.rs`), so they fill attempts exactly as
-//! `cargo xtask selftest` does. `gen` checks the markers themselves.
+//! The grader's tests (`tools/tests/grader.rs`) fill attempts with it, through
+//! `selftest::attempts`, exactly as `cargo xtask selftest` does. `gen`
+//! checks the markers themselves.
 
 use std::collections::BTreeMap;
 

@@ -2,6 +2,11 @@
 //! exercise naming exactly its gaps, and tells wrong attempts from right
 //! ones, for the right reason. Attempts are applied to a copy of the
 //! workspace, never to the real exercises.
+//!
+//! They live here, not in the grader's package, because the attempts and
+//! the mutants are `selftest`'s (this package's), and because they grade
+//! through the runner, as a learner is graded: the grader's own package
+//! knows neither (`grader/tests/grade.rs` tests it as a library).
 
 use std::process::Command;
 use std::sync::{Mutex, MutexGuard, PoisonError};
