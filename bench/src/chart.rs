@@ -38,17 +38,41 @@ const COLOURS: [RGBColor; 4] = [
 pub const BOUND_LEGEND: &str = "dashed: Little's law bound, workers ÷ round trip";
 pub const CEILING_LEGEND: &str = "dotted: CPU ceiling (zero latency)";
 
-fn chart_error(err: impl Display) -> BenchError {
+/// A plotters error, as the bench says it (every chart's).
+pub(crate) fn chart_error(err: impl Display) -> BenchError {
     BenchError::Chart(err.to_string())
 }
 
-/// Draws the chart of `report` into `path`.
-pub fn write_svg(report: &Report, path: &Path) -> Result<(), BenchError> {
-    let svg = render(report)?;
+/// Writes a rendered chart, `svg`, to `path` (every chart's).
+pub(crate) fn write_file(svg: String, path: &Path) -> Result<(), BenchError> {
     fs::write(path, svg).map_err(|source| BenchError::Write {
         path: path.to_path_buf(),
         source,
     })
+}
+
+/// A plot's legend of its series, at `position`, on a white ground (the
+/// open-loop benches' charts).
+pub(crate) fn series_legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+) -> Result<(), BenchError>
+where
+    DB::ErrorType: 'static,
+{
+    chart
+        .configure_series_labels()
+        .position(position)
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK.mix(0.2))
+        .label_font(("sans-serif", 13))
+        .draw()
+        .map_err(chart_error)
+}
+
+/// Draws the chart of `report` into `path`.
+pub fn write_svg(report: &Report, path: &Path) -> Result<(), BenchError> {
+    write_file(render(report)?, path)
 }
 
 /// The chart as SVG text.

@@ -284,13 +284,7 @@ fn sweep(root: &Path, args: &SweepArgs) -> Result<u8, BenchError> {
 /// Part 5 with and without an end to its queue.
 fn overload(root: &Path, args: &OverloadArgs) -> Result<u8, BenchError> {
     if let Some(json) = &args.redraw {
-        let text = std::fs::read_to_string(json)
-            .map_err(|err| BenchError::Config(format!("cannot read {}: {err}", json.display())))?;
-        let report: OverloadReport = serde_json::from_str(&text)?;
-        let svg = json.with_extension("svg");
-        overload_chart::write_svg(&report, &svg)?;
-        println!("chart: {}", svg.display());
-        return Ok(0);
+        return redraw::<OverloadReport>(json, overload_chart::write_svg);
     }
     let mut config = args.shared.config(root);
     config.stop = stop_on_ctrl_c()?;
@@ -317,13 +311,7 @@ fn overload(root: &Path, args: &OverloadArgs) -> Result<u8, BenchError> {
 /// Part 6's server through an outage, with each of three clients.
 fn retries(root: &Path, args: &RetriesArgs) -> Result<u8, BenchError> {
     if let Some(json) = &args.redraw {
-        let text = std::fs::read_to_string(json)
-            .map_err(|err| BenchError::Config(format!("cannot read {}: {err}", json.display())))?;
-        let report: RetriesReport = serde_json::from_str(&text)?;
-        let svg = json.with_extension("svg");
-        retries_chart::write_svg(&report, &svg)?;
-        println!("chart: {}", svg.display());
-        return Ok(0);
+        return redraw::<RetriesReport>(json, retries_chart::write_svg);
     }
     let mut config = args.shared.config(root);
     config.stop = stop_on_ctrl_c()?;
@@ -337,6 +325,21 @@ fn retries(root: &Path, args: &RetriesArgs) -> Result<u8, BenchError> {
         })
     });
     print_outcome(args.shared.json, run)
+}
+
+/// `--redraw`: the chart drawn again by `draw` from the report in `json`,
+/// beside it; nothing run.
+fn redraw<R: serde::de::DeserializeOwned>(
+    json: &Path,
+    draw: impl FnOnce(&R, &Path) -> Result<(), BenchError>,
+) -> Result<u8, BenchError> {
+    let text = std::fs::read_to_string(json)
+        .map_err(|err| BenchError::Config(format!("cannot read {}: {err}", json.display())))?;
+    let report: R = serde_json::from_str(&text)?;
+    let svg = json.with_extension("svg");
+    draw(&report, &svg)?;
+    println!("chart: {}", svg.display());
+    Ok(0)
 }
 
 /// What a finished run prints.

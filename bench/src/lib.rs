@@ -45,6 +45,7 @@ pub mod report;
 pub mod retries;
 mod retries_chart;
 pub mod retries_report;
+mod rig;
 mod servers;
 mod sweep;
 mod wrk;

@@ -14,19 +14,16 @@
 //! what was never answered, and the p99 second by second of the run: without
 //! an end to its queue, a server's latency grows with the run's length.
 
-use std::fs;
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
-use rates::date::FIRST;
-use rates::{Date, RatesConfig, RatesService};
+use rates::{RatesConfig, RatesService};
 
-use crate::generator::Generator;
 use crate::machine;
 use crate::open_loop::{Missing, OpenLoop, Record, Schedule, quantile_ms};
-use crate::servers::{self, ServerProcess};
+use crate::rig::{Rig, dated_path, write_results};
+use crate::servers::ServerProcess;
 use crate::{BenchConfig, BenchError, overload_chart};
 
 pub use crate::overload_report::{OverloadReport, OverloadRun, SHEDDING, UNBOUNDED};
@@ -73,18 +70,15 @@ pub struct OverloadOutcome {
 
 /// Builds the server, and offers every rate to each setting.
 pub fn run(config: &BenchConfig, overload: &OverloadConfig) -> Result<OverloadOutcome, BenchError> {
-    let began = Instant::now();
     validate(overload)?;
-    let limits = crate::limits::raise_open_files();
-    let connections = limits
-        .max_connections()
-        .map_or(overload.connections, |most| most.min(overload.connections));
-    let binary = servers::build_server(config, "part5")?;
-
-    let generator = Generator::new()?;
-    let open_loop = OpenLoop::new()?;
-    let round_trip = measure_round_trip(&generator, config.latency)?;
-    let capacity = overload.quota as f64 / round_trip.as_secs_f64();
+    let Rig {
+        began,
+        binary,
+        open_loop,
+        connections,
+        round_trip,
+        capacity,
+    } = Rig::new(config, "part5", overload.quota, overload.connections)?;
     eprintln!(
         "capacity: {} fetches at once ÷ {:.1} ms = {capacity:.0} conversions on a date a second",
         overload.quota,
@@ -213,24 +207,6 @@ fn one_run(
         &records,
         (rates.most_at_once(), rates.refused()),
     ))
-}
-
-/// A conversion on the k-th date from the first rates: each its own fetch.
-pub(crate) fn dated_path(k: usize) -> String {
-    let span = (Date::today().days() - FIRST.days()).max(1);
-    let day = i64::try_from(k).unwrap_or(0) % span;
-    format!("/convert/GBP/100/{}", FIRST.plus_days(day))
-}
-
-/// The round trip of a request for a date's rates, as measured.
-pub(crate) fn measure_round_trip(
-    generator: &Generator,
-    latency: Duration,
-) -> Result<Duration, BenchError> {
-    let rates =
-        RatesService::start(RatesConfig::with_latency(latency)).map_err(BenchError::Rates)?;
-    let addr: SocketAddr = rates.addr();
-    generator.round_trip(addr, "/2016-10-14", 7)
 }
 
 /// What `records` say, as a run of the report.
@@ -395,29 +371,6 @@ pub fn verdicts(report: &OverloadReport) -> Vec<String> {
             theirs / p99
         ),
     ]
-}
-
-/// `{name}.json` and `{name}.svg` in `out_dir`: the report, and its chart
-/// drawn by `draw` (`bench overload`'s and `bench retries`').
-pub(crate) fn write_results<R: serde::Serialize>(
-    report: &R,
-    out_dir: &Path,
-    name: &str,
-    draw: impl FnOnce(&R, &Path) -> Result<(), BenchError>,
-) -> Result<(PathBuf, PathBuf), BenchError> {
-    fs::create_dir_all(out_dir).map_err(|source| BenchError::Write {
-        path: out_dir.to_path_buf(),
-        source,
-    })?;
-    let json = out_dir.join(format!("{name}.json"));
-    let text = serde_json::to_string_pretty(report)? + "\n";
-    fs::write(&json, text).map_err(|source| BenchError::Write {
-        path: json.clone(),
-        source,
-    })?;
-    let svg = out_dir.join(format!("{name}.svg"));
-    draw(report, &svg)?;
-    Ok((json, svg))
 }
 
 #[cfg(test)]

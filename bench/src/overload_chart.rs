@@ -4,12 +4,12 @@
 //! capacity is dashed in the goodput panel, two round trips in the p99
 //! panel: part 5's lines should hold to both, the other's should not.
 
-use std::fs;
 use std::path::Path;
 
 use plotters::prelude::*;
 
 use crate::BenchError;
+use crate::chart::{chart_error, series_legend, write_file};
 use crate::overload_report::{OverloadReport, SHEDDING, UNBOUNDED};
 
 const SIZE: (u32, u32) = (960, 760);
@@ -18,17 +18,9 @@ const SIZE: (u32, u32) = (960, 760);
 const PART5: RGBColor = RGBColor(31, 119, 180);
 const WITHOUT_END: RGBColor = RGBColor(255, 127, 14);
 
-fn chart_error(err: impl std::fmt::Display) -> BenchError {
-    BenchError::Chart(err.to_string())
-}
-
 /// Draws the chart of `report` into `path`.
 pub fn write_svg(report: &OverloadReport, path: &Path) -> Result<(), BenchError> {
-    let svg = render(report)?;
-    fs::write(path, svg).map_err(|source| BenchError::Write {
-        path: path.to_path_buf(),
-        source,
-    })
+    write_file(render(report)?, path)
 }
 
 /// The chart as SVG text.
@@ -180,21 +172,8 @@ pub fn render(report: &OverloadReport) -> Result<String, BenchError> {
             p99.draw_series(LineSeries::new(tails, colour.stroke_width(2)).point_size(4))
                 .map_err(chart_error)?;
         }
-        goodput
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK.mix(0.2))
-            .label_font(("sans-serif", 13))
-            .draw()
-            .map_err(chart_error)?;
-        p99.configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK.mix(0.2))
-            .label_font(("sans-serif", 13))
-            .draw()
-            .map_err(chart_error)?;
+        series_legend(&mut goodput, SeriesLabelPosition::UpperLeft)?;
+        series_legend(&mut p99, SeriesLabelPosition::UpperLeft)?;
         root.present().map_err(chart_error)?;
     }
     Ok(svg)

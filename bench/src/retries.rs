@@ -28,11 +28,10 @@ use std::time::{Duration, Instant, SystemTime};
 
 use rates::{FailureKind, Outage, RateLimit, RatesConfig, RatesService};
 
-use crate::generator::Generator;
 use crate::machine;
 use crate::open_loop::{Missing, OpenLoop, Record, Schedule};
-use crate::overload::{dated_path, measure_round_trip, write_results};
-use crate::servers::{self, ServerProcess};
+use crate::rig::{Rig, dated_path, write_results};
+use crate::servers::ServerProcess;
 use crate::{BenchConfig, BenchError, retries_chart};
 
 pub use crate::retries_report::{CLIENTS, NAIVE, NONE, PART6, RetriesReport, RetriesRun};
@@ -99,18 +98,15 @@ pub struct RetriesOutcome {
 
 /// Builds part 6's server, and runs the three clients through the outage.
 pub fn run(config: &BenchConfig, retries: &RetriesConfig) -> Result<RetriesOutcome, BenchError> {
-    let began = Instant::now();
     validate(retries)?;
-    let limits = crate::limits::raise_open_files();
-    let connections = limits
-        .max_connections()
-        .map_or(retries.connections, |most| most.min(retries.connections));
-    let binary = servers::build_server(config, "part6")?;
-
-    let generator = Generator::new()?;
-    let open_loop = OpenLoop::new()?;
-    let round_trip = measure_round_trip(&generator, config.latency)?;
-    let capacity = retries.quota as f64 / round_trip.as_secs_f64();
+    let Rig {
+        began,
+        binary,
+        open_loop,
+        connections,
+        round_trip,
+        capacity,
+    } = Rig::new(config, "part6", retries.quota, retries.connections)?;
     let offered = capacity * retries.multiple;
     eprintln!(
         "capacity: {} fetches at once ÷ {:.1} ms = {capacity:.0} conversions on a date a second; \

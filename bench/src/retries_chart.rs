@@ -5,12 +5,12 @@
 //! should sit on it outside the outage, and the load upstream should not
 //! climb far above it inside.
 
-use std::fs;
 use std::path::Path;
 
 use plotters::prelude::*;
 
 use crate::BenchError;
+use crate::chart::{chart_error, series_legend, write_file};
 use crate::retries_report::{NAIVE, NONE, PART6, RetriesReport};
 
 const SIZE: (u32, u32) = (960, 760);
@@ -21,17 +21,9 @@ const NO_RETRIES: RGBColor = RGBColor(127, 127, 127);
 const NAIVE_RETRIES: RGBColor = RGBColor(255, 127, 14);
 const PART6_RETRIES: RGBColor = RGBColor(31, 119, 180);
 
-fn chart_error(err: impl std::fmt::Display) -> BenchError {
-    BenchError::Chart(err.to_string())
-}
-
 /// Draws the chart of `report` into `path`.
 pub fn write_svg(report: &RetriesReport, path: &Path) -> Result<(), BenchError> {
-    let svg = render(report)?;
-    fs::write(path, svg).map_err(|source| BenchError::Write {
-        path: path.to_path_buf(),
-        source,
-    })
+    write_file(render(report)?, path)
 }
 
 /// A count a second as steps: level across each second, as it was counted.
@@ -204,16 +196,8 @@ pub fn render(report: &RetriesReport) -> Result<String, BenchError> {
                     PathElement::new([(x, y), (x + 24, y)], colour.stroke_width(width))
                 });
         }
-        for chart in [&mut goodput, &mut upstream] {
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::UpperRight)
-                .background_style(WHITE.mix(0.9))
-                .border_style(BLACK.mix(0.2))
-                .label_font(("sans-serif", 13))
-                .draw()
-                .map_err(chart_error)?;
-        }
+        series_legend(&mut goodput, SeriesLabelPosition::UpperRight)?;
+        series_legend(&mut upstream, SeriesLabelPosition::UpperRight)?;
         root.present().map_err(chart_error)?;
     }
     Ok(svg)
