@@ -91,6 +91,8 @@ pub fn without_url(err: &reqwest::Error) -> String {
 pub struct Reply {
     pub answer: Result<(u16, String), NoAnswer>,
     pub took: Duration,
+    /// Its `Retry-After`, as sent, if it had one.
+    pub retry_after: Option<String>,
 }
 
 impl Reply {
@@ -99,6 +101,7 @@ impl Reply {
         Self {
             answer: Err(NoAnswer::Grader(why.into())),
             took: Duration::ZERO,
+            retry_after: None,
         }
     }
 
@@ -147,18 +150,24 @@ pub fn get(client: &reqwest::blocking::Client, url: &str) -> Reply {
 pub fn get_within(client: &reqwest::blocking::Client, url: &str, limit: Duration) -> Reply {
     let limit = limit.min(REQUEST_TIMEOUT);
     let started = Instant::now();
+    let mut retry_after = None;
     let answer = client
         .get(url)
         .timeout(limit)
         .send()
         .and_then(|response| {
             let status = response.status().as_u16();
+            retry_after = response
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned());
             response.text().map(|body| (status, body))
         })
         .map_err(|err| NoAnswer::of(&err, limit));
     Reply {
         answer,
         took: started.elapsed(),
+        retry_after,
     }
 }
 
@@ -368,6 +377,7 @@ mod tests {
         Reply {
             answer: answer.map(|(status, body)| (status, body.to_string())),
             took: Duration::from_millis(10),
+            retry_after: None,
         }
     }
 

@@ -339,6 +339,7 @@ mod tests {
         let reply = |answer: Result<(u16, &str), NoAnswer>| Reply {
             answer: answer.map(|(status, body)| (status, body.to_string())),
             took: Duration::ZERO,
+            retry_after: None,
         };
         assert_eq!(broken(&reply(Ok((200, "GBP 88.4")))), None);
         assert_eq!(broken(&reply(Err(NoAnswer::Late(REQUEST_TIMEOUT)))), None);

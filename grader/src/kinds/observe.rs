@@ -405,6 +405,7 @@ mod tests {
         Reply {
             answer: Ok((status, String::new())),
             took: Duration::from_millis(took),
+            retry_after: None,
         }
     }
 

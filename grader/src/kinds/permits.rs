@@ -132,6 +132,7 @@ mod tests {
             .map(|ms| Reply {
                 answer: Ok((status, "{}".into())),
                 took: Duration::from_millis(*ms),
+                retry_after: None,
             })
             .collect();
         let elapsed = replies.iter().map(|reply| reply.took).max().unwrap();

@@ -22,15 +22,12 @@
 //! backoff` (no budget: the next exercise's gaps never run).
 
 use std::path::Path;
-use std::sync::Barrier;
-use std::thread;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
 use rates::date::FIRST;
 use rates::{Date, FailureKind, Failures, RatesConfig, RetryAfter, Share};
 
 use super::{Machine, Subject};
-use crate::engine::GRADER_BUG;
 use crate::engine::arrivals::{Tries, by_path, path_of};
 use crate::engine::each_side_by_side;
 use crate::engine::launch::{Launch, Retries, Stage};
@@ -38,7 +35,7 @@ use crate::engine::numbers::part6::{
     ANSWER_MARGIN, ASKED_SECS, AT_ONCE, DATE_DEADLINE, DATE_GRAIN, FAR_SECS, NEAR_DEADLINE,
     POLITE, SECONDS_DEADLINE, SECONDS_GRAIN,
 };
-use crate::engine::requests::{NoAnswer, Reply, retry_after_wait, secs, within};
+use crate::engine::requests::{Reply, each_at_once_while, retry_after_wait, secs, within};
 use crate::verdict::Checked;
 
 pub const SUBJECT: Subject = Subject::Server;
@@ -84,13 +81,6 @@ pub fn check(bin: &Path) -> Checked {
     Ok(measured.join("; "))
 }
 
-/// A conversion's answer, with its `Retry-After` and when it came.
-struct Answer {
-    reply: Reply,
-    retry_after: Option<String>,
-    received: SystemTime,
-}
-
 impl Scenario {
     fn run(&self, bin: &Path) -> Result<String, String> {
         let config = RatesConfig {
@@ -102,7 +92,15 @@ impl Scenario {
             .upstream_timeout(self.deadline)
             .stage(bin, config)?;
         let dates: Vec<Date> = (0..POLITE).map(|n| FIRST.plus_days(n as i64)).collect();
-        let answers = at_once(&stage, &dates, self.deadline + ANSWER_MARGIN);
+        let urls: Vec<String> = dates
+            .iter()
+            .map(|date| stage.server.at(&format!("/convert/GBP/100/{date}")))
+            .collect();
+        // The conversions leave together, now: each answer came this long
+        // after, which its `Retry-After` (an HTTP-date) is read against.
+        let sent = SystemTime::now();
+        let limit = self.deadline + ANSWER_MARGIN;
+        let answers = each_at_once_while(&stage.client, &urls, limit, || ()).0.replies;
         if let Some(gap) = stage.server.unfilled_gap() {
             return Err(gap);
         }
@@ -118,7 +116,7 @@ impl Scenario {
         );
         match self.kind {
             FailureKind::TooManyRequests(RetryAfter::Seconds(FAR_SECS)) => {
-                past_the_deadline(&stage, &failing, &answers, &tries)
+                past_the_deadline(&stage, &failing, &answers, sent, &tries)
             }
             _ => self.waited(&stage, &failing, &answers, &tries),
         }
@@ -129,7 +127,7 @@ impl Scenario {
         &self,
         stage: &Stage,
         failing: &str,
-        answers: &[Answer],
+        answers: &[Reply],
         tries: &[Option<&Tries>],
     ) -> Result<String, String> {
         let server = &stage.server;
@@ -171,17 +169,17 @@ impl Scenario {
                     } else {
                         "reached the rates service once only"
                     },
-                    answer.reply.quoted(),
-                    secs(answer.reply.took)
+                    answer.quoted(),
+                    secs(answer.took)
                 )
             }));
         }
-        if let Some(answer) = answers.iter().find(|answer| answer.reply.status().is_none()) {
+        if let Some(answer) = answers.iter().find(|answer| answer.status().is_none()) {
             return Err(server.trouble_or(|| {
                 format!(
                     "{failing}: each was tried again in time, but one got {}: the last failure \
                      is answered, within the deadline",
-                    answer.reply.quoted()
+                    answer.quoted()
                 )
             }));
         }
@@ -200,7 +198,8 @@ impl Scenario {
 fn past_the_deadline(
     stage: &Stage,
     failing: &str,
-    answers: &[Answer],
+    answers: &[Reply],
+    sent: SystemTime,
     tries: &[Option<&Tries>],
 ) -> Result<String, String> {
     let server = &stage.server;
@@ -218,12 +217,12 @@ fn past_the_deadline(
                  deadline of 2 s, so no retry can honour it. Answer at once, 503 with a \
                  Retry-After of our own: waiting, or retrying sooner, is load for nothing",
                 made(one),
-                answer.reply.quoted()
+                answer.quoted()
             )
         }));
     }
     for answer in answers {
-        let reply = &answer.reply;
+        let reply = answer;
         let Ok((status, body)) = &reply.answer else {
             return Err(server.trouble_or(|| {
                 format!(
@@ -259,7 +258,7 @@ fn past_the_deadline(
                  of the rates service's, in whole seconds"
             ));
         };
-        let Some(wait) = retry_after_wait(value, answer.received) else {
+        let Some(wait) = retry_after_wait(value, sent + answer.took) else {
             return Err(format!(
                 "{failing}: a conversion was answered 503 with `Retry-After: {value}`, which no \
                  client can read: whole seconds (`5`) or an HTTP-date, nothing else"
@@ -299,7 +298,7 @@ fn past_the_deadline(
     }
     let slowest = answers
         .iter()
-        .map(|answer| answer.reply.took)
+        .map(|answer| answer.took)
         .max()
         .unwrap_or_default();
     let said: Vec<&str> = answers
@@ -311,60 +310,4 @@ fn past_the_deadline(
         slowest.as_millis(),
         said.first().copied().unwrap_or_default()
     ))
-}
-
-/// A conversion on each of `dates`, all leaving together, each waiting
-/// `limit` at most; their answers in the order of `dates`.
-fn at_once(stage: &Stage, dates: &[Date], limit: Duration) -> Vec<Answer> {
-    let start = Barrier::new(dates.len());
-    thread::scope(|scope| {
-        let asking: Vec<_> = dates
-            .iter()
-            .map(|date| {
-                let (start, client) = (&start, &stage.client);
-                let url = stage.server.at(&format!("/convert/GBP/100/{date}"));
-                scope.spawn(move || {
-                    start.wait();
-                    ask(client, &url, limit)
-                })
-            })
-            .collect();
-        asking
-            .into_iter()
-            .map(|one| {
-                one.join().unwrap_or_else(|_| Answer {
-                    reply: Reply::missing(GRADER_BUG),
-                    retry_after: None,
-                    received: SystemTime::now(),
-                })
-            })
-            .collect()
-    })
-}
-
-/// GET `url` within `limit`, its `Retry-After` kept.
-fn ask(client: &reqwest::blocking::Client, url: &str, limit: Duration) -> Answer {
-    let started = Instant::now();
-    let mut retry_after = None;
-    let answer = client
-        .get(url)
-        .timeout(limit)
-        .send()
-        .and_then(|response| {
-            let status = response.status().as_u16();
-            retry_after = response
-                .headers()
-                .get(reqwest::header::RETRY_AFTER)
-                .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned());
-            response.text().map(|body| (status, body))
-        })
-        .map_err(|err| NoAnswer::of(&err, limit));
-    Answer {
-        reply: Reply {
-            answer,
-            took: started.elapsed(),
-        },
-        retry_after,
-        received: SystemTime::now(),
-    }
 }
