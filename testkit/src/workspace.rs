@@ -6,10 +6,11 @@ use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard, PoisonError, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use process_wrap::std::CommandWrap;
 use workshop_core::child;
 
 /// The workspace the tests run in, found at run time (cargo runs each test
@@ -102,14 +103,35 @@ pub fn check_with(root: &Path, args: &[&str], env: &[(&str, &str)]) -> (bool, St
 /// killed with everything it started, and fails with a reason.
 pub const COMMAND_LIMIT: Duration = Duration::from_secs(20 * 60);
 
+/// How long a command's output may take to reach its end once the command
+/// has: its pipes close with it and what it started.
+const OUTPUT_AFTER: Duration = Duration::from_secs(10);
+
 /// Runs `command` to its end, `COMMAND_LIMIT` at most: whether it
 /// succeeded, and its stdout then its stderr.
 pub fn run(command: &mut Command) -> (bool, String) {
     run_within(command, COMMAND_LIMIT)
 }
 
-/// Runs `command` to its end, `within` at most, in a process group of its
-/// own: whether it succeeded, and its stdout then its stderr, then, if it
+/// `command`, to be started so that a stuck run can be stopped: on Unix in
+/// a process group of its own, killed whole. On Windows as it is: the
+/// runner puts every server it starts in a job of its own, and under Wine a
+/// job inside the runner's failed to start a graded test once in CI
+/// ("Internal error", os error 1359). There a kill stops the command's own
+/// process, and its output is not waited for past `OUTPUT_AFTER`.
+fn stoppable(command: Command) -> CommandWrap {
+    #[cfg(unix)]
+    {
+        child::grouped(command)
+    }
+    #[cfg(not(unix))]
+    {
+        CommandWrap::from(command)
+    }
+}
+
+/// Runs `command` to its end, `within` at most, stopped whole past it (see
+/// [`stoppable`]): whether it succeeded, and its stdout then its stderr, then, if it
 /// was stopped, a line that says so. `command` is used up (left as a
 /// placeholder).
 pub fn run_within(command: &mut Command, within: Duration) -> (bool, String) {
@@ -119,20 +141,23 @@ pub fn run_within(command: &mut Command, within: Duration) -> (bool, String) {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let taken = std::mem::replace(command, Command::new(&shown));
-    let mut child = child::grouped(taken)
+    let mut child = stoppable(taken)
         .spawn()
         .unwrap_or_else(|err| panic!("cannot start {shown}: {err}"));
-    let read = |pipe: Option<Box<dyn Read + Send>>| {
+    // Each pipe read to its end on a thread of its own, sent here whole.
+    let (sender, outputs) = mpsc::channel::<(usize, Vec<u8>)>();
+    let read = |index: usize, pipe: Option<Box<dyn Read + Send>>| {
+        let sender = sender.clone();
         thread::spawn(move || {
             let mut bytes = Vec::new();
             if let Some(mut pipe) = pipe {
                 let _ = pipe.read_to_end(&mut bytes);
             }
-            bytes
-        })
+            let _ = sender.send((index, bytes));
+        });
     };
-    let stdout = read(child.stdout().take().map(|pipe| Box::new(pipe) as _));
-    let stderr = read(child.stderr().take().map(|pipe| Box::new(pipe) as _));
+    read(0, child.stdout().take().map(|pipe| Box::new(pipe) as _));
+    read(1, child.stderr().take().map(|pipe| Box::new(pipe) as _));
     let deadline = Instant::now() + within;
     let status = loop {
         match child.try_wait() {
@@ -141,13 +166,22 @@ pub fn run_within(command: &mut Command, within: Duration) -> (bool, String) {
             _ => break None,
         }
     };
-    // Killed or not, the group goes: a server the command left running
-    // would hold its pipes open.
+    // Killed or not, what it started goes (see `stoppable`): a server left
+    // running would hold its pipes open.
     child::kill(&mut *child);
-    let text = |reader: thread::JoinHandle<Vec<u8>>| {
-        String::from_utf8_lossy(&reader.join().unwrap_or_default()).into_owned()
-    };
-    let mut output = format!("{}{}", text(stdout), text(stderr));
+    // Its pipes end with it, but where something it started outlives it
+    // (Windows) and holds them, the output is given up on, not waited for.
+    let mut texts = [Vec::new(), Vec::new()];
+    let drained = Instant::now() + OUTPUT_AFTER;
+    for _ in 0..texts.len() {
+        let left = drained.saturating_duration_since(Instant::now());
+        match outputs.recv_timeout(left) {
+            Ok((index, bytes)) => texts[index] = bytes,
+            Err(_) => break,
+        }
+    }
+    let [stdout, stderr] = texts.map(|bytes| String::from_utf8_lossy(&bytes).into_owned());
+    let mut output = format!("{stdout}{stderr}");
     if status.is_none() {
         output.push_str(&format!(
             "\n!!! {shown} did not end within {} s: killed, with all it started\n",
