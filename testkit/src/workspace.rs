@@ -184,8 +184,13 @@ pub fn run_within(command: &mut Command, within: Duration) -> (bool, String) {
     let mut output = format!("{stdout}{stderr}");
     if status.is_none() {
         output.push_str(&format!(
-            "\n!!! {shown} did not end within {} s: killed, with all it started\n",
-            within.as_secs()
+            "\n!!! {shown} did not end within {} s: killed{}\n",
+            within.as_secs(),
+            if cfg!(unix) {
+                ", with all it started"
+            } else {
+                ""
+            }
         ));
     }
     (status.is_some_and(|status| status.success()), output)

@@ -47,7 +47,8 @@ pub fn check(bin: &Path) -> Checked {
         .max_wait(None)
         .upstream_timeout(HELD_DEADLINE)
         .stage(bin, config)?;
-    let urls = |from: usize| -> Vec<String> {
+    // Each conversion its own date, so each is its own fetch.
+    let dated_from = |from: usize| -> Vec<String> {
         (from..from + HELD)
             .map(|n| {
                 let date = FIRST.plus_days(n as i64);
@@ -55,14 +56,12 @@ pub fn check(bin: &Path) -> Checked {
             })
             .collect()
     };
-    let (waiting, urls) = (urls(0), urls(HELD));
+    let (waiting, meanwhile) = (dated_from(0), dated_from(HELD));
     let answer_within = HELD_DEADLINE + HELD_LIMIT;
     let (_waited, others) = each_at_once_while(&stage.client, &waiting, answer_within, || {
         let seen = || stage.service.dated_requests() >= HELD as u64;
-        if !wait_until(HELD_SEEN, || seen() || stage.server.gave_up()) || !seen() {
-            return None;
-        }
-        Some(each_at_once_while(&stage.client, &urls, answer_within, || ()).0)
+        wait_until(HELD_SEEN, || seen() || stage.server.gave_up());
+        seen().then(|| each_at_once_while(&stage.client, &meanwhile, answer_within, || ()).0)
     });
     if let Some(gap) = stage.server.unfilled_gap() {
         return Err(gap.into());

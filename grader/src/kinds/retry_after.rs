@@ -221,8 +221,7 @@ fn past_the_deadline(
             )
         }));
     }
-    for answer in answers {
-        let reply = answer;
+    for reply in answers {
         let Ok((status, body)) = &reply.answer else {
             return Err(server.trouble_or(|| {
                 format!(
@@ -251,14 +250,14 @@ fn past_the_deadline(
                 AT_ONCE.as_millis()
             ));
         }
-        let Some(value) = &answer.retry_after else {
+        let Some(value) = &reply.retry_after else {
             return Err(format!(
                 "{failing}: a conversion was answered 503 without Retry-After: the client \
                  cannot tell when to come back, and comes back at once. Pass on what is left \
                  of the rates service's, in whole seconds"
             ));
         };
-        let Some(wait) = retry_after_wait(value, sent + answer.took) else {
+        let Some(wait) = retry_after_wait(value, sent + reply.took) else {
             return Err(format!(
                 "{failing}: a conversion was answered 503 with `Retry-After: {value}`, which no \
                  client can read: whole seconds (`5`) or an HTTP-date, nothing else"

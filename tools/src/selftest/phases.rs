@@ -180,7 +180,8 @@ pub fn mutants(
 /// them alone is graded a second time, and counts as caught only if it fails
 /// again. Part 6's retries check is counts but for its deadline scenario
 /// (an answer at the deadline, a second before the limit), the jitter check
-/// times waits, and retry_after times them against what was asked.
+/// times waits, retry_after times them against what was asked, and
+/// permits times the answers of conversions sent during a wait.
 const TIMED_CHECKS: [&str; 9] = [
     ".concurrency",
     ".threads",
