@@ -34,7 +34,7 @@ Examples:
   cargo xtask bench retries --outage-at 5s --outage 10s --run-for 20s
 
 The JSON and the SVG chart are written to bench/ in the target directory (or --out), and their
-paths printed. Ctrl-C stops the run and every server it started, and exits 0, as every command
+paths printed. Ctrl-C stops the run and every server it started, and exits 130, as every command
 of `cargo xtask` does."
 )]
 struct Cli {
@@ -363,14 +363,14 @@ fn stop_on_ctrl_c() -> Result<Arc<AtomicBool>, BenchError> {
 }
 
 /// Prints a run: its table, or its JSON (and then the paths on stderr, so
-/// stdout stays one JSON document). Stopped by Ctrl-C, it exits 0, as
-/// `cargo xtask` does whatever it runs: asked to stop, it did.
+/// stdout stays one JSON document). Stopped by Ctrl-C, it exits 130
+/// (`INTERRUPTED`), as every `cargo xtask` command does: stopped, not done.
 fn print_outcome(json: bool, run: Result<Printed, BenchError>) -> Result<u8, BenchError> {
     let printed = match run {
         Ok(printed) => printed,
         Err(BenchError::Interrupted) => {
             eprintln!("{}", BenchError::Interrupted);
-            return Ok(0);
+            return Ok(workshop_core::child::INTERRUPTED);
         }
         Err(err) => return Err(err),
     };
@@ -517,10 +517,10 @@ mod tests {
     }
 
     #[test]
-    fn ctrl_c_exits_0_as_the_runner_does() {
+    fn ctrl_c_exits_130_as_the_runner_does() {
         assert_eq!(
             print_outcome(false, Err(BenchError::Interrupted)).ok(),
-            Some(0)
+            Some(130)
         );
     }
 }

@@ -149,16 +149,9 @@ fn io_error(action: &'static str, path: &Path) -> impl FnOnce(io::Error) -> GenE
 mod tests {
     use super::*;
 
-    const MANIFEST: &str = r#"
-format_version = 1
-
-[[parts]]
-id = "p1"
-title = "P"
-solution = "solutions/p1"
-exercise = "exercises/p1"
-server = "web"
-exercises = []
+    /// One part with no exercises: the sync reads no more of it.
+    const MANIFEST: &str = r#"format_version = 1
+parts = [{ id = "p1", title = "P", solution = "solutions/p1", exercise = "exercises/p1", server = "web", exercises = [] }]
 "#;
 
     fn setup() -> (tempfile::TempDir, Manifest, Files) {
