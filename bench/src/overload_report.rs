@@ -1,4 +1,4 @@
-//! What `--overload` measured, as `overload.json` holds it: read by the
+//! What `bench overload` measured, as `overload.json` holds it: read by the
 //! run that writes it, the table, the verdicts and the chart.
 
 use serde::{Deserialize, Serialize};
