@@ -79,11 +79,6 @@ pub fn run(config: &BenchConfig, overload: &OverloadConfig) -> Result<OverloadOu
         round_trip,
         capacity,
     } = Rig::new(config, "part5", overload.quota, overload.connections)?;
-    eprintln!(
-        "capacity: {} fetches at once ÷ {:.1} ms = {capacity:.0} conversions on a date a second",
-        overload.quota,
-        round_trip.as_secs_f64() * 1000.0
-    );
 
     let mut runs = Vec::new();
     for multiple in &overload.multiples {

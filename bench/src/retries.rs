@@ -109,14 +109,8 @@ pub fn run(config: &BenchConfig, retries: &RetriesConfig) -> Result<RetriesOutco
     } = Rig::new(config, "part6", retries.quota, retries.connections)?;
     let offered = capacity * retries.multiple;
     eprintln!(
-        "capacity: {} fetches at once ÷ {:.1} ms = {capacity:.0} conversions on a date a second; \
-         offering {offered:.0}/s ({}×) for {:?}, the rates service down from {:?} for {:?}",
-        retries.quota,
-        round_trip.as_secs_f64() * 1000.0,
-        retries.multiple,
-        retries.run_for,
-        retries.outage_at,
-        retries.outage_for,
+        "offering {offered:.0}/s ({}×) for {:?}, the rates service down from {:?} for {:?}",
+        retries.multiple, retries.run_for, retries.outage_at, retries.outage_for,
     );
     // The plan meters at the capacity: the offered load fits in it, and a
     // client that asks more than 1.25 times for each conversion spends it.

@@ -33,8 +33,8 @@ pub(crate) struct Rig {
 }
 
 impl Rig {
-    /// Builds `part`'s server and measures the capacity `quota` fetches at
-    /// once give; `connections` is the most the bench wants open.
+    /// Builds `part`'s server, and measures and says the capacity `quota`
+    /// fetches at once give; `connections` is the most the bench wants open.
     pub fn new(
         config: &BenchConfig,
         part: &str,
@@ -50,13 +50,18 @@ impl Rig {
         let generator = Generator::new()?;
         let open_loop = OpenLoop::new()?;
         let round_trip = measure_round_trip(&generator, config.latency)?;
+        let capacity = quota as f64 / round_trip.as_secs_f64();
+        eprintln!(
+            "capacity: {quota} fetches at once ÷ {:.1} ms = {capacity:.0} conversions on a date a second",
+            round_trip.as_secs_f64() * 1000.0
+        );
         Ok(Self {
             began,
             binary,
             open_loop,
             connections,
             round_trip,
-            capacity: quota as f64 / round_trip.as_secs_f64(),
+            capacity,
         })
     }
 }

@@ -3,7 +3,7 @@
 //! stopped within its grace. `watch` stops a check this way, `selftest` a
 //! graded copy, and `cargo xtask slides`/`bench`/`serve` the binary they run.
 
-use std::process::Command;
+use std::process::{Command, ExitStatus};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -46,15 +46,22 @@ pub enum Ask {
 /// fine: all that matters is that nothing runs afterwards.
 pub fn stop(child: &mut dyn ChildWrapper, ask: Ask, grace: Duration) {
     if send(child, ask) {
-        let deadline = Instant::now() + grace;
-        while Instant::now() < deadline {
-            if !matches!(child.try_wait(), Ok(None)) {
-                break;
-            }
-            thread::sleep(Duration::from_millis(20));
-        }
+        wait_within(child, grace);
     }
     kill(child);
+}
+
+/// Waits for `child` to exit, `within` at most: its status, or `None` if
+/// it is still running then (or cannot be waited for).
+pub fn wait_within(child: &mut dyn ChildWrapper, within: Duration) -> Option<ExitStatus> {
+    let deadline = Instant::now() + within;
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) => return Some(status),
+            Ok(None) if Instant::now() < deadline => thread::sleep(Duration::from_millis(20)),
+            _ => return None,
+        }
+    }
 }
 
 /// Kills `child` at once, with everything in its group or job, and reaps

@@ -158,14 +158,7 @@ pub fn run_within(command: &mut Command, within: Duration) -> (bool, String) {
     };
     read(0, child.stdout().take().map(|pipe| Box::new(pipe) as _));
     read(1, child.stderr().take().map(|pipe| Box::new(pipe) as _));
-    let deadline = Instant::now() + within;
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break Some(status),
-            Ok(None) if Instant::now() < deadline => thread::sleep(Duration::from_millis(50)),
-            _ => break None,
-        }
-    };
+    let status = child::wait_within(&mut *child, within);
     // Killed or not, what it started goes (see `stoppable`): a server left
     // running would hold its pipes open.
     child::kill(&mut *child);
