@@ -71,14 +71,7 @@ pub struct OverloadOutcome {
 /// Builds the server, and offers every rate to each setting.
 pub fn run(config: &BenchConfig, overload: &OverloadConfig) -> Result<OverloadOutcome, BenchError> {
     validate(overload)?;
-    let Rig {
-        began,
-        binary,
-        open_loop,
-        connections,
-        round_trip,
-        capacity,
-    } = Rig::new(config, "part5", overload.quota, overload.connections)?;
+    let rig = Rig::new(config, "part5", overload.quota, overload.connections)?;
 
     let mut runs = Vec::new();
     for multiple in &overload.multiples {
@@ -89,13 +82,13 @@ pub fn run(config: &BenchConfig, overload: &OverloadConfig) -> Result<OverloadOu
             ),
             (UNBOUNDED, "unbounded".to_string()),
         ] {
-            let offered = capacity * multiple;
+            let offered = rig.capacity * multiple;
             eprintln!(
                 "{server}: offering {offered:.0}/s ({multiple}× capacity) for {:?}",
                 overload.run_for
             );
             let settings = Settings {
-                binary: &binary,
+                binary: &rig.binary,
                 server,
                 max_wait: &max_wait,
                 quota: overload.quota,
@@ -104,12 +97,12 @@ pub fn run(config: &BenchConfig, overload: &OverloadConfig) -> Result<OverloadOu
             let schedule = Schedule {
                 rate: offered,
                 duration: overload.run_for,
-                connections,
+                connections: rig.connections,
                 drain: overload.client_timeout,
             };
             let run = one_run(
                 &settings,
-                &open_loop,
+                &rig.open_loop,
                 schedule,
                 *multiple,
                 overload,
@@ -123,16 +116,16 @@ pub fn run(config: &BenchConfig, overload: &OverloadConfig) -> Result<OverloadOu
         format_version: 1,
         date: humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
         machine: machine::describe(),
-        capacity,
-        round_trip_ms: round_trip.as_secs_f64() * 1000.0,
+        capacity: rig.capacity,
+        round_trip_ms: rig.round_trip.as_secs_f64() * 1000.0,
         latency_ms: config.latency.as_secs_f64() * 1000.0,
         quota: overload.quota,
         max_wait_ms: overload.max_wait.as_secs_f64() * 1000.0,
         run_seconds: overload.run_for.as_secs_f64(),
         client_timeout_ms: overload.client_timeout.as_secs_f64() * 1000.0,
-        connections,
+        connections: rig.connections,
         runs,
-        wall_seconds: began.elapsed().as_secs_f64(),
+        wall_seconds: rig.began.elapsed().as_secs_f64(),
     };
     let (json, svg) = write_results(
         &report,

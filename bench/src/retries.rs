@@ -99,22 +99,15 @@ pub struct RetriesOutcome {
 /// Builds part 6's server, and runs the three clients through the outage.
 pub fn run(config: &BenchConfig, retries: &RetriesConfig) -> Result<RetriesOutcome, BenchError> {
     validate(retries)?;
-    let Rig {
-        began,
-        binary,
-        open_loop,
-        connections,
-        round_trip,
-        capacity,
-    } = Rig::new(config, "part6", retries.quota, retries.connections)?;
-    let offered = capacity * retries.multiple;
+    let rig = Rig::new(config, "part6", retries.quota, retries.connections)?;
+    let offered = rig.capacity * retries.multiple;
     eprintln!(
         "offering {offered:.0}/s ({}×) for {:?}, the rates service down from {:?} for {:?}",
         retries.multiple, retries.run_for, retries.outage_at, retries.outage_for,
     );
     // The plan meters at the capacity: the offered load fits in it, and a
     // client that asks more than 1.25 times for each conversion spends it.
-    let plan = (retries.plan > 0.0).then(|| (capacity * retries.plan).round().max(1.0) as u32);
+    let plan = (retries.plan > 0.0).then(|| (rig.capacity * retries.plan).round().max(1.0) as u32);
     if let Some(plan) = plan {
         eprintln!(
             "the rates service's plan: {plan} requests for a date a second, refused ones counted"
@@ -123,20 +116,20 @@ pub fn run(config: &BenchConfig, retries: &RetriesConfig) -> Result<RetriesOutco
     let schedule = Schedule {
         rate: offered,
         duration: retries.run_for,
-        connections,
+        connections: rig.connections,
         drain: retries.client_timeout,
     };
     let mut runs = Vec::new();
     for (client, mode) in CLIENTS {
         let settings = Settings {
-            binary: &binary,
+            binary: &rig.binary,
             client,
             mode,
             config: retries,
             latency: config.latency,
             plan,
         };
-        let run = one_run(&settings, &open_loop, schedule, &config.stop)?;
+        let run = one_run(&settings, &rig.open_loop, schedule, &config.stop)?;
         eprintln!("  {}", line(&run));
         runs.push(run);
     }
@@ -144,8 +137,8 @@ pub fn run(config: &BenchConfig, retries: &RetriesConfig) -> Result<RetriesOutco
         format_version: 1,
         date: humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
         machine: machine::describe(),
-        capacity,
-        round_trip_ms: round_trip.as_secs_f64() * 1000.0,
+        capacity: rig.capacity,
+        round_trip_ms: rig.round_trip.as_secs_f64() * 1000.0,
         latency_ms: config.latency.as_secs_f64() * 1000.0,
         quota: retries.quota,
         max_wait_ms: retries.max_wait.as_secs_f64() * 1000.0,
@@ -156,11 +149,11 @@ pub fn run(config: &BenchConfig, retries: &RetriesConfig) -> Result<RetriesOutco
         outage_until_s: (retries.outage_at + retries.outage_for).as_secs_f64(),
         outage_answer: FailureKind::default().to_string(),
         client_timeout_ms: retries.client_timeout.as_secs_f64() * 1000.0,
-        connections,
+        connections: rig.connections,
         retry_floor: retries.retry_floor,
         plan_per_second: plan,
         runs,
-        wall_seconds: began.elapsed().as_secs_f64(),
+        wall_seconds: rig.began.elapsed().as_secs_f64(),
     };
     let (json, svg) = write_results(
         &report,
